@@ -1,0 +1,75 @@
+"""Helpers shared by the identity modules: symbol arrays, sources, and the standard checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from hypothesis import strategies as st
+
+from derivations.crosscheck import Case, CrossCheck, ForwardFn
+from derivations.identity import Target
+
+NOTE1 = "seeds/000_5f7004ab4e107f42.txt"
+NOTE2 = "seeds/004_5a61a512d9afddb4.txt"
+
+
+def symbol_vector(name: str, n: int) -> np.ndarray:
+    """[name_1, …, name_n] as real SymPy symbols in an object array."""
+    arr = np.empty(n, dtype=object)
+    arr[:] = [sp.Symbol(f"{name}_{i}", real=True) for i in range(1, n + 1)]
+    return arr
+
+
+def scalar(name: str) -> np.ndarray:
+    """One real symbol as a 0-d object array."""
+    arr = np.empty((), dtype=object)
+    arr[()] = sp.Symbol(name, real=True)
+    return arr
+
+
+def cached_target(build: Callable[[int], Target]) -> Callable[[int], Target]:
+    """Memoise a size → Target builder (the lambdified forms are cached by Target)."""
+    return lru_cache(maxsize=None)(build)
+
+
+def claim_check(cases: st.SearchStrategy[Case], target: Callable[[int], Target]) -> CrossCheck:
+    """The notes' right side, lambdified, against the derived left side (γ_N rounding bound)."""
+    return CrossCheck(
+        against="claim (lambdified)",
+        kind="claim",
+        cases=cases,
+        target=target,
+        unit="ε·|claim|_abs",
+        tolerance=float("nan"),  # γ_N, computed per size from the claim's operation count
+        reason="γ_N ≈ N: N roundings, each ≤ ε/2 of the magnitudes it combines (N = operations in the claim)",
+    )
+
+
+def witness_check(name: str, cases: st.SearchStrategy[Case], target: Callable[[int], Target],
+                  candidate: Callable[[Case], np.ndarray], *, unit: str, tolerance: float, reason: str,
+                  counts: Callable[[np.ndarray], np.ndarray] | None = None) -> CrossCheck:
+    """The `numeric/` witness against the derived left side."""
+    return CrossCheck(against=f"numeric.{name}", kind="witness", cases=cases, target=target, unit=unit,
+                      tolerance=tolerance, reason=reason, candidate=candidate, counts=counts)
+
+
+def derivative_checks(of: str, cases: st.SearchStrategy[Case], target: Callable[[int], Target],
+                      forward: ForwardFn) -> tuple[CrossCheck, CrossCheck]:
+    """Central differences and complex step of ``forward`` against the derived left side."""
+    reason = "the difference quotient's own bound: rounding 4ε|f|/h + Richardson truncation estimate ×4"
+    return (
+        CrossCheck(against=f"central differences of {of}", kind="central", cases=cases, target=target,
+                   unit="× bound", tolerance=1.0, reason=reason, forward=forward),
+        CrossCheck(against=f"complex step of {of}", kind="complex", cases=cases, target=target,
+                   unit="× bound", tolerance=1.0,
+                   reason="complex step's bound: 4ε|D| + Richardson truncation estimate ×4 + underflow floor",
+                   forward=forward),
+    )
+
+
+def normal_only(reference: np.ndarray) -> np.ndarray:
+    """Entries whose true value is a normal float64 (where the ulp targets apply)."""
+    return np.abs(reference) >= np.finfo(np.float64).tiny

@@ -1,0 +1,102 @@
+"""Deciding derived = claimed symbolically: a short ladder of methods, the first that closes wins.
+
+Each method returns a `Proof` naming itself, so `verify` and the report can say *how* an identity
+was proved. Order: cheap and complete for rational functions of exponentials first (FINDINGS.md:
+σ rewritten to exp and `cancel` closes 2σ(x) − 1 = tanh(x/2) where `simplify` does not), then
+`simplify`, then logs expanded. Every method runs under a time limit.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derivations.functions import to_exp
+
+
+class ProofTimeout(Exception):
+    """A proof method ran out of its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ProofTimeout after ``seconds`` (SIGALRM in the main thread; no limit elsewhere)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expire(signum: int, frame: object) -> None:
+        raise ProofTimeout(f"no result within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """derived − claimed reduced to 0 by ``method`` (or not: ``proved`` False, with the reason)."""
+
+    proved: bool
+    method: str
+    seconds: float
+    remainder: sp.Expr | None = None
+    reason: str = ""
+
+
+def _cancel_exp(diff: sp.Expr) -> sp.Expr:
+    return sp.cancel(sp.expand(to_exp(diff), power_exp=True))
+
+
+def _simplify(diff: sp.Expr) -> sp.Expr:
+    return sp.simplify(to_exp(diff))
+
+
+def _expand_log(diff: sp.Expr) -> sp.Expr:
+    return sp.simplify(sp.expand_log(to_exp(diff), force=True))
+
+
+METHODS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = {
+    "rewrite(exp) + cancel": _cancel_exp,
+    "simplify": _simplify,
+    "expand_log(force) + simplify": _expand_log,
+}
+
+
+def _is_zero(expr: sp.Expr | sp.MatrixBase) -> bool:
+    if isinstance(expr, sp.MatrixBase):
+        return all(e == 0 for e in expr)
+    return expr == 0
+
+
+def prove_equal(derived: sp.Expr | sp.MatrixBase, claimed: sp.Expr | sp.MatrixBase, *,
+                substitutions: Mapping[sp.Basic, sp.Expr] | None = None,
+                seconds: float = 10.0) -> Proof:
+    """Show derived − claimed = 0 (after ``substitutions``, e.g. y_n = 1 − Σ_{j<n} y_j)."""
+    diff = derived - claimed
+    if substitutions:
+        diff = diff.subs(substitutions)
+    reasons = []
+    start = time.perf_counter()
+    for name, method in METHODS.items():
+        t0 = time.perf_counter()
+        try:
+            with time_limit(seconds):
+                reduced = diff.applyfunc(method) if isinstance(diff, sp.MatrixBase) else method(diff)
+        except ProofTimeout as exc:
+            reasons.append(f"{name}: {exc}")
+            continue
+        if _is_zero(reduced):
+            return Proof(True, name, time.perf_counter() - t0)
+        reasons.append(f"{name}: left a non-zero remainder")
+    return Proof(False, "", time.perf_counter() - start, reduced, "; ".join(reasons))
