@@ -44,8 +44,7 @@ class ExactEvaluator:
     def __init__(self, symbols: Symbols, expr: sp.Basic) -> None:
         self.symbols = list(symbols)
         self.expr = expr
-        self._fn = sp.lambdify(self.symbols, _entries(expr), modules=[{"sigmoid": _mp_sigmoid}, "mpmath"],
-                               cse=True)
+        self._fn = sp.lambdify(self.symbols, _entries(expr), modules=[{"sigmoid": _mp_sigmoid}, "mpmath"], cse=True)
 
     def __call__(self, values: Sequence[float]) -> list[mpmath.mpf]:
         """The entries of expr (flattened) at ``values`` (floats, taken as exact binary numbers)."""
@@ -64,11 +63,25 @@ class ExactEvaluator:
 
 
 def shift_invariant(expr: sp.Basic, variables: Symbols) -> bool:
-    """True iff expr(θ + c·1) = expr(θ) identically (proved by rewrite(exp) + cancel)."""
-    c = sp.Dummy("c", real=True)
-    shifted = expr.subs({v: v + c for v in variables}, simultaneous=True)
-    diff = shifted - expr
-    return all(sp.cancel(sp.expand(to_exp(d), power_exp=True)) == 0 for d in _entries(diff))
+    """True iff expr(θ + c·1) = expr(θ) identically, decided by homogeneity.
+
+    θ may appear only through e^{θ_k}; with E_k = e^{θ_k}, a shift multiplies every E_k by e^c,
+    so the expression is invariant iff it is a homogeneous rational function of degree 0 in E.
+    """
+    e_syms = [sp.Dummy(f"E_{i}", positive=True) for i in range(len(variables))]
+    to_e = {sp.exp(v): e for v, e in zip(variables, e_syms)}
+    for entry in _entries(expr):
+        rational = sp.expand(to_exp(entry), power_exp=True).subs(to_e)
+        rational = rational.replace(lambda a: isinstance(a, sp.Abs), lambda a: sp.Abs(a.args[0]))
+        if rational.free_symbols & set(variables):
+            return False
+        num, den = sp.fraction(sp.together(rational))
+        if num == 0:
+            continue
+        orders = [sp.Poly(part, *e_syms).homogeneous_order() for part in (num, den)]
+        if None in orders or orders[0] != orders[1]:
+            return False
+    return True
 
 
 def reflect_sigmoid(expr: sp.Basic) -> sp.Basic:
@@ -90,8 +103,20 @@ def reflect_sigmoid(expr: sp.Basic) -> sp.Basic:
 
 
 def rounding_scale(expr: sp.Basic) -> sp.Basic:
-    """|E|_abs: E with the terms of every sum replaced by their absolute values."""
-    return expr.replace(lambda e: isinstance(e, sp.Add), lambda a: sp.Add(*[sp.Abs(t) for t in a.args]))
+    """|E|_abs: the magnitudes an evaluation of E combines — sums of |terms|, products of magnitudes.
+
+    Function values (σ, exp, log) are atoms: their own error is relative to their value, and their
+    arguments are taken as evaluated exactly (the checks draw inputs for which that holds).
+    """
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(rounding_scale)
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[rounding_scale(t) for t in expr.args])
+    if isinstance(expr, sp.Mul):
+        return sp.Mul(*[rounding_scale(t) for t in expr.args])
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
+        return rounding_scale(expr.base) ** expr.exp
+    return sp.Abs(expr)
 
 
 def rounding_count(expr: sp.Basic) -> int:
@@ -112,7 +137,7 @@ class FloatEvaluator:
         self._fn = sp.lambdify(self.symbols, _entries(self.expr), modules=modules, cse=True)
 
     @cached_property
-    def scale(self) -> "FloatEvaluator":
+    def scale(self) -> FloatEvaluator:
         """The evaluator of rounding_scale(expr), for rounding-error tolerances."""
         shift = [self.symbols[i] for i in self.shift]
         return FloatEvaluator(self.symbols, rounding_scale(self.expr), shift=shift)

@@ -54,6 +54,10 @@ class Proof:
     reason: str = ""
 
 
+def _cancel(diff: sp.Expr) -> sp.Expr:
+    return sp.cancel(to_exp(diff))
+
+
 def _cancel_exp(diff: sp.Expr) -> sp.Expr:
     return sp.cancel(sp.expand(to_exp(diff), power_exp=True))
 
@@ -67,7 +71,8 @@ def _expand_log(diff: sp.Expr) -> sp.Expr:
 
 
 METHODS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = {
-    "rewrite(exp) + cancel": _cancel_exp,
+    "rewrite(exp) + cancel": _cancel,
+    "rewrite(exp) + expand exponentials + cancel": _cancel_exp,
     "simplify": _simplify,
     "expand_log(force) + simplify": _expand_log,
 }
@@ -79,9 +84,13 @@ def _is_zero(expr: sp.Expr | sp.MatrixBase) -> bool:
     return expr == 0
 
 
-def prove_equal(derived: sp.Expr | sp.MatrixBase, claimed: sp.Expr | sp.MatrixBase, *,
-                substitutions: Mapping[sp.Basic, sp.Expr] | None = None,
-                seconds: float = 10.0) -> Proof:
+def prove_equal(
+    derived: sp.Expr | sp.MatrixBase,
+    claimed: sp.Expr | sp.MatrixBase,
+    *,
+    substitutions: Mapping[sp.Basic, sp.Expr] | None = None,
+    seconds: float = 10.0,
+) -> Proof:
     """Show derived − claimed = 0 (after ``substitutions``, e.g. y_n = 1 − Σ_{j<n} y_j)."""
     diff = derived - claimed
     if substitutions:

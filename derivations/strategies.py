@@ -15,8 +15,9 @@ SIGMOID_EDGES = (0.0, 1.0, -1.0, 36.7, -36.7, 40.0, 709.0, -709.0, 745.0, -745.0
 SPREADS = (1.0, 10.0, 100.0, 1000.0, 1e4)
 
 
-def reals(*, max_abs: float = 1000.0, typical: float = 10.0,
-          edges: tuple[float, ...] = SIGMOID_EDGES) -> st.SearchStrategy[float]:
+def reals(
+    *, max_abs: float = 1000.0, typical: float = 10.0, edges: tuple[float, ...] = SIGMOID_EDGES
+) -> st.SearchStrategy[float]:
     """Floats in [−max_abs, max_abs]: mostly |x| ≤ typical, often the whole range, sometimes an edge."""
     if not 0 < typical <= max_abs:
         raise ValueError(f"need 0 < typical ≤ max_abs, got typical={typical}, max_abs={max_abs}")
@@ -28,8 +29,9 @@ def reals(*, max_abs: float = 1000.0, typical: float = 10.0,
 
 
 @st.composite
-def logit_vectors(draw: st.DrawFn, *, size: int, spreads: tuple[float, ...] = SPREADS,
-                  grid_bits: int | None = None) -> np.ndarray:
+def logit_vectors(
+    draw: st.DrawFn, *, size: int, spreads: tuple[float, ...] = SPREADS, grid_bits: int | None = None
+) -> np.ndarray:
     """θ of length ``size``: a centre plus offsets scaled to one of ``spreads``.
 
     ``grid_bits``: round every θ_k to a multiple of 2^−grid_bits, so that θ_k − max θ is exact in

@@ -9,11 +9,11 @@ from numeric.network import mse_layer_grads
 from numeric.softmax import ce_softmax_grad, cross_entropy, softmax, softmax_jacobian
 
 __all__ = [
+    "ce_softmax_grad",
+    "cross_entropy",
+    "mse_layer_grads",
     "sigmoid",
     "sigmoid_grad",
     "softmax",
     "softmax_jacobian",
-    "cross_entropy",
-    "ce_softmax_grad",
-    "mse_layer_grads",
 ]

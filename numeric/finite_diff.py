@@ -18,6 +18,8 @@ Function = Callable[[np.ndarray], np.typing.ArrayLike]
 F_ULPS = 4.0
 #: Safety factor on the Richardson truncation estimate |D(2h) − D(h)|/3.
 TRUNCATION_SAFETY = 4.0
+#: The smallest subnormal: below the normal range f's values are only accurate to a few of these.
+ETA = 2.0**-1074
 
 
 def _perturbed(x: np.ndarray, steps: np.ndarray, sign: complex) -> np.ndarray:
@@ -41,15 +43,24 @@ def _output_eps(f: Function, x: np.ndarray) -> tuple[float, np.ndarray]:
     return float(np.finfo(dtype).eps), y
 
 
-def central_diff(f: Function, x: np.typing.ArrayLike, *, batched: bool = False,
-                 h: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def central_diff(
+    f: Function,
+    x: np.typing.ArrayLike,
+    *,
+    batched: bool = False,
+    h: float | None = None,
+    magnitude: Function | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(D, error bound, steps): D ≈ ∂f/∂x by (f(x + h) − f(x − h))/2h, computed in float64.
 
     The step is h_k = ε^{1/3}·max(1, |x_k|) with ε the epsilon of f's output dtype (the optimum
     for rounding ~ε|f|/h against truncation ~h²|f'''|/6), rounded so that x_k ± h_k is exact.
-    The bound adds the rounding term F_ULPS·ε·max|f(x ± h)|/h and a Richardson estimate
+    The bound adds the rounding term F_ULPS·(ε·max|f(x ± h)| + η)/h (η the smallest subnormal,
+    for values that underflowed) and a Richardson estimate
     of the truncation error, |D(2h) − D(h)|/3, times TRUNCATION_SAFETY.
     ``batched``: f takes the whole stack of perturbed inputs at once (leading axis).
+    ``magnitude``: where f is accurate to F_ULPS·ε of something larger than |f| (a loss
+    (y − ŷ)² whose residual cancels), a function giving that magnitude; default |f|.
     """
     x = np.asarray(x, dtype=np.float64)
     eps, _ = _output_eps(f, x)
@@ -62,21 +73,30 @@ def central_diff(f: Function, x: np.typing.ArrayLike, *, batched: bool = False,
         fp = _evaluate(f, _perturbed(x, hi, 1.0), batched).astype(np.float64)
         fm = _evaluate(f, _perturbed(x, hi, -1.0), batched).astype(np.float64)
         hk = hi.reshape((x.size,) + (1,) * (fp.ndim - 1))
-        out.append(((fp - fm) / (2 * hk), np.maximum(np.abs(fp), np.abs(fm)) / hk))
+        if magnitude is not None:
+            mp_, mm_ = (np.abs(_evaluate(magnitude, _perturbed(x, hi, s), batched)) for s in (1.0, -1.0))
+        else:
+            mp_, mm_ = np.abs(fp), np.abs(fm)
+        out.append(((fp - fm) / (2 * hk), np.maximum(mp_, mm_) / hk))
     (d1, mag), (d2, _) = out
-    bound = F_ULPS * eps * mag + TRUNCATION_SAFETY * np.abs(d2 - d1) / 3
+    hk = steps.reshape((x.size,) + (1,) * (d1.ndim - 1))
+    bound = F_ULPS * (eps * mag + ETA / hk) + TRUNCATION_SAFETY * np.abs(d2 - d1) / 3
     shape = x.shape + d1.shape[1:]
     return d1.reshape(shape), bound.reshape(shape), steps
 
 
-def complex_step(f: Function, x: np.typing.ArrayLike, *, batched: bool = False,
-                 h: float = 2.0**-30) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def complex_step(
+    f: Function, x: np.typing.ArrayLike, *, batched: bool = False, h: float = 2.0**-30
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(D, error bound, steps): D ≈ ∂f/∂x by Im f(x + ih)/h, for f analytic and complex-safe.
 
-    No subtraction, so no cancellation: the error is the truncation h²|f'''|/6 (Richardson
-    estimate |D(2h) − D(h)|/3, times TRUNCATION_SAFETY) plus F_ULPS·ε·|D|. h_k = 2⁻³⁰·max(1, |x_k|)
-    keeps h·f' clear of underflow; below |D| ≈ 2⁻¹⁰²²·2⁵³/h the imaginary part is subnormal
-    and that floor is added to the bound.
+    No difference quotient, so no h-dependent cancellation: the error is the truncation
+    h²|f'''|/6 (Richardson estimate |D(2h) − D(h)|/3, times TRUNCATION_SAFETY) plus rounding.
+    Rounding adds F_ULPS·ε·|D| where the derivative itself does not cancel; where it does
+    (∂CE/∂θ_k = S_k − 1 near S_k = 1), callers add ε times the magnitudes that cancel
+    (`check_grad`'s ``scale``).
+    h_k = 2⁻³⁰·max(1, |x_k|) keeps h·f' clear of underflow; below |D| ≈ 2⁻¹⁰²²·2⁵³/h the
+    imaginary part is subnormal and that floor is added to the bound.
     """
     x = np.asarray(x, dtype=np.float64)
     steps = h * np.maximum(1.0, np.abs(x))
@@ -118,13 +138,21 @@ class GradCheck:
         )
 
 
-def check_grad(f: Function, grad: np.typing.ArrayLike | Callable[[np.ndarray], np.typing.ArrayLike],
-               x: np.typing.ArrayLike, *, method: str = "central", batched: bool = False,
-               grad_ulps: float = 8.0) -> GradCheck:
+def check_grad(
+    f: Function,
+    grad: np.typing.ArrayLike | Callable[[np.ndarray], np.typing.ArrayLike],
+    x: np.typing.ArrayLike,
+    *,
+    method: str = "central",
+    batched: bool = False,
+    grad_ulps: float = 8.0,
+    scale: np.typing.ArrayLike | None = None,
+) -> GradCheck:
     """Compare ``grad`` (an array or a callable at x) with the numerical derivative of f at x.
 
-    Passes iff |analytic − numeric| ≤ bound + grad_ulps·ε·|analytic| everywhere: the numerical
-    derivative's own error bound plus a few ulps for the analytic side's rounding.
+    Passes iff |analytic − numeric| ≤ bound + grad_ulps·ε·scale everywhere: the numerical
+    derivative's own error bound plus a few ulps for rounding. ``scale`` (default |analytic|) is
+    the magnitude the derivative is formed from: |S_k| + 1 for S_k − 1, which cancels near S_k = 1.
     """
     x = np.asarray(x, dtype=np.float64)
     if method == "central":
@@ -136,7 +164,8 @@ def check_grad(f: Function, grad: np.typing.ArrayLike | Callable[[np.ndarray], n
     ana = np.asarray(grad(x) if callable(grad) else grad, dtype=np.float64)
     if ana.shape != num.shape:
         raise ValueError(f"analytic derivative has shape {ana.shape}, expected {num.shape}")
-    tol = bound + grad_ulps * np.finfo(np.float64).eps * np.abs(ana)
+    mag = np.abs(ana) if scale is None else np.maximum(np.abs(ana), np.abs(np.asarray(scale, dtype=np.float64)))
+    tol = bound + grad_ulps * np.finfo(np.float64).eps * mag
     err = np.abs(ana - num)
     ratio = np.where(np.isnan(err), np.inf, err / np.where(tol > 0, tol, np.finfo(np.float64).tiny))
     worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.size else ()

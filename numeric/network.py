@@ -29,24 +29,42 @@ def _validate(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray) -> Non
         raise ValueError(f"b must be a scalar, got shape {b.shape}")
 
 
-def mse_loss(x: np.typing.ArrayLike, y: np.typing.ArrayLike, w: np.typing.ArrayLike,
-             b: np.typing.ArrayLike) -> np.ndarray:
+def _residual(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(y − σ(h), h) with h = xW + b; for Re h ≥ 0 as (y − 1) + σ(−h), so 1 − σ(h) never rounds to 0."""
+    h = x @ w + b
+    one = np.ones((), dtype=np.result_type(h, np.float32))
+    return np.where(h.real >= 0, (y - one) + sigmoid(-h), y - sigmoid(h)), h
+
+
+def mse_loss(
+    x: np.typing.ArrayLike, y: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike
+) -> np.ndarray:
     """MSE = (y − σ(xW + b))², averaged over the rows of a batch; complex-safe for complex step."""
     x, y, w, b = (as_float(a) for a in (x, y, w, b))
     _validate(x, y, w, b)
-    r = y - sigmoid(x @ w + b)
+    r, _ = _residual(x, y, w, b)
     return np.mean(r * r) if x.ndim == 2 else r * r
 
 
-def mse_layer_grads(x: np.typing.ArrayLike, y: np.typing.ArrayLike, w: np.typing.ArrayLike,
-                    b: np.typing.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def mse_loss_magnitude(
+    x: np.typing.ArrayLike, y: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike
+) -> np.ndarray:
+    """The size of mse_loss's rounding error in units of ε: 2|r|(|y| + ŷ) + r² for the residual
+    r = y − ŷ (which cancels) plus 2|r|σ'(h)·(Σ|x_i W_i| + |b|) for the rounding of h = xW + b."""
+    x, y, w, b = (as_float(a) for a in (x, y, w, b))
+    r, h = _residual(x, y, w, b)
+    h_abs = np.abs(x) @ np.abs(w) + np.abs(b)
+    mag = 2 * np.abs(r) * (np.abs(y) + sigmoid(h) + sigmoid_grad(h) * h_abs) + r * r
+    return np.mean(mag) if x.ndim == 2 else mag
+
+
+def mse_layer_grads(
+    x: np.typing.ArrayLike, y: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """(dMSE/dW, dMSE/db) = (−2(y − ŷ)ŷ(1 − ŷ)x, −2(y − ŷ)ŷ(1 − ŷ)), ŷ = σ(xW + b); batch: row mean."""
     x, y, w, b = (as_float(a) for a in (x, y, w, b))
     _validate(x, y, w, b)
-    h = x @ w + b
-    one = np.ones((), dtype=np.result_type(h, np.float32))
-    # y − σ(h) = (y − 1) + σ(−h): for h ≥ 0 this avoids 1 − σ(h) rounding to 0 (y − 1 is exact for y ∈ [½, 2]).
-    residual = np.where(h >= 0, (y - one) + sigmoid(-h), y - sigmoid(h))
+    residual, h = _residual(x, y, w, b)
     delta = -2 * residual * sigmoid_grad(h)  # dMSE/dh
     if x.ndim == 2:
         m = x.shape[0]
@@ -67,8 +85,9 @@ class Training:
         return sigmoid(as_float(x) @ self.w + self.b)
 
 
-def train(x: np.ndarray = TABLE_X, y: np.ndarray = TABLE_Y, *, alpha: float = 1.0, epochs: int = 2000,
-          seed: int = 0) -> Training:
+def train(
+    x: np.ndarray = TABLE_X, y: np.ndarray = TABLE_Y, *, alpha: float = 1.0, epochs: int = 2000, seed: int = 0
+) -> Training:
     """W ← W − α·dMSE/dW, b ← b − α·dMSE/db (the note's ∇W^o = α·dMSE/dW), one row at a time."""
     rng = np.random.default_rng(seed)
     w = rng.normal(scale=0.5, size=x.shape[1])

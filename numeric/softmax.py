@@ -24,14 +24,14 @@ def _two_sum_diff(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def _shifted_exp(theta: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """e_i = e^{θ_i − max θ} (so max e = 1) and their sum over the last axis as (hi, lo), axis kept."""
-    if np.iscomplexobj(theta):  # complex step: shift by the real maximum, no correction needed
-        m = np.max(theta.real, axis=-1, keepdims=True)
-        e = np.exp(theta - m)
-        return e, (np.sum(e, axis=-1, keepdims=True), np.zeros((), dtype=e.dtype))
-    m = np.max(theta, axis=-1, keepdims=True)
-    d, r = _two_sum_diff(theta, m)
-    ed = np.exp(d)
+    complex_input = np.iscomplexobj(theta)
+    re = theta.real if complex_input else theta
+    m = np.max(re, axis=-1, keepdims=True)
+    d, r = _two_sum_diff(re, m)
+    ed = np.exp(d + 1j * theta.imag) if complex_input else np.exp(d)
     e = ed + ed * r  # e^{d + r} to first order; |r| ≤ ulp(d)/2, so the r² term is far below an ulp
+    if complex_input:  # complex step: only the real part's rounding matters, no compensated sum
+        return e, (np.sum(e, axis=-1, keepdims=True), np.zeros((), dtype=e.dtype))
     return e, sum_compensated(e)
 
 
@@ -71,14 +71,18 @@ def softmax(theta: np.typing.ArrayLike) -> np.ndarray:
 def log_softmax(theta: np.typing.ArrayLike) -> np.ndarray:
     """log S(θ)_i = θ_i − log Σ_k e^{θ_k}, finite for every finite θ (no log of an underflowed S_i)."""
     theta = _validate_logits(theta)
+    re = theta.real if np.iscomplexobj(theta) else theta
+    m = np.max(re, axis=-1, keepdims=True)
+    d, r = _two_sum_diff(re, m)
     if np.iscomplexobj(theta):
-        m = np.max(theta.real, axis=-1, keepdims=True)
-        d = theta - m
-        return d - np.log(np.sum(np.exp(d), axis=-1, keepdims=True))
-    m = np.max(theta, axis=-1, keepdims=True)
-    d, r = _two_sum_diff(theta, m)
+        d = d + 1j * theta.imag
     e, total = _shifted_exp(theta)
-    return (d - np.log(total[0] + total[1])) + r
+    if np.iscomplexobj(theta):  # complex step: the imaginary part of log Σ e is what matters
+        return (d - np.log(total[0])) + r
+    # Σ e = 1 + Σ_{j≠k} e_j (the max term is exactly 1): log1p keeps log Σ accurate when it is tiny
+    k = np.argmax(e, axis=-1)[..., None]
+    others = np.sum(np.where(np.arange(e.shape[-1]) == k, 0, e), axis=-1, keepdims=True)
+    return (d - np.log1p(others)) + r
 
 
 def softmax_jacobian(theta: np.typing.ArrayLike) -> np.ndarray:

@@ -1,0 +1,28 @@
+"""The registry: every identity the notes state, in the order the notes state them."""
+
+from __future__ import annotations
+
+from derivations.errors import UnknownIdentityError
+from derivations.identities.cross_entropy import CE_SOFTMAX_GRADIENT
+from derivations.identities.mse_layer import MSE_LAYER_GRADIENTS
+from derivations.identities.sigmoid import SIGMOID_DERIVATIVE, SIGMOID_DERIVATIVE_SYMMETRIC, SIGMOID_REFLECTION
+from derivations.identities.softmax import SOFTMAX_JACOBIAN
+from derivations.identity import Identity
+
+IDENTITIES: tuple[Identity, ...] = (
+    SIGMOID_DERIVATIVE,
+    SIGMOID_REFLECTION,
+    SIGMOID_DERIVATIVE_SYMMETRIC,
+    SOFTMAX_JACOBIAN,
+    CE_SOFTMAX_GRADIENT,
+    MSE_LAYER_GRADIENTS,
+)
+
+
+def get(name: str) -> Identity:
+    """The identity called ``name``; UnknownIdentityError lists the names that exist."""
+    for identity in IDENTITIES:
+        if identity.name == name:
+            return identity
+    known = ", ".join(i.name for i in IDENTITIES)
+    raise UnknownIdentityError(f"unknown identity {name!r} (expected one of: {known})")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from hypothesis import strategies as st
 
 import numeric
 from derivations.crosscheck import Case, CrossCheck
@@ -54,9 +53,16 @@ def _derivative_identity(name: str, claimed: sp.Expr, statement: str, source: st
     target = _target(claimed)
     checks: tuple[CrossCheck, ...] = (
         claim_check(CASES, target),
-        witness_check("sigmoid_grad", CASES, target, lambda c: numeric.sigmoid_grad(c.values["x"]),
-                      unit="ulp", tolerance=3.0, counts=normal_only,
-                      reason="the witness's target: ≤ 3 ulp where σ'(x) is a normal float"),
+        witness_check(
+            "sigmoid_grad",
+            CASES,
+            target,
+            lambda c: numeric.sigmoid_grad(c.values["x"]),
+            unit="ulp",
+            tolerance=3.0,
+            counts=normal_only,
+            reason="the witness's target: ≤ 3 ulp where σ'(x) is a normal float",
+        ),
         *derivative_checks("numeric.sigmoid", CASES, target, _forward),
     )
     return Identity(
@@ -84,8 +90,7 @@ SIGMOID_DERIVATIVE_SYMMETRIC = _derivative_identity(
     f"note 1 §1, the middle step, line 17 ({NOTE1})",
 )
 
-_REFLECTION_TARGET = cached_target(
-    lambda size: Target({"x": scalar("x")}, DEFINITION.subs(x, -x), 1 - sigmoid(x)))
+_REFLECTION_TARGET = cached_target(lambda size: Target({"x": scalar("x")}, DEFINITION.subs(x, -x), 1 - sigmoid(x)))
 
 SIGMOID_REFLECTION = Identity(
     name="sigmoid-reflection",
@@ -100,12 +105,23 @@ SIGMOID_REFLECTION = Identity(
     ],
     checks=(
         claim_check(CASES, _REFLECTION_TARGET),
-        witness_check("sigmoid(−x)", CASES, _REFLECTION_TARGET, lambda c: numeric.sigmoid(-c.values["x"]),
-                      unit="ulp", tolerance=1.5, reason="the witness's target: σ ≤ 1.5 ulp, subnormals included"),
-        witness_check("1 − sigmoid(x)", CASES, _REFLECTION_TARGET, lambda c: 1 - numeric.sigmoid(c.values["x"]),
-                      unit="ε", tolerance=1.25,
-                      reason="absolute: σ(x) ≤ 1.5 ulp ≤ 0.75ε (σ < 1), plus the subtraction's ε/2"),
+        witness_check(
+            "sigmoid(−x)",
+            CASES,
+            _REFLECTION_TARGET,
+            lambda c: numeric.sigmoid(-c.values["x"]),
+            unit="ulp",
+            tolerance=1.5,
+            reason="the witness's target: σ ≤ 1.5 ulp, subnormals included",
+        ),
+        witness_check(
+            "1 − sigmoid(x)",
+            CASES,
+            _REFLECTION_TARGET,
+            lambda c: 1 - numeric.sigmoid(c.values["x"]),
+            unit="ε",
+            tolerance=1.25,
+            reason="absolute: σ(x) ≤ 1.5 ulp ≤ 0.75ε (σ < 1), plus the subtraction's ε/2",
+        ),
     ),
 )
-
-__all__ = ["SIGMOID_DERIVATIVE", "SIGMOID_REFLECTION", "SIGMOID_DERIVATIVE_SYMMETRIC", "st"]

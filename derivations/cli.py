@@ -1,0 +1,127 @@
+"""The command line: parse arguments, call the core, render, map the result to an exit code.
+
+Exit codes: 0 all good, 1 something checked is wrong, 2 the command itself could not run
+(bad option, unreadable input, unwritable output) — always one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from derivations.errors import DerivationsError, OutputError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def writable_path(text: str) -> Path:
+    """A path whose directory exists and is writable (checked before any work is done)."""
+    path = Path(text)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write '{text}': it is a directory (expected a file path)")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write '{text}': directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write '{text}': permission denied")
+    return path
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 1, got {value}")
+    return value
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` via a temporary file in the same directory and a rename."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `derivations` argument parser."""
+    parser = _Parser(prog="derivations", description="Verify the derivations of neural-network basics.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    verify = sub.add_parser("verify", help="prove and cross-check every identity of the notes")
+    verify.add_argument("names", nargs="*", metavar="NAME", help="only these identities (default: all)")
+    verify.add_argument("--json", type=writable_path, metavar="PATH", help="also write the results as JSON")
+    verify.add_argument("--quiet", action="store_true", help="no progress display")
+    verify.add_argument(
+        "--examples",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="Hypothesis examples per cross-check (default 100, or 300 with CI=true)",
+    )
+    verify.add_argument(
+        "--seconds", type=float, default=10.0, metavar="S", help="time limit per symbolic proof method (default 10)"
+    )
+    return parser
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from derivations import identities
+    from derivations.render import render_verify
+    from derivations.verify import verify
+
+    selected = [identities.get(n) for n in args.names] if args.names else list(identities.IDENTITIES)
+    examples = args.examples or (300 if os.environ.get("CI") == "true" else 100)
+    from rich.console import Console
+
+    console = Console(stderr=True, quiet=args.quiet)
+    with console.status("verifying…") as status:
+        result = verify(
+            selected,
+            max_examples=examples,
+            seconds=args.seconds,
+            progress=lambda text: status.update(f"verifying {text}…"),
+        )
+    render_verify(result, quiet=args.quiet)
+    if args.json:
+        write_json_atomic(args.json, result.to_json())
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `derivations` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "verify":
+            return _run_verify(args)
+    except DerivationsError as exc:
+        print(f"derivations {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("derivations: interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command!r}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
