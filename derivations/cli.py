@@ -84,8 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _keep_hypothesis_out_of_the_users_folder() -> None:
+    """Hypothesis caches in ./.hypothesis by default: put it under the user's cache directory instead."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derivations" / "hypothesis"
+    set_hypothesis_home_dir(str(cache))
+
+
 def _run_verify(args: argparse.Namespace) -> int:
     from derivations import identities
+
+    _keep_hypothesis_out_of_the_users_folder()
     from derivations.render import render_verify
     from derivations.verify import verify
 

@@ -61,3 +61,19 @@ def test_bad_input_gives_one_line_and_exit_2(args: list[str], expected: str) -> 
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_verify_leaves_nothing_in_the_working_directory(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "derivations", "verify", "sigmoid-reflection", "--examples", "5", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert list(work.iterdir()) == []
