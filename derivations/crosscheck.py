@@ -17,7 +17,7 @@ input, and shrinks a failure to a minimal counterexample.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -72,7 +72,6 @@ class CrossCheck:
     candidate: Callable[[Case], np.ndarray] | None = None
     forward: ForwardFn | None = None
     counts: Callable[[np.ndarray], np.ndarray] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class CheckFailure(AssertionError):

@@ -13,8 +13,3 @@ def as_float(a: object) -> np.ndarray:
     if arr.dtype.kind in "biu":
         return arr.astype(np.float64)
     raise TypeError(f"expected a numeric array, got dtype {arr.dtype}")
-
-
-def result_dtype(*arrays: np.ndarray) -> np.dtype:
-    """The common floating dtype of the inputs (float32 only if every input is float32)."""
-    return np.result_type(*arrays, np.float32)
