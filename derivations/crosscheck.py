@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 
 from derivations.identity import Target
-from derivations.lambdify import ExactEvaluator, FloatEvaluator, rounding_count
+from derivations.lambdify import ExactEvaluator, FloatEvaluator
 from numeric.finite_diff import central_diff, complex_step
 
 EPS = float(np.finfo(np.float64).eps)
@@ -164,13 +164,12 @@ def measure(check: CrossCheck, case: Case) -> Measurement:
 def _measure(check: CrossCheck, case: Case) -> Measurement:
     tgt = check.target(case.size)
     flat = tgt.flatten(case.values)
-    with mpmath.workdps(30):
-        exact = _exact(tgt)(flat)
+    exact = _exact(tgt)(flat)  # sets its own precision
     reference = np.array([float(e) for e in exact])
     if check.kind == "claim":
         claim = _claim(tgt)
         got = claim(flat)
-        n_ops = rounding_count(claim.expr)
+        n_ops = claim.rounding_count
         errors = _mp_abs_diff(got, exact) / _rounding_unit(claim, flat)
         limit = np.full(errors.shape, n_ops / (1 - n_ops * EPS))
     elif check.kind == "witness":
@@ -194,10 +193,10 @@ def _measure(check: CrossCheck, case: Case) -> Measurement:
         limit = np.full(errors.shape, check.tolerance)
     else:
         assert check.forward is not None
-        f, x0, batched, *magnitude = check.forward(case)
+        f, x0, batched, *f_magnitude = check.forward(case)
         with np.errstate(all="ignore"):
             if check.kind == "central":
-                d, bound, _ = central_diff(f, x0, batched=batched, magnitude=magnitude[0] if magnitude else None)
+                d, bound, _ = central_diff(f, x0, batched=batched, magnitude=f_magnitude[0] if f_magnitude else None)
             else:
                 d, bound, _ = complex_step(f, x0, batched=batched)
         got = d.ravel()

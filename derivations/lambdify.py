@@ -137,6 +137,11 @@ class FloatEvaluator:
         self._fn = sp.lambdify(self.symbols, _entries(self.expr), modules=modules, cse=True)
 
     @cached_property
+    def rounding_count(self) -> int:
+        """N of γ_N for this expression (counted once, not per evaluation)."""
+        return rounding_count(self.expr)
+
+    @cached_property
     def scale(self) -> FloatEvaluator:
         """The evaluator of rounding_scale(expr), for rounding-error tolerances."""
         shift = [self.symbols[i] for i in self.shift]
