@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from derivations.errors import DerivationsError, OutputError
+from derivations.errors import DerivationsError, OutputError, UnknownIdentityError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -81,7 +81,66 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--seconds", type=float, default=10.0, metavar="S", help="time limit per symbolic proof method (default 10)"
     )
+    check = sub.add_parser("check", help="check a derivation file step by step")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Markdown or LaTeX with display math")
+    check.add_argument("--json", type=writable_path, metavar="PATH", help="also write the verdicts as JSON")
+    check.add_argument("--against", metavar="IDENTITY", help="also say whether the file proves this identity")
+    check.add_argument("--quiet", action="store_true", help="only the summary line per file")
+    check.add_argument(
+        "--seconds", type=positive_float, default=5.0, metavar="S", help="time limit per step (default 5)"
+    )
     return parser
+
+
+def positive_float(text: str) -> float:
+    """A number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text}")
+    return value
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from derivations import identities
+
+    identity = identities.get(args.against) if args.against else None
+    if identity is not None and not identity.notation:
+        raise UnknownIdentityError(
+            f"identity {identity.name!r} has no statement in the notes' notation to check against"
+        )
+    from rich.console import Console
+
+    from derivations.chain import check_file
+    from derivations.document import read_document
+    from derivations.render import render_check
+
+    for path in args.files:
+        read_document(path)  # every input readable before any work: bad input is exit 2, nothing half-done
+    console = Console(stderr=True, quiet=args.quiet)
+    results = []
+    for path in args.files:
+        with console.status(f"checking {path}…") as status:
+            derivation, against = check_file(
+                path,
+                seconds=args.seconds,
+                progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
+                against=(identity.name, identity.notation) if identity else None,
+            )
+        render_check(derivation, against, quiet=args.quiet)
+        results.append((derivation, against))
+    if args.json:
+        docs = []
+        for derivation, against in results:
+            doc = derivation.to_json()
+            if against is not None:
+                doc["against"] = against.to_json()
+            docs.append(doc)
+        write_json_atomic(args.json, docs[0] if len(docs) == 1 else {"files": docs})
+    failed = any(d.wrong for d, _ in results) or any(a is not None and a.verdict == "not proved" for _, a in results)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _keep_hypothesis_out_of_the_users_folder() -> None:
@@ -124,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return _run_verify(args)
+        if args.command == "check":
+            return _run_check(args)
     except DerivationsError as exc:
         print(f"derivations {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

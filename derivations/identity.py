@@ -70,6 +70,8 @@ class Identity:
     checks: tuple[CrossCheck, ...]
     sizes: tuple[int, ...] = ()
     general_n: bool = False
+    #: The identity in the notes' notation, one equation each, for `derivations check --against`.
+    notation: tuple[str, ...] = ()
 
     def prove(self, seconds: float = 10.0) -> list[tuple[Part, Proof]]:
         """Every part's proof, in order."""

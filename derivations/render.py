@@ -7,6 +7,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from derivations.chain import Against, Derivation
 from derivations.verify import VerifyResult
 
 
@@ -61,3 +62,74 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
     console.print(
         f"{ok}/{n} identities proved and cross-checked ({checks} cross-checks, {examples} examples): {verdict}"
     )
+
+
+VERDICT_STYLE = {
+    "proved": "[green]✓ proved[/]",
+    "numeric": "[yellow]≈ numeric[/]",
+    "wrong": "[bold red]✗ wrong[/]",
+    "unchecked": "[magenta]? unchecked[/]",
+    "definition": "[blue]≔ definition[/]",
+}
+
+
+def render_check(
+    derivation: Derivation, against: Against | None = None, *, quiet: bool = False, console: Console | None = None
+) -> None:
+    """Every step of a checked file with its verdict; wrong steps with their counterexample; a summary."""
+    console = console or make_console()
+    if not quiet:
+        console.print(f"[bold]{derivation.file}[/]" + (f"  {derivation.title}" if derivation.title else ""))
+        table = Table(pad_edge=False, box=None, header_style="bold")
+        table.add_column("line", justify="right")
+        table.add_column("step", overflow="fold", ratio=3)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("how / why", overflow="fold", ratio=2)
+        for s in derivation.steps:
+            where = f"{s.line}" + (f".{s.row}" if s.row > 1 else "")
+            how = s.method if s.verdict == "proved" else s.reason
+            if s.verdict == "proved" and s.reason:
+                how = f"{s.method} ({s.reason})"
+            step = _escape(s.latex) + (f"  [dim]{_escape(s.justification)}[/]" if s.justification else "")
+            if s.case:
+                step = f"[dim]case {_escape(s.case)}:[/] {step}"
+            table.add_row(where, step, VERDICT_STYLE[s.verdict], _escape(how))
+            if s.verdict == "wrong":
+                extra = "counterexample " + _escape(s.reason)
+                if s.returns_to_line is not None:
+                    extra += f"; the next line equals line {s.returns_to_line} again: only this line is wrong"
+                table.add_row("", f"[red]{extra}[/]", "", "")
+        console.print(table)
+    if against is not None:
+        verdict = {
+            "proved": "[green]proves[/]",
+            "numeric": "[yellow]proves numerically (evidence, not proof)[/]",
+            "not proved": "[red]does not prove[/]",
+        }[against.verdict]
+        console.print(f"against {against.identity}: the file {verdict} it")
+        for e in against.equations:
+            if e["lines"]:
+                skip = f" (stepping over wrong line {', '.join(map(str, e['skipping']))})" if e["skipping"] else ""
+                console.print(f"  {_escape(e['equation'])}: lines {e['lines'][0]}–{e['lines'][1]}{skip}")
+            else:
+                console.print(
+                    f"  {_escape(e['equation'])}: [red]no chain of steps that hold leads from its left side "
+                    "to its right side[/]"
+                )
+    counts = derivation.summary
+    parts = [
+        f"{counts['proved']} proved",
+        f"{counts['numeric']} numeric (evidence, not proof)",
+        f"{counts['wrong']} wrong",
+        f"{counts['unchecked']} unchecked",
+        f"{counts['definition']} definitions",
+    ]
+    wrong = ", ".join(str(s.line) for s in derivation.wrong)
+    tail = f": [red]wrong at line{'s' if len(derivation.wrong) > 1 else ''} {wrong}[/]" if wrong else ""
+    console.print(f"{derivation.file}: {len(derivation.steps)} steps — {', '.join(parts)}{tail}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -97,6 +97,7 @@ CE_SOFTMAX_GRADIENT = Identity(
     statement="∂CE(y, softmax θ)/∂θ = ŷ − y  (y one-hot, or any probability vector)",
     source=f"note 1 §2, lines 39–83 ({NOTE1})",
     assumptions=("θ real", "y one-hot at k, or y_j ≥ 0 with Σ_j y_j = 1", "n = 1…8 concrete"),
+    notation=(r"\frac{\partial}{\partial \theta_i} \left(-\sum_j y_j \log(S(\theta)_j)\right) = S(\theta)_i - y_i",),
     parts=_parts,
     derivation=_derivation,
     checks=(

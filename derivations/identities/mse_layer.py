@@ -129,6 +129,12 @@ MSE_LAYER_GRADIENTS = Identity(
     statement="dMSE/dW = −2(y − ŷ)ŷ(1 − ŷ)x, dMSE/db = −2(y − ŷ)ŷ(1 − ŷ)  (ŷ = σ(xW + b), MSE = (y − ŷ)²)",
     source=f"note 2, 'Neural Network (layer 1)' slides, lines 68–90 ({NOTE2})",
     assumptions=("x, W ∈ ℝ^d, b, y real", "d = 1…5 concrete (d = 3 as in the note's table)"),
+    notation=(
+        r"\frac{\partial}{\partial W^o} (y - \sigma(xW^o + b^o))^2"
+        r" = -2(y - \sigma(xW^o + b^o)) \sigma(xW^o + b^o) (1 - \sigma(xW^o + b^o)) x",
+        r"\frac{\partial}{\partial b^o} (y - \sigma(xW^o + b^o))^2"
+        r" = -2(y - \sigma(xW^o + b^o)) \sigma(xW^o + b^o) (1 - \sigma(xW^o + b^o))",
+    ),
     parts=_parts,
     derivation=_derivation,
     checks=(

@@ -49,7 +49,7 @@ def _derivation(claimed: sp.Expr) -> callable:
     return steps
 
 
-def _derivative_identity(name: str, claimed: sp.Expr, statement: str, source: str) -> Identity:
+def _derivative_identity(name: str, claimed: sp.Expr, statement: str, source: str, notation: str) -> Identity:
     target = _target(claimed)
     checks: tuple[CrossCheck, ...] = (
         claim_check(CASES, target),
@@ -73,6 +73,7 @@ def _derivative_identity(name: str, claimed: sp.Expr, statement: str, source: st
         parts=lambda: [Part("dσ/dx", DERIVED, claimed)],
         derivation=_derivation(claimed),
         checks=checks,
+        notation=(notation,),
     )
 
 
@@ -81,6 +82,7 @@ SIGMOID_DERIVATIVE = _derivative_identity(
     sigmoid(x) * (1 - sigmoid(x)),
     "σ'(x) = σ(x)(1 − σ(x))",
     f"note 1 §1, line 13 ({NOTE1}); note 2 'Sigmoid' slides, lines 26 and 28 ({NOTE2})",
+    r"\sigma'(x) = \sigma(x)(1 - \sigma(x))",
 )
 
 SIGMOID_DERIVATIVE_SYMMETRIC = _derivative_identity(
@@ -88,6 +90,7 @@ SIGMOID_DERIVATIVE_SYMMETRIC = _derivative_identity(
     sigmoid(x) * sigmoid(-x),
     "σ'(x) = σ(x)·σ(−x)",
     f"note 1 §1, the middle step, line 17 ({NOTE1})",
+    r"\sigma'(x) = \sigma(x) \sigma(-x)",
 )
 
 _REFLECTION_TARGET = cached_target(lambda size: Target({"x": scalar("x")}, DEFINITION.subs(x, -x), 1 - sigmoid(x)))
@@ -97,6 +100,7 @@ SIGMOID_REFLECTION = Identity(
     statement="σ(−x) = 1 − σ(x)",
     source=f"note 1, lemma (a), line 25 ({NOTE1})",
     assumptions=("x real",),
+    notation=(r"\sigma(-x) = 1 - \sigma(x)",),
     parts=lambda: [Part("σ(−x)", DEFINITION.subs(x, -x), 1 - sigmoid(x))],
     derivation=lambda: [
         ("definition at −x", sp.Eq(sigmoid(-x), DEFINITION.subs(x, -x))),

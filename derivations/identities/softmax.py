@@ -75,6 +75,7 @@ SOFTMAX_JACOBIAN = Identity(
     statement="∂S(θ)_j/∂θ_i = S(θ)_i(δ_ij − S(θ)_j)",
     source=f"note 1, lemma (b), lines 87–115 ({NOTE1})",
     assumptions=("θ real", "n = 1…8 concrete (general n: a later issue)"),
+    notation=(r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i (\delta_{ij} - S(\theta)_j)",),
     parts=lambda: [Part(f"∂S_j/∂θ_i, n = {n}", *jacobian_parts(n)[1:]) for n in SIZES],
     derivation=_derivation,
     checks=(

@@ -1,0 +1,513 @@
+"""A derivation file as a chain of steps, each with its verdict.
+
+Rules (docs/derivation-files.md): a row ``a = b = c`` links a to b and b to c; a row that starts
+with ``=`` continues from the last expression of the row before; one that starts with ``\\therefore``
+or ``\\Rightarrow`` is a claim checked on its own. ``name = …`` for a name not yet defined (``h^o``,
+``CE(y, \\hat{y})``, ``\\nabla W^o``) is a definition, learned for the rest of the file. A case line
+puts its index relation in force until the next case, a heading, or a ``cases`` display; the first
+row of each case continues from where the first case began. When a step is wrong and the next row
+equals the row before the wrong one, the next row is checked against that earlier row and the wrong
+step records it as ``returns_to_line``: the fault is that one line.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from derivations.decide import Decision, decide
+from derivations.document import Document, Event, Row, read_document
+from derivations.errors import InputError
+from derivations.latex_input import (
+    Call,
+    Cases,
+    Deriv,
+    Index,
+    Node,
+    Notation,
+    ParseError,
+    Rel,
+    Sym,
+    parse_expression,
+    parse_relation_chain,
+    parse_relation_spans,
+)
+from derivations.semantics import (
+    BUILTIN_FUNCTIONS,
+    RESERVED,
+    Definition,
+    Environment,
+    SymbolTable,
+    subscript_letters,
+    walk,
+)
+
+_REL = {"=": "=", "=>": "\\Rightarrow", "!=": "\\neq", "<": "<", ">": ">", "<=": "\\le", ">=": "\\ge"}
+VERDICTS = ("proved", "numeric", "wrong", "unchecked", "definition")
+
+
+@dataclass
+class Step:
+    """One checked relation of the file."""
+
+    line: int
+    latex: str
+    verdict: str
+    method: str = ""
+    reason: str = ""
+    counterexample: dict | None = None
+    returns_to_line: int | None = None
+    justification: str = ""
+    case: str = ""
+    row: int = 1
+    display: int = 0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Derivation:
+    """The steps of one file, in order, with a count per verdict."""
+
+    file: str
+    title: str
+    steps: list[Step] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(s.verdict for s in self.steps)
+        return {v: counts.get(v, 0) for v in VERDICTS}
+
+    @property
+    def wrong(self) -> list[Step]:
+        return [s for s in self.steps if s.verdict == "wrong"]
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "title": self.title,
+            "steps": [s.to_json() for s in self.steps],
+            "summary": self.summary,
+        }
+
+
+@dataclass
+class Against:
+    """Does the file prove an identity of the registry? Per equation: the lines that do, or why not."""
+
+    identity: str
+    equations: list[dict] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        if any(not e["lines"] for e in self.equations):
+            return "not proved"
+        if any(e["numeric"] for e in self.equations):
+            return "numeric"
+        return "proved"
+
+    def to_json(self) -> dict:
+        return {"identity": self.identity, "verdict": self.verdict, "equations": self.equations}
+
+
+@dataclass
+class _Segment:
+    """Consecutive linked expressions, the verdicts of the links, and the setting they were checked in."""
+
+    exprs: list[_Link]
+    verdicts: list[str]
+    cases: tuple[Rel, ...]
+    env: Environment
+    skipped: list[int] = field(default_factory=list)  # wrong lines the chain returned past
+
+
+@dataclass
+class _Link:
+    """An expression a later row may continue from."""
+
+    node: Node | None
+    line: int
+    latex: str
+    error: str = ""
+
+
+ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z])\s*$")
+PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
+ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
+DOMAIN = re.compile(r"^\s*(.+?)\s*\\in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
+INDEX_RANGE = re.compile(r"^\s*([a-z](?:\s*,\s*[a-z])*)\s*\\text\{\s*(?:are\s+|is\s+an?\s+)?ind(ex|ices)\s*\}\s*$")
+
+
+def definable(node: Node, env: Environment) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(name, params, index params) if ``node = …`` would define a new name here, else None."""
+    if isinstance(node, Sym):
+        name = node.name
+        if name in env.definitions or name in RESERVED or name in env.index_letters:
+            return None
+        return name, (), ()
+    if isinstance(node, Call) and node.func.primes == 0 and node.func.power is None:
+        name = node.func.name
+        if name in BUILTIN_FUNCTIONS or name in env.definitions:
+            return None
+        if all(isinstance(a, Sym) for a in node.args):
+            return name, tuple(a.name for a in node.args), ()
+    if isinstance(node, Index) and isinstance(node.base, Sym):
+        name = node.base.name
+        if name in env.definitions or name in env.one_hot:
+            return None
+        if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
+            return name, (), tuple(i.name for i in node.indices)
+    return None
+
+
+class Checker:
+    """Walks a document's rows and events, keeping the environment, the chain and the case in force."""
+
+    def __init__(self, doc: Document, *, seconds: float = 5.0, progress: Callable[[str], None] | None = None) -> None:
+        self.doc = doc
+        self.seconds = seconds
+        self.progress = progress or (lambda text: None)
+        self.env = Environment()
+        self.symbols = SymbolTable()
+        self.notation = Notation(tags={"o", *doc.front.tags})
+        self.steps: list[Step] = []
+        self.prev: _Link | None = None
+        self.case: Rel | None = None
+        self.case_text = ""
+        self.fork: _Link | None = None
+        self.pending_wrong: tuple[Step, _Link] | None = None
+        self.segments: list[_Segment] = []
+
+    # -- set-up
+    def learn_front_matter(self) -> None:
+        for line, text in self.doc.front.assume:
+            self._assume(line, text)
+
+    def _assume(self, line: int, text: str) -> None:
+        where = f"{self.doc.path}:{line}"
+        m = ALIAS.match(text)
+        if m:
+            self.notation.aliases[m.group(1).strip()] = m.group(2).strip()
+            return
+        m = ONE_HOT.match(text)
+        if m:
+            self.env.one_hot[self._name_of(m.group(1), where)] = m.group(2)
+            self.env.index_letters.add(m.group(2))
+            return
+        m = PROBABILITY.match(text)
+        if m:
+            self.env.probability.add(self._name_of(m.group(1), where))
+            return
+        m = DOMAIN.match(text)
+        if m:
+            from fractions import Fraction
+
+            self.env.domains[self._name_of(m.group(1), where)] = (Fraction(m.group(2)), Fraction(m.group(3)))
+            return
+        m = INDEX_RANGE.match(text)
+        if m:
+            self.env.index_letters.update(x.strip() for x in m.group(1).split(","))
+            return
+        try:
+            chain = parse_relation_chain(text, self.notation)
+        except ParseError as exc:
+            raise InputError(
+                f"{where}: front matter: {exc} (expected NAME = …, "
+                "'y \\text{ one-hot at } k', 'x \\in [a, b]' or 'A \\equiv B')"
+            ) from None
+        if len(chain) != 2 or chain[1][0] != "=":
+            raise InputError(f"{where}: front matter: expected one definition 'NAME = …'")
+        target = definable(chain[0][1], self.env)
+        if target is None:
+            raise InputError(f"{where}: front matter: '{text}' does not define a new name")
+        self._define(target, chain[1][1], line)
+
+    def _name_of(self, text: str, where: str) -> str:
+        try:
+            node = parse_expression(text, self.notation)
+        except ParseError as exc:
+            raise InputError(f"{where}: front matter: {exc}") from None
+        if not isinstance(node, Sym):
+            raise InputError(f"{where}: front matter: '{text}' is not a name")
+        return node.name
+
+    def _define(self, target: tuple[str, tuple[str, ...], tuple[str, ...]], body: Node, line: int) -> None:
+        name, params, index_params = target
+        self.env.definitions[name] = Definition(name, body, line, params, index_params)
+        if params:
+            self.notation.functions.add(name)
+        self._learn_letters(body)
+
+    def _learn_letters(self, node: Node) -> None:
+        families, letters = subscript_letters(node)
+        self.env.families |= {f for f in families if f not in self.env.definitions}
+        self.env.index_letters |= letters
+
+    def prescan(self) -> None:
+        """Index letters, vector families and function names used anywhere in the file."""
+        for row in self.doc.rows:
+            try:
+                chain = parse_relation_chain(row.text, self.notation)
+            except ParseError:
+                continue
+            for _, node in chain:
+                self._learn_letters(node)
+            if row.justification:
+                self._justification_definition(row, learn=False)
+        for case in (e for e in self.doc.items if isinstance(e, Event) and e.kind == "case"):
+            try:
+                chain = parse_relation_chain(case.text, self.notation)
+            except ParseError:
+                continue
+            for _, node in chain:
+                if isinstance(node, Sym) and re.fullmatch(r"[a-z]", node.name):
+                    self.env.index_letters.add(node.name)
+        self.env.families -= self.env.index_letters
+
+    # -- the walk
+    def run(self) -> Derivation:
+        start = time.perf_counter()
+        self.learn_front_matter()
+        self.prescan()
+        for item in self.doc.items:
+            if isinstance(item, Event):
+                self._event(item)
+            else:
+                self.progress(f"line {item.line}")
+                self._row(item)
+        return Derivation(self.doc.path, self.doc.front.title, self.steps, time.perf_counter() - start)
+
+    def _event(self, event: Event) -> None:
+        if event.kind == "heading":
+            self.case = None
+            self.case_text = ""
+            self.fork = None
+            self.prev = None
+            return
+        try:
+            chain = parse_relation_chain(event.text, self.notation)
+            rel = Rel(chain[1][0], chain[0][1], chain[1][1])
+        except (ParseError, IndexError):
+            return
+        if self.case is None:
+            self.fork = self.prev
+        else:
+            self.prev = self.fork
+        self.case = rel
+        self.case_text = event.text
+
+    def _cases(self) -> tuple[Rel, ...]:
+        return (self.case,) if self.case is not None else ()
+
+    def _row(self, row: Row) -> None:
+        if row.justification:
+            self._justification_definition(row, learn=True)
+        text = row.text
+        if text.rstrip().endswith("?"):
+            self._add(row, text, "unchecked", reason="a question, not a claim: nothing to check")
+            try:
+                node = parse_expression(text.rstrip()[:-1], self.notation)
+                self.prev = _Link(node, row.line, text)
+            except ParseError:
+                self.prev = None
+            return
+        try:
+            spans = parse_relation_spans(text, self.notation)
+        except ParseError as exc:
+            self._add(row, text, "unchecked", reason=f"cannot read column {exc.pos + 1}: {exc}")
+            self.prev = _Link(None, row.line, text, error="the line before could not be read")
+            return
+        if not spans:
+            return
+        chain = [(rel, node) for rel, node, _ in spans]
+        texts = [t for _, _, t in spans]
+        if any(isinstance(n, Cases) for _, n in chain for n in walk(n)):
+            self.case = None
+            self.case_text = ""
+            self.fork = None
+        first_rel, first = chain[0]
+        if first_rel in ("", "=>"):  # a new chain, or a claim (∴, ⇒) checked on its own
+            if len(chain) == 1:
+                why = "states no relation: the rows after it continue from it"
+                if first_rel:
+                    why = "an implication with no equation to check"
+                self._add(row, text, "unchecked", reason=why)
+                self.prev = _Link(first, row.line, text)
+                return
+            left = _Link(first, row.line, texts[0])
+            rest = chain[1:]
+        else:
+            if self.prev is None:
+                self._add(row, text, "unchecked", reason="continues a chain, but no line before it to continue")
+                self.prev = _Link(first, row.line, text)
+                return
+            left = self.prev
+            rest = chain
+        offset = len(chain) - len(rest)
+        for k, (rel, node) in enumerate(rest):
+            right = _Link(node, row.line, texts[offset + k])
+            latex = (
+                text if len(chain) <= 2 else f"{left.latex if left.line == row.line else ''} {_REL[rel]} {right.latex}"
+            )
+            self._link(row, left, rel, right, latex.strip())
+            left = right
+        self.prev = left
+
+    def _justification_definition(self, row: Row, *, learn: bool) -> None:
+        m = re.match(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$", row.justification)
+        if not m:
+            return
+        try:
+            chain = parse_relation_chain(m.group(1), self.notation)
+        except ParseError:
+            return
+        if len(chain) == 2 and chain[1][0] == "=":
+            target = definable(chain[0][1], self.env)
+            if target is not None and target[1]:
+                if learn:
+                    self._define(target, chain[1][1], row.line)
+                else:
+                    self.notation.functions.add(target[0])
+
+    def _link(self, row: Row, left: _Link, rel: str, right: _Link, latex: str) -> None:
+        if rel not in ("=", "=>"):
+            self._add(row, latex, "unchecked", reason=f"the relation '{rel}' is not checked (only equalities are)")
+            return
+        if left.node is None:
+            self._add(row, latex, "unchecked", reason=left.error or "the line before could not be read")
+            return
+        target = definable(left.node, self.env) if left.line == row.line else None
+        if target is not None and rel == "=":
+            self._define(target, right.node, row.line)
+            kind = "function" if target[1] else "name"
+            self._add(row, latex, "definition", reason=f"defines the {kind} {target[0]}")
+            return
+        self._learn_letters(left.node)
+        self._learn_letters(right.node)
+        seed = f"{self.doc.path}:{row.line}:{row.row}:{right.latex}"
+        returns = None
+        if self.pending_wrong is not None:
+            wrong_step, before = self.pending_wrong
+            self.pending_wrong = None
+            if before.node is not None and left.line == wrong_step.line and left.node is not None:
+                back = decide(
+                    self.env,
+                    self.symbols,
+                    before.node,
+                    right.node,
+                    cases=self._cases(),
+                    seconds=self.seconds,
+                    seed=seed + ":back",
+                )
+                if back.verdict in ("proved", "numeric"):
+                    wrong_step.returns_to_line = before.line
+                    returns = (back, before)
+        if returns is not None:
+            decision, before = returns
+            reason = f"checked against line {before.line}, since line {left.line} is wrong"
+            decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
+        else:
+            decision = decide(
+                self.env, self.symbols, left.node, right.node, cases=self._cases(), seconds=self.seconds, seed=seed
+            )
+        step = self._add(row, latex, decision.verdict, decision=decision)
+        if decision.verdict == "wrong":
+            self.pending_wrong = (step, left)
+        last = self.segments[-1] if self.segments else None
+        if returns is not None and last is not None and last.exprs[-1] is left and len(last.exprs) >= 2:
+            last.exprs.pop()  # the wrong line: the chain continues from the line before it
+            last.verdicts.pop()
+            last.skipped.append(left.line)
+        if last is not None and last.exprs[-1] in (left, returns and returns[1]) and last.cases == self._cases():
+            last.exprs.append(right)
+            last.verdicts.append(decision.verdict)
+            last.env = self.env.copy()
+        else:
+            self.segments.append(_Segment([left, right], [decision.verdict], self._cases(), self.env.copy()))
+
+    def _add(self, row: Row, latex: str, verdict: str, *, decision: Decision | None = None, reason: str = "") -> Step:
+        step = Step(
+            line=row.line,
+            latex=latex,
+            verdict=verdict,
+            method=decision.method if decision else "",
+            reason=decision.reason if decision else reason,
+            counterexample=decision.counterexample if decision else None,
+            justification=row.justification,
+            case=self.case_text,
+            row=row.row,
+            display=row.display,
+        )
+        self.steps.append(step)
+        if verdict != "wrong" and self.pending_wrong is not None and self.pending_wrong[0] is not step:
+            if verdict != "definition":
+                self.pending_wrong = None
+        return step
+
+    def against(self, name: str, equations: tuple[str, ...]) -> Against:
+        """For each equation L = R of an identity: a chain whose steps all hold, from L to a closed form R.
+
+        The chain must start at an expression equal to L (under no case: a case proves only part of
+        an identity) and reach an expression equal to R that has no derivative left in it. Since the
+        checker evaluates derivatives, an expression such as −(1/S_k)·∂S_k/∂θ_i equals R already; the
+        derivation has proved nothing until it reaches a closed form. A wrong line that the chain
+        steps over (``returns_to_line``) does not break it, and is named.
+        """
+        result = Against(name)
+        holds = ("proved", "numeric")
+        for eq in equations:
+            chain = parse_relation_chain(eq, self.notation)
+            lhs, rhs = chain[0][1], chain[1][1]
+            found: dict = {"equation": eq, "lines": None, "numeric": False, "skipping": []}
+            for seg in (s for s in self.segments if not s.cases):
+                if found["lines"]:
+                    break
+                for start, end in ((lhs, rhs), (rhs, lhs)):
+                    first = decide(
+                        seg.env, self.symbols, start, seg.exprs[0].node, seconds=self.seconds, seed=f"against:{eq}"
+                    )
+                    if first.verdict not in holds:
+                        continue
+                    reach = len(seg.verdicts)
+                    for k, v in enumerate(seg.verdicts):
+                        if v not in holds:
+                            reach = k
+                            break
+                    for j in range(reach, 0, -1):
+                        node = seg.exprs[j].node
+                        if node is None or any(isinstance(x, Deriv) for x in walk(node)):
+                            continue
+                        last = decide(seg.env, self.symbols, end, node, seconds=self.seconds, seed=f"against:{eq}:{j}")
+                        if last.verdict in holds:
+                            found["lines"] = [seg.exprs[0].line, seg.exprs[j].line]
+                            found["numeric"] = "numeric" in (first.verdict, last.verdict, *seg.verdicts[:j])
+                            found["skipping"] = [w for w in seg.skipped if w <= seg.exprs[j].line]
+                            break
+                    if found["lines"]:
+                        break
+            result.equations.append(found)
+        return result
+
+
+def _case_text(rel: Rel) -> str:
+    return f"{getattr(rel.lhs, 'name', '?')} {_REL.get(rel.op, rel.op)} {getattr(rel.rhs, 'name', '?')}"
+
+
+def check_file(
+    path: Path,
+    *,
+    seconds: float = 5.0,
+    progress: Callable[[str], None] | None = None,
+    against: tuple[str, tuple[str, ...]] | None = None,
+) -> tuple[Derivation, Against | None]:
+    """Every step of the derivation file at ``path`` with its verdict (and the ``against`` identity's verdict)."""
+    doc = read_document(path)
+    checker = Checker(doc, seconds=seconds, progress=progress)
+    derivation = checker.run()
+    return derivation, checker.against(*against) if against else None

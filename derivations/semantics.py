@@ -1,0 +1,631 @@
+"""From the syntax tree to SymPy at one concrete size n and one assignment of the free indices.
+
+Every SymPy object is built here from a whitelist (σ, exp, log, softmax, …); names from the file
+only ever become `sp.Symbol`s with generated identifiers (``v0``, ``v1`` …), their LaTeX kept for
+display. Derivatives are *evaluated*: ``\\frac{\\partial F}{\\partial \\theta_i}`` is `sp.diff` of F's
+value; with respect to a defined name (``\\hat{y} = \\sigma(h^o)``) the other side is expanded down
+to that name, differentiated, and the definition substituted back (the chain rule as the notes use
+it). A derivative of an expression that does not involve the variable at all is refused rather
+than read as 0 (the trap of reading ``\\frac{dL}{dz}`` as the derivative of a constant).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import sympy as sp
+
+from derivations.functions import sigmoid
+from derivations.latex_input import (
+    Abs,
+    Add,
+    Call,
+    Cases,
+    Const,
+    Deriv,
+    Div,
+    Index,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Rel,
+    Sum,
+    Sym,
+    Transpose,
+    Vector,
+)
+
+MAX_RANGE = 64  # terms of one explicit sum
+
+
+class Unsupported(Exception):
+    """The expression cannot be given a value (the step is `unchecked` with this reason)."""
+
+
+class MissingIndex(Exception):
+    """An index letter with no value yet: the caller adds it to the free indices and tries again."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class OutOfRange(Unsupported):
+    """An index past the end of a vector of explicit size, for this assignment only."""
+
+
+BUILTIN_FUNCTIONS = {
+    "sigmoid",
+    "softmax",
+    "log",
+    "exp",
+    "tanh",
+    "sinh",
+    "cosh",
+    "sin",
+    "cos",
+    "max",
+    "min",
+    "relu",
+    "logsumexp",
+    "softplus",
+    "kronecker",
+}
+RESERVED = {"e", "\\pi", "n"}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``name = body``, ``name(params) = body`` or ``name_{i} = body`` (index_params), from ``line``."""
+
+    name: str
+    body: Node
+    line: int
+    params: tuple[str, ...] = ()
+    index_params: tuple[str, ...] = ()
+
+
+@dataclass
+class Environment:
+    """What the file has said so far: definitions, vector families, one-hot labels, domains, aliases."""
+
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    families: set[str] = field(default_factory=set)  # names used with letter subscripts: vectors of size n
+    index_letters: set[str] = field(default_factory=set)
+    one_hot: dict[str, str] = field(default_factory=dict)  # family → index letter of its 1
+    probability: set[str] = field(default_factory=set)  # families that are probability vectors
+    domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
+
+    def copy(self) -> Environment:
+        return replace(
+            self,
+            definitions=dict(self.definitions),
+            families=set(self.families),
+            index_letters=set(self.index_letters),
+            one_hot=dict(self.one_hot),
+            probability=set(self.probability),
+            domains=dict(self.domains),
+        )
+
+    def is_function(self, name: str) -> bool:
+        d = self.definitions.get(name)
+        return d is not None and bool(d.params)
+
+
+class SymbolTable:
+    """Generated SymPy symbols for the file's names, with their LaTeX for display."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, sp.Symbol] = {}
+        self.latex: dict[sp.Symbol, str] = {}
+        self.base: dict[sp.Symbol, str] = {}
+
+    def get(self, name: str, index: tuple[int, ...] = ()) -> sp.Symbol:
+        key = name if not index else f"{name}_{{{','.join(map(str, index))}}}"
+        sym = self._by_name.get(key)
+        if sym is None:
+            sym = sp.Symbol(f"v{len(self._by_name)}", real=True)
+            self._by_name[key] = sym
+            self.latex[sym] = key
+            self.base[sym] = name
+        return sym
+
+
+@dataclass
+class Context:
+    """One instance: size n, index values, bound names (sum indices, function parameters)."""
+
+    env: Environment
+    symbols: SymbolTable
+    n: int
+    assign: dict[str, int]
+    bindings: dict[str, sp.Basic] = field(default_factory=dict)
+    keep: dict[str, sp.Basic] = field(default_factory=dict)
+    expanding: tuple[str, ...] = ()
+    flags: dict[str, bool] = field(default_factory=dict)  # used_n, asymmetric
+
+    def bind(self, **changes: object) -> Context:
+        return replace(self, **changes)
+
+
+Value = sp.Expr | sp.MatrixBase
+
+
+def is_matrix(v: object) -> bool:
+    return isinstance(v, sp.MatrixBase)
+
+
+def scalar_of(v: Value) -> Value:
+    """A 1×1 matrix as its entry."""
+    if is_matrix(v) and v.shape == (1, 1):
+        return v[0, 0]
+    return v
+
+
+def evaluate(node: Node, ctx: Context) -> Value:
+    """The value of ``node`` in ``ctx`` (a SymPy expression or a column/row Matrix)."""
+    return scalar_of(_eval(node, ctx))
+
+
+def _eval(node: Node, ctx: Context) -> Value:
+    method = _DISPATCH.get(type(node))
+    if method is None:
+        raise Unsupported(f"cannot give a value to {type(node).__name__}")
+    return method(node, ctx)
+
+
+def _num(node: Num, ctx: Context) -> Value:
+    return sp.Rational(node.value.numerator, node.value.denominator)
+
+
+def _const(node: Const, ctx: Context) -> Value:
+    if node.name == "e":
+        return sp.E
+    if node.name == "pi":
+        return sp.pi
+    raise Unsupported("infinity is not a value that can be checked")
+
+
+def _sym(node: Sym, ctx: Context) -> Value:
+    name = node.name
+    env = ctx.env
+    if name in ctx.bindings:
+        return ctx.bindings[name]
+    if name in ctx.keep:
+        return ctx.keep[name]
+    if name in ctx.assign:
+        return sp.Integer(ctx.assign[name])
+    d = env.definitions.get(name)
+    if d is not None and name not in ctx.expanding:
+        if d.params:
+            raise Unsupported(f"'{name}' is a function of {', '.join(d.params)}: it needs arguments")
+        if d.index_params:
+            ctx.flags["used_n"] = True
+            return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
+        return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
+    if name == "n":
+        ctx.flags["used_n"] = True
+        return sp.Integer(ctx.n)
+    if name in env.index_letters:
+        raise MissingIndex(name)
+    if name in env.families:
+        ctx.flags["used_n"] = True
+        return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
+    return ctx.symbols.get(name)
+
+
+def index_value(node: Node, ctx: Context) -> int:
+    """An index as a whole number: a literal, a bound or assigned letter, or arithmetic on them."""
+    if isinstance(node, Num):
+        if node.value.denominator != 1:
+            raise Unsupported("an index must be a whole number")
+        return int(node.value)
+    if isinstance(node, Sym) and node.name in ctx.bindings:
+        v = ctx.bindings[node.name]
+        if not (isinstance(v, sp.Integer)):
+            raise Unsupported(f"'{node.name}' is used as an index but is not one")
+        return int(v)
+    if isinstance(node, Sym):
+        if node.name in ctx.assign:
+            return ctx.assign[node.name]
+        if node.name == "n":
+            ctx.flags["used_n"] = True
+            return ctx.n
+        if len(node.name) == 1 and node.name.isalpha():
+            raise MissingIndex(node.name)
+        raise Unsupported(f"'{node.name}' is not an index")
+    v = _eval(node, ctx)
+    if isinstance(v, sp.Integer):
+        return int(v)
+    raise Unsupported("an index must evaluate to a whole number")
+
+
+def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
+    """Component ``idx`` of the family or indexed definition ``base``."""
+    name = base.name
+    env = ctx.env
+    d = env.definitions.get(name)
+    if d is not None and d.index_params and name not in ctx.expanding:
+        if len(d.index_params) != len(idx):
+            raise Unsupported(f"'{name}' is defined with {len(d.index_params)} index(es), used with {len(idx)}")
+        binds = dict(ctx.bindings)
+        binds.update({p: sp.Integer(v) for p, v in zip(d.index_params, idx)})
+        return evaluate(d.body, ctx.bind(bindings=binds, expanding=(*ctx.expanding, name)))
+    if name in env.one_hot and len(idx) == 1:
+        ctx.flags["used_n"] = True
+        hot = ctx.assign.get(env.one_hot[name])
+        if hot is None:
+            raise MissingIndex(env.one_hot[name])
+        if not 1 <= idx[0] <= ctx.n or not 1 <= hot <= ctx.n:
+            raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{ctx.n}")
+        return sp.Integer(1 if idx[0] == hot else 0)
+    if name in env.families:
+        ctx.flags["used_n"] = True
+        if not all(1 <= i <= ctx.n for i in idx):
+            raise OutOfRange(f"index {idx} of '{name}' outside 1…{ctx.n}")
+    return ctx.symbols.get(name, idx)
+
+
+def _index(node: Index, ctx: Context) -> Value:
+    idx = tuple(index_value(i, ctx) for i in node.indices)
+    base = node.base
+    if isinstance(base, Sym):
+        name = base.name
+        if name in ctx.bindings or name in ctx.keep:
+            value = ctx.bindings.get(name, ctx.keep.get(name))
+            return _pick(value, idx, name)
+        d = ctx.env.definitions.get(name)
+        if d is not None and not d.index_params and name not in ctx.expanding:
+            if any(isinstance(i, Num) for i in node.indices) and name in ctx.env.families:
+                ctx.flags["asymmetric"] = True
+            return _pick(_sym(base, ctx), idx, name)
+        if any(isinstance(i, Num) for i in node.indices):
+            ctx.flags["asymmetric"] = True
+        return _component(base, idx, ctx)
+    value = _eval(base, ctx)
+    return _pick(value, idx, "the vector")
+
+
+def _pick(value: Value, idx: tuple[int, ...], name: str) -> sp.Expr:
+    if not is_matrix(value):
+        raise Unsupported(f"'{name}' is a scalar here, but it has an index")
+    if len(idx) != 1:
+        raise Unsupported(f"'{name}' is a vector, but it has {len(idx)} indices")
+    flat = list(value)
+    if not 1 <= idx[0] <= len(flat):
+        raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{len(flat)}")
+    return flat[idx[0] - 1]
+
+
+def _elementwise(f: callable, v: Value) -> Value:
+    return v.applyfunc(f) if is_matrix(v) else f(v)
+
+
+def _call(node: Call, ctx: Context) -> Value:
+    func = node.func
+    name = func.name
+    args = [evaluate(a, ctx) for a in node.args]
+    if name in ctx.env.definitions and ctx.env.definitions[name].params:
+        value = _user_call(ctx.env.definitions[name], func.primes, args, ctx)
+    elif name in BUILTIN_FUNCTIONS:
+        value = _builtin(name, func.primes, args, ctx)
+    else:
+        raise Unsupported(f"'{name}' is not a function this file defines or the notation knows")
+    if func.power is not None:
+        value = _power(value, evaluate(func.power, ctx))
+    return value
+
+
+def _user_call(d: Definition, primes: int, args: list[Value], ctx: Context) -> Value:
+    if len(args) != len(d.params):
+        raise Unsupported(f"'{d.name}' takes {len(d.params)} argument(s), given {len(args)}")
+    if d.name in ctx.expanding:
+        raise Unsupported(f"'{d.name}' is defined in terms of itself")
+    inner = ctx.bind(expanding=(*ctx.expanding, d.name))
+    if primes:
+        if len(args) != 1 or is_matrix(args[0]):
+            raise Unsupported(f"'{d.name}'' needs one scalar argument")
+        t = sp.Dummy("t", real=True)
+        body = evaluate(d.body, inner.bind(bindings={**ctx.bindings, d.params[0]: t}))
+        return sp.diff(body, t, primes).subs(t, args[0])
+    return evaluate(d.body, inner.bind(bindings={**ctx.bindings, **dict(zip(d.params, args))}))
+
+
+def _builtin(name: str, primes: int, args: list[Value], ctx: Context) -> Value:
+    arity = {"max": 2, "min": 2, "kronecker": 2}.get(name, 1)
+    if len(args) != arity:
+        raise Unsupported(f"'{name}' takes {arity} argument(s), given {len(args)}")
+    if name == "kronecker":
+        a, b = args
+        if not (isinstance(a, sp.Integer) and isinstance(b, sp.Integer)):
+            raise Unsupported("the Kronecker delta needs two indices")
+        return sp.Integer(int(a == b))
+    if name in ("softmax", "logsumexp"):
+        v = args[0]
+        if not is_matrix(v):
+            raise Unsupported(f"{name} needs a vector argument")
+        if primes:
+            raise Unsupported(f"{name}' is not defined (use a partial derivative)")
+        total = sp.Add(*[sp.exp(e) for e in v])
+        if name == "logsumexp":
+            return sp.log(total)
+        return v.applyfunc(lambda e: sp.exp(e) / total)
+    if name in ("max", "min"):
+        if any(is_matrix(a) for a in args) or primes:
+            raise Unsupported(f"{name} of vectors or its derivative is not supported")
+        return sp.Max(*args) if name == "max" else sp.Min(*args)
+    f = {
+        "sigmoid": sigmoid,
+        "log": sp.log,
+        "exp": sp.exp,
+        "tanh": sp.tanh,
+        "sinh": sp.sinh,
+        "cosh": sp.cosh,
+        "sin": sp.sin,
+        "cos": sp.cos,
+        "relu": lambda u: sp.Piecewise((u, u > 0), (0, True)),
+        "softplus": lambda u: sp.log(1 + sp.exp(u)),
+    }[name]
+    if primes:
+        t = sp.Dummy("t", real=True)
+        df = sp.diff(f(t), t, primes)
+        return _elementwise(lambda u: df.subs(t, u), args[0])
+    return _elementwise(f, args[0])
+
+
+def _add(node: Add, ctx: Context) -> Value:
+    values = [evaluate(t, ctx) for t in node.terms]
+    shapes = {v.shape for v in values if is_matrix(v)}
+    if shapes and (len(shapes) > 1 or not all(is_matrix(v) for v in values)):
+        raise Unsupported("a sum of a vector and a scalar, or of vectors of different shapes")
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+def _neg(node: Neg, ctx: Context) -> Value:
+    return -evaluate(node.arg, ctx)
+
+
+def _mul(node: Mul, ctx: Context) -> Value:
+    result = evaluate(node.factors[0], ctx)
+    for f in node.factors[1:]:
+        v = evaluate(f, ctx)
+        result = _product(result, v, node.elementwise)
+    return result
+
+
+def _product(a: Value, b: Value, elementwise: bool) -> Value:
+    if not is_matrix(a) or not is_matrix(b):
+        return a * b
+    if elementwise:
+        if a.shape != b.shape:
+            raise Unsupported(f"elementwise product of shapes {a.shape} and {b.shape}")
+        return a.multiply_elementwise(b)
+    if a.shape[1] != b.shape[0]:
+        raise Unsupported(f"a product of a {a.shape[0]}×{a.shape[1]} and a {b.shape[0]}×{b.shape[1]} matrix")
+    return scalar_of(a * b)
+
+
+def _div(node: Div, ctx: Context) -> Value:
+    num = evaluate(node.num, ctx)
+    den = evaluate(node.den, ctx)
+    if not is_matrix(den):
+        return num / den
+    if not is_matrix(num):
+        return den.applyfunc(lambda d: num / d)
+    if num.shape != den.shape:
+        raise Unsupported(f"elementwise division of shapes {num.shape} and {den.shape}")
+    return sp.Matrix(num.shape[0], num.shape[1], [a / b for a, b in zip(num, den)])
+
+
+def _power(base: Value, exp: Value) -> Value:
+    if is_matrix(exp):
+        raise Unsupported("a vector exponent")
+    if is_matrix(base):
+        return base.applyfunc(lambda b: b**exp)
+    return base**exp
+
+
+def _pow(node: Pow, ctx: Context) -> Value:
+    return _power(evaluate(node.base, ctx), evaluate(node.exp, ctx))
+
+
+def _transpose(node: Transpose, ctx: Context) -> Value:
+    v = _eval(node.arg, ctx)
+    return v.T if is_matrix(v) else v
+
+
+def _sum(node: Sum, ctx: Context) -> Value:
+    lo = 1 if node.lo is None else index_value(node.lo, ctx)
+    if node.hi is None:
+        ctx.flags["used_n"] = True
+        hi = ctx.n
+    else:
+        hi = index_value(node.hi, ctx)
+        if not (isinstance(node.hi, Sym) and node.hi.name == "n"):
+            ctx.flags["asymmetric"] = True
+    if node.lo is not None and lo != 1:
+        ctx.flags["asymmetric"] = True
+    if hi - lo + 1 > MAX_RANGE:
+        raise Unsupported(f"a sum of more than {MAX_RANGE} terms")
+    terms = [
+        evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)})) for j in range(lo, hi + 1)
+    ]
+    if not terms:
+        return sp.Integer(1 if node.product else 0)
+    if any(is_matrix(t) for t in terms):
+        raise Unsupported("a sum of vectors")
+    return sp.Mul(*terms) if node.product else sp.Add(*terms)
+
+
+def _vector(node: Vector, ctx: Context) -> Value:
+    entries = [evaluate(e, ctx) for e in node.entries]
+    if any(is_matrix(e) for e in entries):
+        raise Unsupported("a vector of vectors")
+    return sp.Matrix(entries) if node.column else sp.Matrix([entries])
+
+
+def _abs(node: Abs, ctx: Context) -> Value:
+    return _elementwise(sp.Abs, evaluate(node.arg, ctx))
+
+
+def condition_holds(rel: Rel, ctx: Context) -> bool | sp.Basic:
+    """An index relation decided for this assignment (True/False), or a SymPy condition on variables."""
+    try:
+        a, b = index_value(rel.lhs, ctx), index_value(rel.rhs, ctx)
+        return {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[rel.op]
+    except Unsupported:
+        pass
+    a, b = evaluate(rel.lhs, ctx), evaluate(rel.rhs, ctx)
+    if is_matrix(a) or is_matrix(b):
+        raise Unsupported("a condition on vectors")
+    ops = {"=": sp.Eq, "!=": sp.Ne, "<": sp.Lt, ">": sp.Gt, "<=": sp.Le, ">=": sp.Ge}
+    return ops[rel.op](a, b)
+
+
+def _cases(node: Cases, ctx: Context) -> Value:
+    pieces = []
+    for value, cond in node.branches:
+        if cond is None:
+            pieces.append((value, True))
+            break
+        holds = condition_holds(cond, ctx)
+        if holds is True or holds == sp.true:
+            pieces.append((value, True))
+            break
+        if holds is False or holds == sp.false:
+            continue
+        pieces.append((value, holds))
+    if not pieces:
+        raise Unsupported("no case applies")
+    values = [(evaluate(v, ctx), c) for v, c in pieces]
+    if len(values) == 1 or values[0][1] is True:
+        return values[0][0]
+    if any(is_matrix(v) for v, _ in values):
+        raise Unsupported("cases with vector values")
+    if values[-1][1] is not True:
+        raise Unsupported("cases with no 'otherwise' that do not cover every value")
+    return sp.Piecewise(*values)
+
+
+def wrt_target(node: Node) -> tuple[str, tuple[Node, ...]]:
+    """The name and indices of a derivative's variable."""
+    if isinstance(node, Sym):
+        return node.name, ()
+    if isinstance(node, Index) and isinstance(node.base, Sym):
+        return node.base.name, node.indices
+    raise Unsupported("a derivative with respect to something that is not a variable")
+
+
+def _only_symbols(v: Value) -> bool:
+    items = list(v) if is_matrix(v) else [v]
+    return all(isinstance(s, (sp.Symbol, sp.Dummy)) for s in items) and len(set(items)) == len(items)
+
+
+def _deriv(node: Deriv, ctx: Context) -> Value:
+    name, idx_nodes = wrt_target(node.wrt)
+    d = ctx.env.definitions.get(name)
+    keep_value = None
+    if d is not None and not d.params and not d.index_params and name not in ctx.bindings:
+        full = evaluate(Sym(name), ctx)
+        if not _only_symbols(full):
+            keep_value = full
+    if keep_value is not None:
+        ph: Value
+        if is_matrix(keep_value):
+            ph = sp.Matrix(
+                keep_value.shape[0], keep_value.shape[1], [sp.Dummy(f"p{k}", real=True) for k in range(len(keep_value))]
+            )
+        else:
+            ph = sp.Dummy("p", real=True)
+        inner = ctx.bind(keep={**ctx.keep, name: ph})
+        var = ph if not idx_nodes else _pick(ph, tuple(index_value(i, ctx) for i in idx_nodes), name)
+        f = evaluate(node.of, inner)
+        family = set(ph) if is_matrix(ph) else {ph}
+        result = _differentiate(f, var, node.order, family, node)
+        pairs = list(zip(ph, keep_value)) if is_matrix(ph) else [(ph, keep_value)]
+        return _elementwise(lambda e: e.subs(pairs, simultaneous=True), result)
+    var = evaluate(node.wrt, ctx)
+    if not _only_symbols(var):
+        raise Unsupported(f"cannot differentiate with respect to '{name}': it is not a variable here")
+    f = evaluate(node.of, ctx)
+    family = {s for s, base in ctx.symbols.base.items() if base == name}
+    family |= set(var) if is_matrix(var) else {var}
+    return _differentiate(f, var, node.order, family, node)
+
+
+def _differentiate(f: Value, var: Value, order: int, family: set[sp.Basic], node: Deriv) -> Value:
+    free = set().union(*(e.free_symbols for e in (f if is_matrix(f) else [f])))
+    if free and not (free & family):
+        raise Unsupported(
+            "the expression differentiated does not depend on the variable, so its derivative "
+            "would be 0 — is a name in it undefined? (declare it in the front matter)"
+        )
+    if is_matrix(var):
+        if is_matrix(f):
+            raise Unsupported("the derivative of a vector by a vector (its layout is a convention)")
+        result: Value = var.applyfunc(lambda v: sp.diff(f, v, order))
+    else:
+        result = _elementwise(lambda e: sp.diff(e, var, order), f)
+    items = list(result) if is_matrix(result) else [result]
+    if any(e.has(sp.Derivative, sp.Subs) for e in items):
+        raise Unsupported("SymPy left a derivative unevaluated")
+    return result
+
+
+_DISPATCH = {
+    Num: _num,
+    Const: _const,
+    Sym: _sym,
+    Index: _index,
+    Call: _call,
+    Add: _add,
+    Neg: _neg,
+    Mul: _mul,
+    Div: _div,
+    Pow: _pow,
+    Transpose: _transpose,
+    Sum: _sum,
+    Deriv: _deriv,
+    Vector: _vector,
+    Abs: _abs,
+    Cases: _cases,
+}
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, depth first."""
+    yield node
+    for value in vars(node).values():
+        if isinstance(value, Node):
+            yield from walk(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, Node):
+                    yield from walk(item)
+                elif isinstance(item, tuple):
+                    for sub in item:
+                        if isinstance(sub, Node):
+                            yield from walk(sub)
+
+
+def subscript_letters(node: Node) -> tuple[set[str], set[str]]:
+    """(families, index letters): names used with a letter subscript, and those letters."""
+    families: set[str] = set()
+    letters: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, Index):
+            letter_idx = [i.name for i in n.indices if isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name)]
+            if letter_idx and isinstance(n.base, Sym):
+                families.add(n.base.name)
+            letters.update(letter_idx)
+        if isinstance(n, Sum):
+            letters.add(n.var)
+    return families, letters
