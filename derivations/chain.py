@@ -106,7 +106,7 @@ class Against:
 
     @property
     def verdict(self) -> str:
-        if any(not e["lines"] for e in self.equations):
+        if any(not e["lines"] or e["wrong_lines"] for e in self.equations):
             return "not proved"
         if any(e["numeric"] for e in self.equations):
             return "numeric"
@@ -137,6 +137,10 @@ class _Link:
     error: str = ""
 
 
+#: ``f(u) = …``, ``CE(y, \hat{y}) = …``: a name applied to plain names, then '=' — a function being defined.
+FUNCTION_DEFINITION = re.compile(
+    r"^\s*([A-Za-z]|[A-Z]{2,})\s*\(\s*((?:\\?[A-Za-z]+|\\hat\{[A-Za-z]\})(?:\s*,\s*(?:\\?[A-Za-z]+|\\hat\{[A-Za-z]\}))*)\s*\)\s*="
+)
 ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z])\s*$")
 PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
 ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
@@ -251,6 +255,10 @@ class Checker:
 
     def prescan(self) -> None:
         """Index letters, vector families and function names used anywhere in the file."""
+        for row in self.doc.rows:
+            m = FUNCTION_DEFINITION.match(row.text)
+            if m and m.group(1) not in ("e", "d"):
+                self.notation.functions.add(m.group(1))
         for row in self.doc.rows:
             try:
                 chain = parse_relation_chain(row.text, self.notation)
@@ -456,15 +464,15 @@ class Checker:
         The chain must start at an expression equal to L (under no case: a case proves only part of
         an identity) and reach an expression equal to R that has no derivative left in it. Since the
         checker evaluates derivatives, an expression such as −(1/S_k)·∂S_k/∂θ_i equals R already; the
-        derivation has proved nothing until it reaches a closed form. A wrong line that the chain
-        steps over (``returns_to_line``) does not break it, and is named.
+        derivation has proved nothing until it reaches a closed form. A chain that holds only by
+        stepping over a wrong line (``returns_to_line``) does not prove it; the wrong lines are named.
         """
         result = Against(name)
         holds = ("proved", "numeric")
         for eq in equations:
             chain = parse_relation_chain(eq, self.notation)
             lhs, rhs = chain[0][1], chain[1][1]
-            found: dict = {"equation": eq, "lines": None, "numeric": False, "skipping": []}
+            found: dict = {"equation": eq, "lines": None, "numeric": False, "wrong_lines": []}
             for seg in (s for s in self.segments if not s.cases):
                 if found["lines"]:
                     break
@@ -487,7 +495,7 @@ class Checker:
                         if last.verdict in holds:
                             found["lines"] = [seg.exprs[0].line, seg.exprs[j].line]
                             found["numeric"] = "numeric" in (first.verdict, last.verdict, *seg.verdicts[:j])
-                            found["skipping"] = [w for w in seg.skipped if w <= seg.exprs[j].line]
+                            found["wrong_lines"] = [w for w in seg.skipped if w <= seg.exprs[j].line]
                             break
                     if found["lines"]:
                         break

@@ -244,7 +244,9 @@ def compare_at(fn: Callable, count: int, values: list[Fraction]) -> PointResult:
 
     At each precision (96 bits, doubled up to 2¹⁴) every entry of left − right is an interval that
     contains the true difference. An interval without 0 certifies a difference; one that contains 0 and
-    is narrower than 2^-(bits-24) of the sides' magnitude is agreement to that many bits.
+    is narrower than 2^-(bits-24) of the sides' magnitude is agreement to that many bits; sides that
+    are both within 2^-(bits/2) of 0 (from 192 bits on) agree as zero, where relative agreement means
+    nothing.
     """
     saved = iv.prec
     bits = START_BITS
@@ -271,8 +273,9 @@ def compare_at(fn: Callable, count: int, values: list[Fraction]) -> PointResult:
                     return PointResult("different", k, mpmath.mpf(a.mid.a), mpmath.mpf(b.mid.a))
                 defined = True
                 scale = max(abs(a.a), abs(a.b), abs(b.a), abs(b.b))
-                if d.delta.b > scale * mpmath.ldexp(1, -(bits - 24)):
-                    settled = False
+                tiny = mpmath.ldexp(1, -(bits // 2))
+                if d.delta.b > scale * mpmath.ldexp(1, -(bits - 24)) and not (bits > START_BITS and scale <= tiny):
+                    settled = False  # neither agreement to bits − 24 bits nor both sides 0 to bits/2 bits
             if settled and defined:
                 return PointResult("equal")
             bits *= 2
@@ -318,19 +321,15 @@ def sample_point(
 
 
 def _probability_fix(symbols: list[sp.Symbol], values: list[Fraction], table: SymbolTable, env: Environment) -> None:
-    """Families declared probability vectors: draw in [0, 1] and make the last entry 1 − Σ others."""
+    """Probability vectors: entries 1…n−1 drawn in [0, 1) with sum ≤ 1 (entry n is 1 − their sum, symbolically)."""
     for fam in env.probability:
         idx = [j for j, s in enumerate(symbols) if table.base.get(s) == fam]
-        if not idx:
-            continue
         for j in idx:
             values[j] = abs(values[j]) % 1
-        total = sum(values[j] for j in idx[:-1])
-        if total >= 1:
-            for j in idx[:-1]:
+        total = sum((values[j] for j in idx), Fraction(0))
+        if total > 1:
+            for j in idx:
                 values[j] /= 2 * total
-            total = sum(values[j] for j in idx[:-1])
-        values[idx[-1]] = 1 - total
 
 
 def _fmt(v: mpmath.mpf) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derivations.errors import InputError
-from derivations.latex_input import split_top
+from derivations.latex_input import ParseError, check_balanced, split_top
 
 MAX_FILE_BYTES = 2_000_000
 DISPLAY_ENVS = ("equation", "align", "gather", "multline", "eqnarray", "displaymath")
@@ -281,6 +281,12 @@ def read_document(path: Path) -> Document:
             continue
         line, content = item
         display += 1
+        try:
+            check_balanced(content)
+        except ParseError as exc:
+            at = line + content[: exc.pos].count("\n")
+            col = exc.pos - (content.rfind("\n", 0, exc.pos) + 1) + 1
+            raise InputError(f"{path}:{at}: malformed LaTeX at column {col} of the formula: {exc}") from None
         try:
             items.extend(split_rows(content, line, display, []))
         except InputError as exc:

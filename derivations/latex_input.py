@@ -9,8 +9,9 @@ and ``\\text{…}`` as names. The tree is turned into SymPy by `derivations.sema
 every SymPy object itself from a whitelist.
 
 Limits (FINDINGS.md, "Security of SymPy entry points"): a row of at most `MAX_ROW` characters,
-nesting at most `MAX_DEPTH`, integer literals of at most `MAX_DIGITS` digits, and numeric
-exponents of magnitude at most `MAX_EXPONENT`; past them a row is refused as `ParseError`.
+nesting at most `MAX_DEPTH`, integer literals of at most `MAX_DIGITS` digits, numeric exponents of
+magnitude at most `MAX_EXPONENT` and powers stacked at most `MAX_TOWER` deep (``e^{-x^2}`` is two);
+past them a row is refused as `ParseError` (an `unchecked` step), before SymPy sees it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MAX_ROW = 1000
 MAX_DEPTH = 20
 MAX_DIGITS = 6
 MAX_EXPONENT = 100
+MAX_TOWER = 3
 
 
 class ParseError(Exception):
@@ -609,6 +611,8 @@ class Parser:
         exp = self.sub(raw, pos).parse_expression()
         if isinstance(exp, Num) and abs(exp.value) > MAX_EXPONENT:
             raise ParseError(f"exponent larger than {MAX_EXPONENT}", pos)
+        if _tower(exp) >= MAX_TOWER:  # 2^{2^{2^{2^{2}}}} has 19729 digits: refused before anything computes it
+            raise ParseError(f"powers nested more than {MAX_TOWER} deep", pos)
         if isinstance(node, Const) and node.name == "e":
             return Call(Func("exp"), (exp,))
         if isinstance(node, Func):
@@ -738,7 +742,7 @@ class Parser:
             if word in FUNCTIONS or word.lower() in ("softmax", "sigmoid"):
                 return Func(FUNCTIONS.get(word, word.lower()))
             if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word):
-                return self.name(word, text=True)
+                return self.name(word, text_cmd=True)
             raise ParseError(f"'\\text{{{word}}}' is not a name", t.pos)
         if t.kind == "op" and t.text in "([":
             return self.paren()
@@ -883,6 +887,17 @@ class Parser:
         return Rel(chain[1][0], chain[0][1], chain[1][1])
 
 
+def _tower(node: Node) -> int:
+    """How many powers are stacked in ``node`` (e^{…} counts as a power)."""
+    if isinstance(node, Pow):
+        return 1 + max(_tower(node.base), _tower(node.exp))
+    if isinstance(node, Call) and node.func.name == "exp":
+        return 1 + max(_tower(a) for a in node.args)
+    children = [v for v in vars(node).values() if isinstance(v, Node)]
+    children += [c for v in vars(node).values() if isinstance(v, tuple) for c in v if isinstance(c, Node)]
+    return max((_tower(c) for c in children), default=0)
+
+
 def _is_variable(node: Node) -> bool:
     if isinstance(node, Sym):
         return True
@@ -935,6 +950,51 @@ def split_top(text: str, sep: str) -> list[tuple[str, int]]:
 def parse_relation_chain(text: str, notation: Notation | None = None) -> list[tuple[str, Node]]:
     """One row as [(relation, operand), …]; the first relation is '' unless the row starts with one."""
     return Parser(text, notation).parse_relation_chain()
+
+
+def check_balanced(text: str) -> None:
+    """ParseError unless braces, ``\\left``/``\\right`` and ``\\begin``/``\\end`` pair up (malformed LaTeX)."""
+    stack: list[tuple[str, int]] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            m = re.match(r"\\(begin|end)\s*\{([^{}]*)\}", text[i:])
+            if m:
+                if m.group(1) == "begin":
+                    stack.append((f"\\end{{{m.group(2)}}}", i))
+                else:
+                    want = f"\\end{{{m.group(2)}}}"
+                    if not stack or stack[-1][0] != want:
+                        expected = stack[-1][0] if stack else "nothing to close"
+                        raise ParseError(f"'{want}' does not close anything open (expected {expected})", i)
+                    stack.pop()
+                i += m.end()
+                continue
+            m = re.match(r"\\(left|right)\b\s*(\\[{}|]|\\[a-z]+|.)", text[i:])
+            if m:
+                if m.group(1) == "left":
+                    stack.append(("\\right", i))
+                elif not stack or stack[-1][0] != "\\right":
+                    raise ParseError("'\\right' without '\\left'", i)
+                else:
+                    stack.pop()
+                i += m.end()
+                continue
+            i += 2
+            continue
+        if c == "{":
+            stack.append(("}", i))
+        elif c == "}":
+            if not stack:
+                raise ParseError("'}' with no '{' before it", i)
+            if stack[-1][0] != "}":
+                raise ParseError(f"'}}' where '{stack[-1][0]}' is expected first", i)
+            stack.pop()
+        i += 1
+    if stack:
+        want, pos = stack[-1]
+        raise ParseError(f"opened here and never closed (expected '{want}')", pos)
 
 
 def parse_relation_spans(text: str, notation: Notation | None = None) -> list[tuple[str, Node, str]]:

@@ -108,9 +108,14 @@ def render_check(
         }[against.verdict]
         console.print(f"against {against.identity}: the file {verdict} it")
         for e in against.equations:
-            if e["lines"]:
-                skip = f" (stepping over wrong line {', '.join(map(str, e['skipping']))})" if e["skipping"] else ""
-                console.print(f"  {_escape(e['equation'])}: lines {e['lines'][0]}–{e['lines'][1]}{skip}")
+            if e["lines"] and e["wrong_lines"]:
+                wrong = ", ".join(map(str, e["wrong_lines"]))
+                console.print(
+                    f"  {_escape(e['equation'])}: [red]lines {e['lines'][0]}–{e['lines'][1]} would, "
+                    f"but line {wrong} is wrong[/]"
+                )
+            elif e["lines"]:
+                console.print(f"  {_escape(e['equation'])}: lines {e['lines'][0]}–{e['lines'][1]}")
             else:
                 console.print(
                     f"  {_escape(e['equation'])}: [red]no chain of steps that hold leads from its left side "

@@ -213,7 +213,7 @@ def _sym(node: Sym, ctx: Context) -> Value:
         return sp.Integer(ctx.n)
     if name in env.index_letters:
         raise MissingIndex(name)
-    if name in env.families:
+    if name in env.families or name in env.probability or name in env.one_hot:
         ctx.flags["used_n"] = True
         return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
     return ctx.symbols.get(name)
@@ -264,10 +264,12 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
         if not 1 <= idx[0] <= ctx.n or not 1 <= hot <= ctx.n:
             raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{ctx.n}")
         return sp.Integer(1 if idx[0] == hot else 0)
-    if name in env.families:
+    if name in env.families or name in env.probability:
         ctx.flags["used_n"] = True
         if not all(1 <= i <= ctx.n for i in idx):
             raise OutOfRange(f"index {idx} of '{name}' outside 1…{ctx.n}")
+        if name in env.probability and idx == (ctx.n,):  # Σ_j y_j = 1, by substitution
+            return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(1, ctx.n)])
     return ctx.symbols.get(name, idx)
 
 
@@ -628,4 +630,6 @@ def subscript_letters(node: Node) -> tuple[set[str], set[str]]:
             letters.update(letter_idx)
         if isinstance(n, Sum):
             letters.add(n.var)
+        if isinstance(n, Call) and n.func.name in ("softmax", "logsumexp"):
+            families.update(a.name for a in n.args if isinstance(a, Sym))  # S(θ): θ is a vector
     return families, letters

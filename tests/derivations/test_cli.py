@@ -77,3 +77,77 @@ def test_verify_leaves_nothing_in_the_working_directory(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert list(work.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------- check
+
+NOTE1 = Path(__file__).resolve().parents[2] / "derivations" / "notes" / "neural_network_basics_1.md"
+
+
+def test_check_writes_the_documented_json_and_exits_1_on_a_wrong_step(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    code = main(["check", str(NOTE1), "--quiet", "--json", str(out)])
+    assert code == 1
+    data = json.loads(out.read_text())
+    assert {"file", "steps", "summary"} <= set(data)
+    for step in data["steps"]:
+        assert {"line", "latex", "verdict", "method", "reason", "counterexample", "returns_to_line"} <= set(step)
+    assert data["summary"]["wrong"] == sum(s["verdict"] == "wrong" for s in data["steps"]) > 0
+    assert set(data["summary"]) == {"proved", "numeric", "wrong", "unchecked", "definition"}
+
+
+def test_check_exits_0_when_no_step_is_wrong(tmp_path: Path) -> None:
+    f = tmp_path / "ok.md"
+    f.write_text("$$\\sigma(-x) = 1 - \\sigma(x)$$\n")
+    assert main(["check", str(f), "--quiet"]) == 0
+
+
+def test_check_against_prints_the_verdict(tmp_path: Path) -> None:
+    f = tmp_path / "answer.md"
+    f.write_text("$$\\sigma'(x) = \\frac{e^{-x}}{(1+e^{-x})^2}$$\n\n$$= \\sigma(x)(1-\\sigma(x))$$\n")
+    result = run("check", str(f), "--against", "sigmoid-derivative")
+    assert result.returncode == 0, result.stderr
+    assert "proves it" in result.stdout
+    result = run("check", str(f), "--against", "sigmoid-reflection")
+    assert result.returncode == 1 and "does not prove" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "does not exist"),
+        (b"", "is empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"\xff\xfe not utf-8 \xff", "not UTF-8"),
+        (b"just prose, no formulas\n", "no display math"),
+        (b"$$\\frac{1}{x$$\n", ":1: malformed LaTeX"),
+        (b"text\n\n$$x = 1\n", ":3: display math opened with '$$' is never closed"),
+        (b"---\nassume:\n  - \\frac{1}{\n---\n$$x=1$$\n", "front matter"),
+    ],
+)
+def test_check_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: bytes | None, expected: str) -> None:
+    f = tmp_path / "notes.md"
+    if content is not None:
+        f.write_bytes(content)
+    result = run("check", str(f))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "notes.md" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_unknown_identity_and_directory_are_usage_errors(tmp_path: Path) -> None:
+    f = tmp_path / "a.md"
+    f.write_text("$$x = x$$\n")
+    result = run("check", str(f), "--against", "no-such-identity")
+    assert result.returncode == 2 and "unknown identity" in result.stderr
+    result = run("check", str(tmp_path))
+    assert result.returncode == 2 and "directory" in result.stderr
+
+
+def test_check_does_not_touch_json_when_input_is_bad(tmp_path: Path) -> None:
+    out = tmp_path / "keep.json"
+    out.write_text("precious")
+    missing = tmp_path / "missing.md"
+    assert main(["check", str(missing), "--json", str(out)]) == 2
+    assert out.read_text() == "precious"

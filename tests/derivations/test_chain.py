@@ -1,0 +1,201 @@
+"""The step checker on the notes and on small files that exercise one rule each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derivations.chain import check_file
+from derivations.identities import IDENTITIES, get
+from tests.derivations.helpers import check_text, displays, verdicts
+
+NOTES = Path(__file__).resolve().parents[2] / "derivations" / "notes"
+NOTE1 = NOTES / "neural_network_basics_1.md"
+NOTE2 = NOTES / "numpy_neural_network_slides.md"
+
+
+@pytest.fixture(scope="module")
+def note1():
+    return check_file(NOTE1)[0]
+
+
+@pytest.fixture(scope="module")
+def note2():
+    return check_file(NOTE2)[0]
+
+
+def _line(path: Path, needle: str) -> int:
+    return next(k for k, text in enumerate(path.read_text().split("\n"), 1) if needle in text)
+
+
+def test_note1_wrong_lines_are_found_with_counterexamples(note1) -> None:
+    # Each is wrong by hand, which the counterexample confirms: at x = 0, e^{-x}/(1+e^{-x})^3 = 1/8 while
+    # σ'(0) = 1/4; σ(0) = 1/2 is not σ(0)(1 − σ(0)) = 1/4; and the gradient ŷ − y has ŷ_k − 1 ≠ 1/1 − 1 = 0.
+    expected = {
+        _line(NOTE1, r"$$= \frac{e^{-x}}{(1+e^{-x})^2} \cdot \frac{1}{(1+e^{-x})}$$"),
+        _line(NOTE1, r"$$\therefore \sigma(x) = \sigma(x)(1-\sigma(x))$$"),
+        _line(NOTE1, r"= \frac{1}{y} - y$$"),
+    }
+    wrong = {s.line for s in note1.wrong}
+    assert wrong == expected
+    for s in note1.wrong:
+        ce = s.counterexample
+        assert ce and ce["left"] != ce["right"] and "point" in ce
+
+
+def test_note1_returns_to_the_line_before_the_wrong_one(note1) -> None:
+    bad = _line(NOTE1, r"$$= \frac{e^{-x}}{(1+e^{-x})^2} \cdot \frac{1}{(1+e^{-x})}$$")
+    step = next(s for s in note1.steps if s.line == bad)
+    assert step.returns_to_line == _line(NOTE1, r"$$\sigma'(x) = -(1+e^{-x})^{-2}")
+    after = next(s for s in note1.steps if s.line > bad)
+    assert after.verdict == "proved" and f"line {bad} is wrong" in after.reason
+
+
+def test_note2_has_no_wrong_line_and_learns_its_definitions(note2) -> None:
+    assert note2.wrong == []
+    defined = [s.latex for s in note2.steps if s.verdict == "definition"]
+    assert any(d.startswith("h^o =") for d in defined) and any(d.startswith("MSE =") for d in defined)
+    chain_rule = [s for s in note2.steps if s.latex.startswith(r"\frac{dMSE}{dW^o}")]
+    assert chain_rule and all(s.verdict == "proved" for s in chain_rule)
+
+
+@pytest.mark.parametrize("path", [NOTE1, NOTE2], ids=["note1", "note2"])
+def test_at_least_90_percent_of_the_other_steps_are_checked(path: Path) -> None:
+    d = check_file(path)[0]
+    others = [s for s in d.steps if s.verdict not in ("wrong", "definition")]
+    checked = [s for s in others if s.verdict in ("proved", "numeric")]
+    assert len(checked) >= 0.9 * len(others)
+    for s in d.steps:
+        if s.verdict == "unchecked":
+            assert s.reason
+
+
+def test_cases_put_their_relation_in_force_and_branch_from_the_split(tmp_path: Path) -> None:
+    text = (
+        "---\nassume:\n  - y \\text{ one-hot at } k\n---\n"
+        "$$\\frac{\\partial}{\\partial \\theta_i} \\left(-\\log S(\\theta)_k\\right) = "
+        "-\\frac{1}{S(\\theta)_k} \\frac{\\partial S(\\theta)_k}{\\partial \\theta_i}$$\n\n"
+        "(i) $i = k$ case\n\n$$= S(\\theta)_i - 1$$\n\n"
+        "(ii) $i \\neq k$ case\n\n$$= S(\\theta)_i$$\n"
+    )
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["proved", "proved", "proved"]
+    assert [s.case for s in d.steps] == ["", "i = k", "i \\neq k"]
+
+
+def test_a_step_true_only_in_its_case_is_wrong_outside_it(tmp_path: Path) -> None:
+    text = displays(r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i (1 - S(\theta)_i)")
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["wrong"]
+    assert d.steps[0].counterexample["indices"]["i"] != d.steps[0].counterexample["indices"]["j"]
+
+
+def test_definitions_are_learned_and_used(tmp_path: Path) -> None:
+    text = displays(
+        r"f(u) = u^2 + 1", r"g = f(x) \cdot 2", r"g = 2x^2 + 2", r"\frac{dg}{dx} = 4x", r"\frac{dg}{dx} = 4"
+    )
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["definition", "definition", "proved", "proved", "wrong"]
+
+
+def test_derivative_with_respect_to_a_defined_name_uses_the_chain_rule(tmp_path: Path) -> None:
+    text = displays(r"h = 3x", r"L = (h - 1)^2", r"\frac{dL}{dh} = 2(h - 1)", r"\frac{dL}{dx} = 6(h - 1)")
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["definition", "definition", "proved", "proved"]
+
+
+def test_derivative_of_an_undefined_name_is_not_read_as_zero(tmp_path: Path) -> None:
+    """The trap: ∂L/∂z with L unknown is the derivative of a 'constant' — 0 = 0 would 'prove' anything."""
+    d = check_text(tmp_path, displays(r"\frac{dL}{dz} = \frac{dM}{dz}", r"\frac{dL}{dz} = 5"))
+    assert verdicts(d) == ["unchecked", "unchecked"]
+    assert "does not depend" in d.steps[0].reason
+
+
+def test_log_is_natural_and_e_is_eulers_number(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\log(e) = 1", r"\log(e^{x}) = x", r"\log(10) = 1", r"e^{x} e^{-x} = 1"))
+    assert verdicts(d) == ["proved", "proved", "wrong", "proved"]
+
+
+def test_kronecker_delta_and_products(tmp_path: Path) -> None:
+    text = displays(
+        r"\frac{\partial \theta_j}{\partial \theta_i} = \delta_{ij}",
+        r"\sigma(x)(1-\sigma(x)) = \sigma(x) - \sigma(x)^2",
+        r"s(1-s) = s - s^2",
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "proved"]
+
+
+def test_large_arguments_need_high_precision_not_a_false_alarm(tmp_path: Path) -> None:
+    """1 − σ(x) rounds to 0 for x ≥ 37 in float64 (and at 96 bits for x ≥ 67): intervals refuse to decide early."""
+    d = check_text(tmp_path, displays(r"\sigma(x)\sigma(-x) = \sigma(x)(1 - \sigma(x))", r"\sigma(-x) = 1 - \sigma(x)"))
+    assert verdicts(d) == ["proved", "proved"]
+
+
+def test_tiny_but_real_differences_are_wrong(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\sigma(x) = \frac{1}{1 + e^{-x}} + e^{-x^2 - 30}"))
+    assert verdicts(d) == ["wrong"]
+
+
+def test_unparseable_and_question_rows_are_unchecked_with_a_reason(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"a = \vdots", r"\frac{d\sigma}{dx} ?", r"= \sigma(x)(1-\sigma(x))"))
+    assert verdicts(d)[:2] == ["unchecked", "unchecked"]
+    assert "column" in d.steps[0].reason
+
+
+def test_vectors_row_and_column_compare_entrywise(tmp_path: Path) -> None:
+    text = displays(r"x = (x_1, x_2)", r"w = \begin{pmatrix} w_1 \\ w_2 \end{pmatrix}", r"\frac{d}{dw}(xw) = x")
+    assert verdicts(check_text(tmp_path, text)) == ["definition", "definition", "proved"]
+
+
+def test_shape_mismatch_is_wrong(tmp_path: Path) -> None:
+    text = displays(r"x = (x_1, x_2)", r"w = \begin{pmatrix} w_1 \\ w_2 \end{pmatrix}", r"\frac{d}{dw}(xw) = 1")
+    d = check_text(tmp_path, text)
+    assert verdicts(d)[-1] == "wrong" and "scalar" in d.steps[-1].reason
+
+
+def test_time_limit_makes_a_step_unchecked_or_numeric_never_proved_falsely(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\sigma(x) = \frac{1}{1+e^{-x}}"), seconds=1e-4)
+    assert verdicts(d) == ["unchecked"] and "timed out" in d.steps[0].reason
+
+
+@pytest.mark.parametrize("identity", [i for i in IDENTITIES if i.notation], ids=lambda i: i.name)
+def test_each_identity_in_notes_notation_is_proved_as_a_claim(tmp_path: Path, identity) -> None:
+    # The CE gradient's assumption: soft labels (the one-hot case is the notes' own, checked above).
+    front = "assume:\n  - y \\text{ probability vector}\n" if identity.name == "ce-softmax-gradient" else ""
+    d = check_text(tmp_path, displays(*identity.notation, front=front))
+    assert set(verdicts(d)) == {"proved"}, [s.reason for s in d.steps]
+
+
+def test_the_ce_gradient_needs_its_assumption(tmp_path: Path) -> None:
+    """Without Σ y = 1 the claim ŷ − y is false: the checker must say so, not prove it."""
+    d = check_text(tmp_path, displays(*get("ce-softmax-gradient").notation))
+    assert verdicts(d) == ["wrong"]
+
+
+def test_against_follows_a_chain_from_left_to_a_closed_form(tmp_path: Path) -> None:
+    ident = get("sigmoid-derivative")
+    good = displays(r"\sigma'(x) = \frac{e^{-x}}{(1+e^{-x})^2}", r"= \sigma(x)(1-\sigma(x))")
+    path = tmp_path / "good.md"
+    path.write_text(good)
+    assert check_file(path, against=(ident.name, ident.notation))[1].verdict == "proved"
+    # A chain that stops at an unevaluated derivative has proved nothing yet, even if it is equal.
+    half = displays(r"\sigma'(x) = \frac{d}{dx} \frac{1}{1+e^{-x}}")
+    path.write_text(half)
+    assert check_file(path, against=(ident.name, ident.notation))[1].verdict == "not proved"
+    wrong = displays(r"\sigma'(x) = \frac{e^{-x}}{(1+e^{-x})^3}", r"= \sigma(x)(1-\sigma(x))")
+    path.write_text(wrong)
+    assert check_file(path, against=(ident.name, ident.notation))[1].verdict == "not proved"
+
+
+def test_against_the_notes() -> None:
+    for path, name, proved in [
+        (NOTE1, "softmax-jacobian", True),
+        (NOTE1, "ce-softmax-gradient", True),
+        (NOTE1, "sigmoid-derivative", False),  # its chain holds only by stepping over the wrong line
+        (NOTE2, "mse-layer-gradients", True),
+        (NOTE2, "softmax-jacobian", False),
+    ]:
+        ident = get(name)
+        against = check_file(path, against=(ident.name, ident.notation))[1]
+        assert (against.verdict == "proved") is proved, (path.name, name, against.equations)

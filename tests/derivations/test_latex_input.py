@@ -1,0 +1,148 @@
+"""The parser reads the notes' notation the way the notes mean it, and refuses what it cannot read."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from derivations.latex_input import (
+    MAX_DEPTH,
+    Call,
+    Const,
+    Deriv,
+    Func,
+    Index,
+    Mul,
+    Notation,
+    Num,
+    ParseError,
+    Pow,
+    Sum,
+    Sym,
+    check_balanced,
+    parse_expression,
+    parse_relation_chain,
+)
+
+
+def test_e_is_eulers_number_and_e_to_a_power_is_exp() -> None:
+    assert parse_expression("e") == Const("e")
+    node = parse_expression("e^{-x}")
+    assert isinstance(node, Call) and node.func == Func("exp")
+
+
+def test_log_is_the_natural_log_function() -> None:
+    node = parse_expression(r"\log(x)")
+    assert node == Call(Func("log"), (Sym("x"),))
+    assert parse_expression(r"\log x") == node
+
+
+def test_product_with_a_parenthesis_is_not_a_function_call() -> None:
+    """`s(1-s)` and `\\sigma(x)(1-\\sigma(x))` are products; only known functions are called."""
+    node = parse_expression("s(1-s)")
+    assert isinstance(node, Mul) and node.factors[0] == Sym("s")
+    node = parse_expression(r"\sigma(x)(1-\sigma(x))")
+    assert isinstance(node, Mul) and node.factors[0] == Call(Func("sigmoid"), (Sym("x"),))
+
+
+def test_a_defined_function_is_called() -> None:
+    notation = Notation(functions={"f"})
+    assert parse_expression("f(x)", notation) == Call(Func("f"), (Sym("x"),))
+
+
+def test_leibniz_fraction_is_a_derivative_not_a_quotient() -> None:
+    node = parse_expression(r"\frac{dL}{dz}")
+    assert node == Deriv(Sym("L"), Sym("z"))
+    node = parse_expression(r"\frac{\partial S(\theta)_k}{\partial \theta_i}")
+    assert isinstance(node, Deriv) and node.wrt == Index(Sym(r"\theta"), (Sym("i"),))
+    assert isinstance(node.of, Index) and isinstance(node.of.base, Call)
+
+
+def test_derivative_operator_takes_its_parenthesised_operand_only() -> None:
+    node = parse_expression(r"\frac{d}{dx}(1 + e^{-x}) \frac{d}{dx}(-x)")
+    assert isinstance(node, Mul) and all(isinstance(f, Deriv) for f in node.factors)
+
+
+def test_bare_function_in_a_leibniz_numerator_is_applied_to_the_variable() -> None:
+    assert parse_expression(r"\frac{d\sigma}{dx}") == Deriv(Call(Func("sigmoid"), (Sym("x"),)), Sym("x"))
+
+
+def test_prime_is_the_derivative_of_a_function() -> None:
+    node = parse_expression(r"\sigma'(x)")
+    assert node == Call(Func("sigmoid", primes=1), (Sym("x"),))
+
+
+def test_kronecker_delta_is_not_a_product() -> None:
+    node = parse_expression(r"\delta_{ij}")
+    assert node == Call(Func("kronecker"), (Sym("i"), Sym("j")))
+
+
+def test_layer_tags_are_part_of_the_name_and_powers_are_powers() -> None:
+    assert parse_expression("h^o") == Sym("h^{o}")
+    assert parse_expression("W_1^o") == Index(Sym("W^{o}"), (Num(Fraction(1)),))
+    assert parse_expression("x^2") == Pow(Sym("x"), Num(Fraction(2)))
+
+
+def test_uppercase_runs_and_text_are_names() -> None:
+    assert parse_expression("MSE") == Sym("MSE")
+    assert parse_expression(r"\text{MSE}") == Sym("MSE")
+    assert parse_expression(r"xW") == Mul((Sym("x"), Sym("W")))
+
+
+def test_softmax_spellings() -> None:
+    for text in (r"S(\theta)_i", r"\text{softmax}(\theta)_i", r"\operatorname{softmax}(\theta)_i"):
+        node = parse_expression(text)
+        assert node == Index(Call(Func("softmax"), (Sym(r"\theta"),)), (Sym("i"),)), text
+
+
+def test_sum_takes_the_rest_of_the_term() -> None:
+    node = parse_expression(r"\sum_k e^{\theta_k} - e^{\theta_i}")
+    assert isinstance(node.terms[0], Sum)
+    node = parse_expression(r"\sum_{j=1}^{n} y_j \log(\hat{y}_j)")
+    assert isinstance(node, Sum) and node.var == "j" and isinstance(node.body, Mul)
+
+
+def test_relation_chain_keeps_a_leading_relation() -> None:
+    chain = parse_relation_chain(r"= a = b")
+    assert [r for r, _ in chain] == ["=", "="]
+    chain = parse_relation_chain(r"\therefore a = b")
+    assert [r for r, _ in chain] == ["=>", "="]
+
+
+def test_alias_from_front_matter() -> None:
+    notation = Notation(aliases={r"\hat{i}": "i"})
+    assert parse_expression(r"\hat{i}", notation) == Sym("i")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [r"\frac{1}{", r"x^{12345678}", r"\vdots", r"2^{1000}", r"\unknowncommand x", r"a = = b", "가 + 1"],
+)
+def test_unreadable_input_is_a_parse_error(text: str) -> None:
+    with pytest.raises(ParseError):
+        parse_relation_chain(text)
+
+
+def test_nesting_is_capped() -> None:
+    deep = "(" * (MAX_DEPTH + 5) + "x" + ")" * (MAX_DEPTH + 5)
+    with pytest.raises(ParseError, match="nested"):
+        parse_expression(deep)
+
+
+def test_long_rows_are_refused() -> None:
+    with pytest.raises(ParseError, match="longer"):
+        parse_expression("+".join(["x"] * 600))
+
+
+@pytest.mark.parametrize("text", [r"\frac{1}{x", "a}", r"\left( x", r"\begin{cases} a \end{bmatrix}"])
+def test_unbalanced_latex_is_reported_with_a_position(text: str) -> None:
+    with pytest.raises(ParseError) as info:
+        check_balanced(text)
+    assert 0 <= info.value.pos < len(text)
+
+
+def test_power_towers_are_refused_before_anything_computes_them() -> None:
+    parse_expression("e^{-x^2}")
+    with pytest.raises(ParseError, match="nested"):
+        parse_expression("2^{2^{2^{2^{2}}}}")
