@@ -12,6 +12,7 @@ step records it as ``returns_to_line``: the fault is that one line.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections import Counter
@@ -39,10 +40,15 @@ from derivations.latex_input import (
 from derivations.semantics import (
     BUILTIN_FUNCTIONS,
     RESERVED,
+    Context,
     Definition,
     Environment,
+    MissingIndex,
     SymbolTable,
+    Unsupported,
+    condition_holds,
     subscript_letters,
+    sum_bounds,
     walk,
 )
 
@@ -249,6 +255,7 @@ class Checker:
         self._learn_letters(body)
 
     def _learn_letters(self, node: Node) -> None:
+        self.env.sizes |= sum_bounds(node)
         families, letters = subscript_letters(node)
         self.env.families |= {f for f in families if f not in self.env.definitions}
         self.env.index_letters |= letters
@@ -276,7 +283,8 @@ class Checker:
             for _, node in chain:
                 if isinstance(node, Sym) and re.fullmatch(r"[a-z]", node.name):
                     self.env.index_letters.add(node.name)
-        self.env.families -= self.env.index_letters
+        self.env.index_letters -= self.env.sizes
+        self.env.families -= self.env.index_letters | self.env.sizes
 
     # -- the walk
     def run(self) -> Derivation:
@@ -459,48 +467,91 @@ class Checker:
         return step
 
     def against(self, name: str, equations: tuple[str, ...]) -> Against:
-        """For each equation L = R of an identity: a chain whose steps all hold, from L to a closed form R.
+        """For each equation L = R of an identity: chains of steps that all hold, from L to a closed form R.
 
-        The chain must start at an expression equal to L (under no case: a case proves only part of
-        an identity) and reach an expression equal to R that has no derivative left in it. Since the
-        checker evaluates derivatives, an expression such as −(1/S_k)·∂S_k/∂θ_i equals R already; the
-        derivation has proved nothing until it reaches a closed form. A chain that holds only by
-        stepping over a wrong line (``returns_to_line``) does not prove it; the wrong lines are named.
+        A chain proves L = R when it starts at an expression equal to L, every link holds, and its
+        last expression equals R with no derivative left in it (the checker evaluates
+        derivatives, so −(1/S_k)·∂S_k/∂θ_i "equals" the answer already: the derivation has proved
+        nothing until it reaches a closed form). A lone statement ``L = R`` is not a derivation: a
+        chain needs two links, unless it is a case of a case analysis. Chains under cases prove their
+        case; together they prove the identity when their cases cover every index assignment
+        (checked at n = 2…4), each case either starting at L or continuing a chain that did. A chain
+        that holds only by stepping over a wrong line does not prove it; the wrong lines are named.
         """
         result = Against(name)
-        holds = ("proved", "numeric")
         for eq in equations:
             chain = parse_relation_chain(eq, self.notation)
             lhs, rhs = chain[0][1], chain[1][1]
             found: dict = {"equation": eq, "lines": None, "numeric": False, "wrong_lines": []}
-            for seg in (s for s in self.segments if not s.cases):
-                if found["lines"]:
+            for start, end in ((lhs, rhs), (rhs, lhs)):
+                proofs = self._proofs(start, end, eq)
+                covered = self._covering(proofs)
+                if covered:
+                    found["lines"] = [min(p[1][0] for p in covered), max(p[1][1] for p in covered)]
+                    found["numeric"] = any(p[2] for p in covered)
+                    found["wrong_lines"] = sorted({w for p in covered for w in p[3]})
+                    found["cases"] = [" and ".join(_case_text(c) for c in p[0]) for p in covered if p[0]]
                     break
-                for start, end in ((lhs, rhs), (rhs, lhs)):
-                    first = decide(
-                        seg.env, self.symbols, start, seg.exprs[0].node, seconds=self.seconds, seed=f"against:{eq}"
-                    )
-                    if first.verdict not in holds:
-                        continue
-                    reach = len(seg.verdicts)
-                    for k, v in enumerate(seg.verdicts):
-                        if v not in holds:
-                            reach = k
-                            break
-                    for j in range(reach, 0, -1):
-                        node = seg.exprs[j].node
-                        if node is None or any(isinstance(x, Deriv) for x in walk(node)):
-                            continue
-                        last = decide(seg.env, self.symbols, end, node, seconds=self.seconds, seed=f"against:{eq}:{j}")
-                        if last.verdict in holds:
-                            found["lines"] = [seg.exprs[0].line, seg.exprs[j].line]
-                            found["numeric"] = "numeric" in (first.verdict, last.verdict, *seg.verdicts[:j])
-                            found["wrong_lines"] = [w for w in seg.skipped if w <= seg.exprs[j].line]
-                            break
-                    if found["lines"]:
-                        break
             result.equations.append(found)
         return result
+
+    def _holds(self, a: Node, b: Node, seg: _Segment, seed: str) -> str | None:
+        d = decide(seg.env, self.symbols, a, b, cases=seg.cases, seconds=self.seconds, seed=seed)
+        return d.verdict if d.verdict in ("proved", "numeric") else None
+
+    def _reach(self, seg: _Segment, end: Node, seed: str, least: int) -> tuple[int, str] | None:
+        """(index, verdict) if every link of ``seg`` holds and its last expression, a closed form, equals end."""
+        j = len(seg.exprs) - 1
+        node = seg.exprs[j].node
+        if j < least or any(v not in ("proved", "numeric") for v in seg.verdicts) or node is None:
+            return None
+        if any(isinstance(x, Deriv) for x in walk(node)):
+            return None
+        verdict = self._holds(end, node, seg, f"{seed}:{j}")
+        return (j, verdict) if verdict else None
+
+    def _proofs(self, start: Node, end: Node, eq: str) -> list[tuple[tuple[Rel, ...], list[int], bool, list[int]]]:
+        """(cases, [first line, last line], numeric, wrong lines stepped over) of each chain from start to end."""
+        out = []
+        starts = {id(seg): self._holds(start, seg.exprs[0].node, seg, f"against:{eq}") for seg in self.segments}
+        for seg in self.segments:
+            parent = None
+            if seg.cases:  # a case continuing a chain that started at L (with no case)
+                parent = next(
+                    (p for p in self.segments if not p.cases and p.exprs[-1] is seg.exprs[0] and starts[id(p)]), None
+                )
+                if parent is not None and any(v not in ("proved", "numeric") for v in parent.verdicts):
+                    continue
+            if parent is None and not starts[id(seg)]:
+                continue
+            hit = self._reach(seg, end, f"against:{eq}", 2 if not seg.cases else 1)
+            if hit:
+                head = parent or seg
+                _, verdict = hit
+                numeric = "numeric" in (starts[id(head)], verdict, *seg.verdicts, *(parent.verdicts if parent else ()))
+                wrong = [*seg.skipped, *(parent.skipped if parent else ())]
+                out.append((seg.cases, [head.exprs[0].line, seg.exprs[-1].line], numeric, wrong))
+        return out
+
+    def _covering(self, proofs: list) -> list:
+        """Proofs whose cases cover every index assignment (n = 2…4), or [] if they do not."""
+        for p in proofs:
+            if not p[0]:
+                return [p]
+        if not proofs:
+            return []
+        letters = sorted({getattr(side, "name", "") for p in proofs for rel in p[0] for side in (rel.lhs, rel.rhs)})
+        if "" in letters:
+            return []
+        for n in (2, 3, 4):
+            for values in itertools.product(range(1, n + 1), repeat=len(letters)):
+                ctx = Context(self.env, self.symbols, n, dict(zip(letters, values)))
+                try:
+                    if not any(all(condition_holds(rel, ctx) is True for rel in p[0]) for p in proofs):
+                        return []
+                except (Unsupported, MissingIndex):
+                    return []
+        return proofs
 
 
 def _case_text(rel: Rel) -> str:

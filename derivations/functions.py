@@ -46,5 +46,5 @@ class sigmoid(sp.Function):  # noqa: N801 - SymPy functions are lower-case, like
 
 
 def to_exp(expr: sp.Expr) -> sp.Expr:
-    """Replace σ by its definition 1/(1 + e^{−x}) everywhere."""
-    return expr.rewrite(sp.exp) if expr.has(sigmoid) else expr
+    """Replace σ by its definition 1/(1 + e^{−x}), and tanh, sinh, cosh by theirs, everywhere."""
+    return expr.rewrite(sp.exp) if expr.has(sigmoid, sp.tanh, sp.sinh, sp.cosh) else expr

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-MAX_ROW = 1000
+MAX_ROW = 500
 MAX_DEPTH = 20
 MAX_DIGITS = 6
 MAX_EXPONENT = 100
@@ -241,8 +241,10 @@ def tokenize(text: str) -> list[Token]:
                     continue
                 if sym == "\\":
                     tokens.append(Token("op", "\\\\", i))
-                elif sym in "{}|":
-                    tokens.append(Token("op", {"{": "(", "}": ")", "|": "|"}[sym], i))
+                elif sym == "|":
+                    raise ParseError("norms ('\\|x\\|') are not supported", i)
+                elif sym in "{}":
+                    tokens.append(Token("op", {"{": "(", "}": ")"}[sym], i))
                 else:
                     raise ParseError(f"unexpected '\\{sym}'", i)
                 i += 2
@@ -687,6 +689,9 @@ class Parser:
 
     def leibniz(self, num: str, num_pos: int, den: str, den_pos: int) -> Node | None:
         """``\\frac{dF}{dx}``, ``\\frac{\\partial F}{\\partial x}``, ``\\frac{d}{dx} …``, ``\\frac{d^2 F}{dx^2}``."""
+        upright = r"\\(?:mathrm|text|operatorname|rm|mathit)\s*\{\s*d\s*\}"  # \mathrm{d}x is dx
+        num = re.sub(upright, "d ", num)
+        den = re.sub(upright, "d ", den)
         d_num = re.match(r"\s*(d|\\partial(?![A-Za-z]))\s*(?:\^\s*\{?\s*(\d)\s*\}?)?", num)
         d_den = re.match(r"\s*(d|\\partial(?![A-Za-z]))(?=\s*[\\A-Za-z{])", den)
         if not d_num or not d_den:

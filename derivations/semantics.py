@@ -100,6 +100,7 @@ class Environment:
     one_hot: dict[str, str] = field(default_factory=dict)  # family → index letter of its 1
     probability: set[str] = field(default_factory=set)  # families that are probability vectors
     domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
+    sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
 
     def copy(self) -> Environment:
         return replace(
@@ -110,6 +111,7 @@ class Environment:
             one_hot=dict(self.one_hot),
             probability=set(self.probability),
             domains=dict(self.domains),
+            sizes=set(self.sizes),
         )
 
     def is_function(self, name: str) -> bool:
@@ -208,7 +210,7 @@ def _sym(node: Sym, ctx: Context) -> Value:
             ctx.flags["used_n"] = True
             return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
         return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
-    if name == "n":
+    if name in env.sizes:
         ctx.flags["used_n"] = True
         return sp.Integer(ctx.n)
     if name in env.index_letters:
@@ -233,7 +235,7 @@ def index_value(node: Node, ctx: Context) -> int:
     if isinstance(node, Sym):
         if node.name in ctx.assign:
             return ctx.assign[node.name]
-        if node.name == "n":
+        if node.name in ctx.env.sizes:
             ctx.flags["used_n"] = True
             return ctx.n
         if len(node.name) == 1 and node.name.isalpha():
@@ -451,7 +453,7 @@ def _sum(node: Sum, ctx: Context) -> Value:
         hi = ctx.n
     else:
         hi = index_value(node.hi, ctx)
-        if not (isinstance(node.hi, Sym) and node.hi.name == "n"):
+        if not (isinstance(node.hi, Sym) and node.hi.name in ctx.env.sizes):
             ctx.flags["asymmetric"] = True
     if node.lo is not None and lo != 1:
         ctx.flags["asymmetric"] = True
@@ -616,6 +618,11 @@ def walk(node: Node) -> Iterator[Node]:
                     for sub in item:
                         if isinstance(sub, Node):
                             yield from walk(sub)
+
+
+def sum_bounds(node: Node) -> set[str]:
+    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``): vector lengths, valued n."""
+    return {n.hi.name for n in walk(node) if isinstance(n, Sum) and isinstance(n.hi, Sym)}
 
 
 def subscript_letters(node: Node) -> tuple[set[str], set[str]]:

@@ -199,3 +199,21 @@ def test_against_the_notes() -> None:
         ident = get(name)
         against = check_file(path, against=(ident.name, ident.notation))[1]
         assert (against.verdict == "proved") is proved, (path.name, name, against.equations)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("name", ["bce_sigmoid.md", "tanh.md", "mse_batch.md"])
+def test_the_example_derivations_hold(name: str) -> None:
+    d = check_file(EXAMPLES / name)[0]
+    assert d.wrong == [] and all(s.verdict in ("proved", "numeric", "definition") for s in d.steps)
+
+
+def test_the_example_student_answer_is_wrong_at_its_last_rewrite_and_proves_nothing() -> None:
+    path = EXAMPLES / "student_answer.md"
+    ident = get("sigmoid-derivative")
+    d, against = check_file(path, against=(ident.name, ident.notation))
+    assert [s.line for s in d.wrong] == [_line(path, r"$$= \sigma(x) (1 + \sigma(x))$$")]
+    # Its ∴ line restates the identity (true), but a statement is not a derivation, and the chain broke.
+    assert against.verdict == "not proved"
