@@ -399,6 +399,8 @@ class Checker:
             self._add(row, latex, "unchecked", reason=left.error or "the line before could not be read")
             return
         target = definable(left.node, self.env) if left.line == row.line else None
+        if target is not None and _mentions(right.node, target[0]):
+            target = None  # x = x + 0 defines nothing: it is a claim about x
         if target is not None and rel == "=":
             self._define(target, right.node, row.line)
             kind = "function" if target[1] else "name"
@@ -552,6 +554,21 @@ class Checker:
                 except (Unsupported, MissingIndex):
                     return []
         return proofs
+
+
+def _mentions(node: Node, name: str) -> bool:
+    """Whether ``node`` uses ``name`` other than through literal entries (``x = (x_1, x_2)`` does not)."""
+    for n in walk(node):
+        if isinstance(n, Index) and isinstance(n.base, Sym) and n.base.name == name:
+            if not all(type(i).__name__ == "Num" for i in n.indices):
+                return True
+        elif isinstance(n, Sym) and n.name == name:
+            parents = [p for p in walk(node) if isinstance(p, Index) and p.base is n]
+            if not parents:
+                return True
+        elif isinstance(n, Call) and n.func.name == name:
+            return True
+    return False
 
 
 def _case_text(rel: Rel) -> str:

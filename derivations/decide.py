@@ -82,6 +82,7 @@ class _Search:
     free: list[str] = field(default_factory=list)
     used_n: bool = False
     symmetric: bool = True
+    out_of_range: bool = False
 
 
 def _build(search: _Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic] | None:
@@ -97,6 +98,7 @@ def _build(search: _Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, s
         left = evaluate(search.left, ctx)
         right = evaluate(search.right, ctx)
     except OutOfRange:
+        search.out_of_range = True
         return None
     finally:
         search.used_n |= ctx.flags.get("used_n", False)
@@ -344,7 +346,10 @@ def numeric_check(search: _Search, rng: random.Random, deadline: float) -> tuple
     """('equal'|'different'|'none', counterexample, points, instances, why-none) over the numeric instances."""
     insts = list(instances(search, rng))
     if not insts:
-        return "none", None, 0, 0, "no size or index assignment satisfies the case in force"
+        why = "no size n = 2…5 and index assignment satisfies the case in force"
+        if search.out_of_range:
+            why = "every instance has an index past the end of a vector (explicit sum bounds beyond n = 2…5?)"
+        return "none", None, 0, 0, why
     per = max(3, -(-POINTS // len(insts)))
     agreed = 0
     undefined_only = True

@@ -217,3 +217,8 @@ def test_the_example_student_answer_is_wrong_at_its_last_rewrite_and_proves_noth
     assert [s.line for s in d.wrong] == [_line(path, r"$$= \sigma(x) (1 + \sigma(x))$$")]
     # Its ∴ line restates the identity (true), but a statement is not a derivation, and the chain broke.
     assert against.verdict == "not proved"
+
+
+def test_a_name_in_terms_of_itself_is_a_claim_not_a_definition(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"x = x + 0", r"v = (v_1, v_2)", r"z = z + 1"))
+    assert verdicts(d) == ["proved", "definition", "wrong"]
