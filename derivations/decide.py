@@ -445,7 +445,7 @@ def decide(
     if status == "shape":
         return Decision("wrong", "shapes", why, ce)
     if status == "different":
-        return Decision("wrong", "numeric counterexample (adaptive precision)", _counter_reason(ce), ce)
+        return Decision("wrong", "counterexample (interval arithmetic)", _counter_reason(ce), ce)
     if status == "none":
         return Decision("unchecked", reason=why)
     where = _describe_instances(search, proof=False)

@@ -341,6 +341,7 @@ class Parser:
         self.i = 0
         self.depth = 0
         self.base = 0
+        self.in_abs = 0  # inside |…|: a '|' closes, it does not open
         self.spans: list[tuple[int, int]] = []  # (start, end) of each operand of a relation chain
         self.notation = notation or Notation()
 
@@ -471,7 +472,7 @@ class Parser:
         if t.kind in ("num", "name", "text", "begin"):
             return t.kind != "text" or t.text.lower() not in ("if", "o.w", "otherwise", "else", "where")
         if t.kind == "op":
-            return t.text in "([{|"
+            return t.text in "([{" or (t.text == "|" and not self.in_abs)
         if t.kind == "cmd":
             if "\\" + t.text in RELATIONS or "\\" + t.text in IMPLICATIONS:
                 return False
@@ -757,7 +758,9 @@ class Parser:
             return self.sub(content, t.pos + 1).parse_expression()
         if t.kind == "op" and t.text == "|":
             self.next()
+            self.in_abs += 1
             inner = self.expr()
+            self.in_abs -= 1
             self.expect("op", "|", "'|' to close the absolute value")
             return Abs(inner)
         if t.kind == "begin":

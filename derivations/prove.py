@@ -70,11 +70,19 @@ def _expand_log(diff: sp.Expr) -> sp.Expr:
     return sp.simplify(sp.expand_log(to_exp(diff), force=True))
 
 
+def _piecewise(diff: sp.Expr) -> sp.Expr:
+    """max, min, |·| and cases as one piecewise function, simplified branch by branch."""
+    if not diff.has(sp.Max, sp.Min, sp.Abs, sp.Piecewise, sp.Heaviside):
+        return diff
+    return sp.simplify(sp.piecewise_fold(to_exp(diff).rewrite(sp.Piecewise)))
+
+
 METHODS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = {
     "rewrite(exp) + cancel": _cancel,
     "rewrite(exp) + expand exponentials + cancel": _cancel_exp,
     "simplify": _simplify,
     "expand_log(force) + simplify": _expand_log,
+    "rewrite(Piecewise) + simplify": _piecewise,
 }
 
 

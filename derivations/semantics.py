@@ -238,7 +238,7 @@ def index_value(node: Node, ctx: Context) -> int:
         if node.name in ctx.env.sizes:
             ctx.flags["used_n"] = True
             return ctx.n
-        if len(node.name) == 1 and node.name.isalpha():
+        if node.name in ctx.env.index_letters:
             raise MissingIndex(node.name)
         raise Unsupported(f"'{node.name}' is not an index")
     v = _eval(node, ctx)

@@ -222,3 +222,13 @@ def test_the_example_student_answer_is_wrong_at_its_last_rewrite_and_proves_noth
 def test_a_name_in_terms_of_itself_is_a_claim_not_a_definition(tmp_path: Path) -> None:
     d = check_text(tmp_path, displays(r"x = x + 0", r"v = (v_1, v_2)", r"z = z + 1"))
     assert verdicts(d) == ["proved", "definition", "wrong"]
+
+
+def test_piecewise_functions_and_conditions_on_variables(tmp_path: Path) -> None:
+    text = displays(
+        r"\text{ReLU}(x) = \max(0, x)",
+        r"\frac{d}{dx}\text{ReLU}(x) = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",
+        r"|x| = \max(x, -x)",
+        r"\text{ReLU}(x) = x",
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "proved", "wrong"]
