@@ -71,6 +71,7 @@ class Step:
     case: str = ""
     row: int = 1
     display: int = 0
+    justification_latex: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -93,6 +94,12 @@ class Derivation:
     @property
     def wrong(self) -> list[Step]:
         return [s for s in self.steps if s.verdict == "wrong"]
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: every step with its verdict, the same ``align*`` as the report."""
+        from derivations.report.latex import MATHJAX_MARK, derivation_align
+
+        return "$$" + derivation_align(self, marks=MATHJAX_MARK, fit=False) + "$$"
 
     def to_json(self) -> dict:
         return {
@@ -458,6 +465,7 @@ class Checker:
             reason=decision.reason if decision else reason,
             counterexample=decision.counterexample if decision else None,
             justification=row.justification,
+            justification_latex=row.justification_latex,
             case=self.case_text,
             row=row.row,
             display=row.display,

@@ -89,7 +89,62 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--seconds", type=positive_float, default=5.0, metavar="S", help="time limit per step (default 5)"
     )
+    report = sub.add_parser("report", help="write the derivation report (LaTeX, and a PDF with --pdf)")
+    report.add_argument(
+        "-o", "--output", type=Path, default=Path("report.tex"), metavar="PATH", help="the .tex to write (report.tex)"
+    )
+    report.add_argument("--pdf", action="store_true", help="also build PATH with .pdf (needs TeX Live and latexmk)")
+    report.add_argument(
+        "--notes", nargs="+", type=Path, metavar="FILE", help="derivation files to check (default: the shipped notes)"
+    )
+    report.add_argument("--identities", nargs="+", metavar="NAME", help="only these identities (default: all)")
+    report.add_argument("--examples", type=positive_int, default=100, metavar="N", help="examples per cross-check")
+    report.add_argument("--seconds", type=positive_float, default=5.0, metavar="S", help="time limit per step")
+    report.add_argument("--no-figures", action="store_true", help="leave the figures out")
+    report.add_argument("--force", action="store_true", help="replace PATH even if this command did not write it")
+    report.add_argument("--quiet", action="store_true", help="no progress display")
     return parser
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from derivations import identities
+    from derivations.document import read_document
+    from derivations.report.build import build, check_target, compile_pdf, default_notes, report_tex, write_tex
+
+    selected = [identities.get(n) for n in args.identities] if args.identities else list(identities.IDENTITIES)
+    notes = args.notes if args.notes is not None else default_notes()
+    for path in notes:
+        read_document(path)  # bad input first: nothing is written
+    out = args.output if args.output.suffix == ".tex" else args.output.with_suffix(args.output.suffix + ".tex")
+    check_target(out, force=args.force)
+    if args.pdf:
+        check_target(out.with_suffix(".pdf"), force=True)  # the PDF always belongs to the .tex beside it
+    _keep_hypothesis_out_of_the_users_folder()
+    console = Console(stderr=True, quiet=args.quiet)
+    with console.status("building the report…") as status:
+        report = build(
+            selected,
+            notes,
+            examples=args.examples,
+            seconds=args.seconds,
+            with_figures=not args.no_figures,
+            progress=lambda text: status.update(f"report: {text}…"),
+        )
+        write_tex(out, report_tex(report))
+        print(f"wrote {out}")
+        if args.pdf:
+            status.update("report: LaTeX…")
+            pdf = compile_pdf(out)
+            print(f"wrote {pdf}")
+    wrong = sum(len(d.wrong) for d in report.derivations)
+    failed = sum(not r.passed for _, r in report.identities)
+    print(
+        f"{len(report.identities)} identities ({failed} failed), {len(report.derivations)} derivation files "
+        f"({wrong} wrong steps)"
+    )
+    return EXIT_OK
 
 
 def positive_float(text: str) -> float:
@@ -185,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_verify(args)
         if args.command == "check":
             return _run_check(args)
+        if args.command == "report":
+            return _run_report(args)
     except DerivationsError as exc:
         print(f"derivations {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

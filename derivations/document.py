@@ -45,6 +45,7 @@ class Row:
     source: str
     label: str = ""
     justification: str = ""
+    justification_latex: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,12 +170,13 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
 def _row(piece: str, line: int, display: int, index: int) -> Row:
     source = " ".join(piece.split())
     text = source
-    justification = ""
+    justification = raw = ""
     for sep in ("&&", "\\qquad", "\\quad"):
         parts = split_top(text, sep)
         if len(parts) > 1:
             text = parts[0][0]
-            justification = text_of(sep.join(p for p, _ in parts[1:]))
+            raw = sep.join(p for p, _ in parts[1:]).strip()
+            justification = text_of(raw)
             break
     parts = split_top(text, "&")
     text = " ".join(p for p, _ in parts)
@@ -186,7 +188,7 @@ def _row(piece: str, line: int, display: int, index: int) -> Row:
     text = text.strip().rstrip(",;").strip()
     if text.endswith(".") and not re.search(r"\d\.$", text):
         text = text[:-1].rstrip()
-    return Row(line, display, index, text, source, label, justification)
+    return Row(line, display, index, text, source, label, justification, raw)
 
 
 def text_of(latex: str) -> str:

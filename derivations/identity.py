@@ -73,6 +73,12 @@ class Identity:
     #: The identity in the notes' notation, one equation each, for `derivations check --against`.
     notation: tuple[str, ...] = ()
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the statement in the notes' notation and SymPy's derivation, as in the report."""
+        from derivations.report.latex import identity_align
+
+        return "$$" + identity_align(self, fit=False) + "$$"
+
     def prove(self, seconds: float = 10.0) -> list[tuple[Part, Proof]]:
         """Every part's proof, in order."""
         return [(part, part.prove(seconds)) for part in self.parts()]

@@ -82,7 +82,7 @@ def _derivation() -> list[tuple[str, sp.Basic]]:
             sp.Eq(sp.Symbol("CE"), -sp.Add(*[y[j] * sp.log(sp.Symbol(f"S_{j + 1}")) for j in range(3)])),
         ),
         ("differentiate: ∂CE/∂θ_1", sp.Eq(sp.Derivative(sp.Symbol("CE"), theta[0]), derived[0])),
-        ("the notes' right side", sp.Eq(sp.Symbol("hat{y}_1") - y[0], claimed[0])),
+        ("the notes' right side", sp.Eq(sp.Symbol(r"\hat{y}_1") - y[0], claimed[0])),
         (
             "substitute y_3 = 1 − y_1 − y_2, difference",
             sp.Eq(sp.Symbol("Delta"), sp.cancel((derived[0] - claimed[0]).subs(soft))),

@@ -27,7 +27,7 @@ SIZES = (1, 2, 3, 4, 5)  # d = 3 is the note's table
 #: checks measure the gradient formula, not the conditioning of the dot product.
 GRID_BITS = 12
 
-Y, H = sp.Symbol("hat{y}", real=True), sp.Symbol("h", real=True)
+Y, H = sp.Symbol(r"\hat{y}", real=True), sp.Symbol("h", real=True)
 y, b = sp.Symbol("y", real=True), sp.Symbol("b", real=True)
 
 

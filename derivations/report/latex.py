@@ -1,0 +1,180 @@
+"""LaTeX markup shared by the report and by Jupyter (`_repr_latex_`): verdict marks, steps, identities.
+
+Formulas from the notes are copied as written when every command in them is one the report's
+preamble knows (the parser only accepts such rows; justifications are checked here); otherwise they
+are shown verbatim in typewriter type, so a strange line can never break the document. Prose is
+escaped; Greek and other mathematical Unicode become LaTeX; Hangul is left out (pdflatex without
+``kotex`` cannot set it) and replaced by a bracketed note saying so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from derivations.chain import Derivation, Step
+
+#: Macros of the verdict marks: colour and symbol, used in the margin of every step and in the legend.
+VERDICT_MACROS = r"""\providecommand{\vproved}{\textcolor{ForestGreen}{\checkmark\ proved}}
+\providecommand{\vnumeric}{\textcolor{BurntOrange}{$\approx$\ numeric}}
+\providecommand{\vwrong}{\textcolor{red}{\boldmath$\times$\ \textbf{wrong}}}
+\providecommand{\vunchecked}{\textcolor{Purple}{?\ unchecked}}
+\providecommand{\vdefinition}{\textcolor{NavyBlue}{$:=$\ definition}}"""
+
+MARK = {v: f"\\v{v}" for v in ("proved", "numeric", "wrong", "unchecked", "definition")}
+#: MathJax (Jupyter) has no xcolor names or \checkmark: the same marks in its vocabulary.
+MATHJAX_MARK = {
+    "proved": r"\color{green}{\checkmark\text{ proved}}",
+    "numeric": r"\color{orange}{\approx\text{ numeric}}",
+    "wrong": r"\color{red}{\times\textbf{ wrong}}",
+    "unchecked": r"\color{purple}{?\text{ unchecked}}",
+    "definition": r"\color{blue}{:=\text{ definition}}",
+}
+
+#: Commands a formula may use and still be copied into the document as written.
+SAFE_COMMANDS = {
+    "frac", "dfrac", "tfrac", "sqrt", "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "cdot",
+    "times", "odot", "circ", "sum", "prod", "log", "ln", "exp", "tanh", "sinh", "cosh", "sin", "cos", "max",
+    "min", "partial", "nabla", "hat", "bar", "tilde", "vec", "mathbf", "boldsymbol", "mathcal", "dot",
+    "widehat", "overline", "text", "operatorname", "mathrm", "textrm", "mathit", "textit", "textbf", "mbox",
+    "quad", "qquad", "therefore", "because", "Rightarrow", "Longrightarrow", "implies", "rightarrow", "to",
+    "neq", "ne", "le", "leq", "ge", "geq", "approx", "begin", "end", "vdots", "cdots", "ldots", "dots",
+    "ddots", "top", "intercal", "prime", "infty", "pm", "mp", "in", "equiv", "lvert", "rvert",
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
+    "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi",
+    "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega", "ell",
+    "displaystyle", "textstyle",
+}  # fmt: skip
+SAFE_ENVIRONMENTS = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "cases", "aligned"}
+
+UNICODE_TEXT = {
+    "σ": r"\ensuremath{\sigma}", "θ": r"\ensuremath{\theta}", "ŷ": r"\ensuremath{\hat{y}}",
+    "∂": r"\ensuremath{\partial}", "−": "-", "Σ": r"\ensuremath{\Sigma}", "δ": r"\ensuremath{\delta}",
+    "≥": r"\ensuremath{\geq}", "≤": r"\ensuremath{\leq}", "²": r"\ensuremath{^2}", "·": r"\ensuremath{\cdot}",
+    "…": r"\ldots{}", "ℝ": r"\ensuremath{\mathbb{R}}", "∈": r"\ensuremath{\in}", "→": r"\ensuremath{\to}",
+    "⇒": r"\ensuremath{\Rightarrow}", "∴": r"\ensuremath{\therefore}", "∵": r"\ensuremath{\because}",
+    "≈": r"\ensuremath{\approx}", "×": r"\ensuremath{\times}", "′": "'", "⊙": r"\ensuremath{\odot}",
+    "α": r"\ensuremath{\alpha}", "ε": r"\ensuremath{\varepsilon}", "γ": r"\ensuremath{\gamma}",
+    "∇": r"\ensuremath{\nabla}", "±": r"\ensuremath{\pm}", "≠": r"\ensuremath{\neq}", "√": r"\ensuremath{\surd}",
+    "∞": r"\ensuremath{\infty}", "ᵀ": r"\ensuremath{^\top}", "ⁿ": r"\ensuremath{^n}", "–": "--", "—": "---",
+    "’": "'", "‘": "`", "“": "``", "”": "''", "§": r"\S{}", "≔": ":=", "✓": r"\ensuremath{\checkmark}",
+    "✗": r"\ensuremath{\times}", "λ": r"\ensuremath{\lambda}", "μ": r"\ensuremath{\mu}", "π": r"\ensuremath{\pi}",
+    "ᵢ": r"\ensuremath{_i}", "ⱼ": r"\ensuremath{_j}", "ₖ": r"\ensuremath{_k}", "₁": r"\ensuremath{_1}",
+}  # fmt: skip
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[\s\u1100-\u11ff\u3130-\u318f\uac00-\ud7af.,]*)")
+SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
+            "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+            "|": r"\textbar{}"}  # fmt: skip
+
+
+def escape_text(text: str) -> str:
+    """Prose for the document: specials escaped, mathematical Unicode as LaTeX, Hangul left out."""
+    text = HANGUL.sub("\x00", text)
+    out = []
+    for ch in text:
+        if ch == "\x00":
+            out.append(r"\textit{[Korean text not typeset]} ")
+        elif ch in SPECIALS:
+            out.append(SPECIALS[ch])
+        elif ch in UNICODE_TEXT:
+            out.append(UNICODE_TEXT[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def math_is_safe(latex: str) -> bool:
+    """Whether a formula uses only commands and environments the preamble knows (and no Unicode)."""
+    if any(ord(c) > 127 for c in latex):
+        return False
+    for m in re.finditer(r"\\([A-Za-z]+)", latex):
+        if m.group(1) not in SAFE_COMMANDS:
+            return False
+    envs = re.findall(r"\\(?:begin|end)\s*\{([^}]*)\}", latex)
+    return all(e in SAFE_ENVIRONMENTS for e in envs) and latex.count("{") == latex.count("}")
+
+
+def verbatim(text: str) -> str:
+    """Text in typewriter type, every special escaped."""
+    return r"\texttt{" + escape_text(text) + "}"
+
+
+def formula(latex: str) -> str:
+    """A formula as written, or verbatim if it is not safe to copy."""
+    return latex if math_is_safe(latex) else r"\text{" + verbatim(latex) + "}"
+
+
+def _fit(math: str, width: str = r"0.68\linewidth") -> str:
+    return rf"\adjustbox{{max width={width}}}{{$\displaystyle {math}$}}"
+
+
+def counterexample_text(step: Step) -> str:
+    """The counterexample of a wrong step as a sentence (LaTeX)."""
+    ce = step.counterexample or {}
+    if "left" not in ce:
+        return escape_text(step.reason)
+    point = ", ".join(f"{k} = {v}" for k, v in ce.get("point", {}).items() if math_is_safe(k))
+    scope = []
+    if "n" in ce:
+        scope.append(f"n = {ce['n']}")
+    scope += [f"{k} = {v}" for k, v in ce.get("indices", {}).items()]
+    if "component" in ce:
+        scope.append(f"\\text{{component }} {ce['component']}")
+    where = f"${point}$" if point else "every point"
+    if scope:
+        where += f" (${', '.join(scope)}$)"
+    text = f"counterexample at {where}: left side ${ce['left']}$, right side ${ce['right']}$"
+    if step.returns_to_line is not None:
+        text += f"; the next line equals line {step.returns_to_line} again, so only this line is wrong"
+    return text
+
+
+def _step_math(step: Step) -> str:
+    body = formula(step.latex)
+    if step.justification_latex and math_is_safe(step.justification_latex):
+        body += r"\quad " + step.justification_latex
+    elif step.justification:
+        body += r"\quad \text{" + escape_text(step.justification) + "}"
+    return body
+
+
+def derivation_align(derivation: Derivation, *, marks: dict[str, str] = MARK, fit: bool = True) -> str:
+    """Every step in one ``align*``: the formula as written, its justification, its verdict at the right.
+
+    With ``fit`` (the report), wide rows shrink to the line and wrong or unchecked steps are followed by
+    their counterexample or reason; without it (MathJax), only the rows.
+    """
+    items: list[tuple[bool, str]] = []
+    for s in derivation.steps:
+        where = f"\\text{{\\scriptsize {s.line}{'.' + str(s.row) if s.row > 1 else ''}}}\\quad "
+        case = f"\\text{{\\scriptsize case }}{formula(s.case)}:\\ " if s.case else ""
+        math = _step_math(s)
+        items.append((True, f"  & {where}{case}{_fit(math) if fit else math} \\tag*{{{marks[s.verdict]}}}"))
+        if fit and s.verdict == "wrong":
+            items.append((False, f"  \\intertext{{\\small\\color{{red}} Line {s.line}: {counterexample_text(s)}.}}"))
+        elif fit and s.verdict == "unchecked":
+            items.append((False, f"  \\intertext{{\\small\\color{{Purple}} Line {s.line}: {escape_text(s.reason)}.}}"))
+    lines = []
+    for k, (is_row, text) in enumerate(items):
+        lines.append(text + (" \\\\" if is_row and k + 1 < len(items) else ""))
+    return "\\begin{align*}\n" + "\n".join(lines) + "\n\\end{align*}"
+
+
+def identity_align(identity: object, *, fit: bool = True) -> str:
+    """An identity's statement (notes' notation) and the derivation SymPy carried out, one ``align*``."""
+    import sympy as sp
+
+    rows = []
+    for eq in getattr(identity, "notation", ()):
+        claim = _fit(formula(eq), r"0.6\linewidth") if fit else formula(eq)
+        rows.append(f"  & \\text{{claim}} && {claim}")
+    for label, eq in identity.derivation():
+        math = sp.latex(eq)
+        body = _fit(math, r"0.6\linewidth") if fit else math
+        rows.append(f"  & \\text{{{escape_text(label) if fit else _mathjax_text(label)}}} && {body}")
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+def _mathjax_text(text: str) -> str:
+    return re.sub(r"[{}\\$&#^_%~]", "", text)
