@@ -103,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--no-figures", action="store_true", help="leave the figures out")
     report.add_argument("--force", action="store_true", help="replace PATH even if this command did not write it")
     report.add_argument("--quiet", action="store_true", help="no progress display")
+    grade = sub.add_parser("grade", help="grade students' NumPy code or LaTeX answers (sandboxed)")
+    grade.add_argument("submission", nargs="?", type=Path, help="a .py file, or a .md/.tex derivation")
+    grade.add_argument("--batch", type=Path, metavar="DIR", help="a folder of submissions (files or folders)")
+    grade.add_argument("--json", type=writable_path, metavar="PATH", help="Gradescope's results.json (one submission)")
+    grade.add_argument("--csv", type=writable_path, metavar="PATH", help="with --batch: one row per student")
+    grade.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="with --batch: students in parallel")
+    grade.add_argument("--config", type=Path, metavar="TOML", help="points, examples, domain, limits")
+    grade.add_argument("--against", metavar="IDENTITY", help="for a derivation: the identity it must prove")
+    grade.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
+    grade.add_argument("--quiet", action="store_true", help="no table, only the summary line")
     return parser
 
 
@@ -242,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check(args)
         if args.command == "report":
             return _run_report(args)
+        if args.command == "grade":
+            from derivations.grading.cli import run_grade
+
+            return run_grade(args)
     except DerivationsError as exc:
         print(f"derivations {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

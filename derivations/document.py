@@ -119,7 +119,7 @@ def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
         key = kv.group(1)
         if kv.group(2).strip():
             values[key] = kv.group(2).strip()
-    known = {"title", "source", "assume", "tags"}
+    known = {"title", "source", "assume", "tags", "identity"}
     unknown = sorted((set(values) | set(lists)) - known)
     if unknown:
         raise InputError(
@@ -132,6 +132,7 @@ def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
         source=values.get("source", ""),
         assume=tuple(lists.get("assume", [])),
         tags=tags,
+        extra={k: v for k, v in values.items() if k == "identity"},
     )
     return front, end + 1
 

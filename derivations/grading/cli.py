@@ -1,0 +1,188 @@
+"""`derivations grade`: one submission (table, Gradescope JSON) or a folder (CSV, one JSON each, progress)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from derivations.cli import EXIT_OK, write_json_atomic
+from derivations.errors import InputError, OutputError
+from derivations.grading.functions import API
+from derivations.grading.grade import VERDICTS, Config, Result, grade
+from derivations.grading.sandbox import find_sandbox
+
+SUFFIXES = (".py", ".md", ".tex")
+
+
+def _check_submission(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"'{path}' does not exist (expected a .py submission or a .md/.tex derivation)")
+    if path.is_dir():
+        raise InputError(f"'{path}' is a directory (use --batch to grade a folder)")
+    if path.suffix not in SUFFIXES:
+        raise InputError(f"'{path}': expected a .py submission or a .md/.tex derivation")
+
+
+def students(folder: Path) -> list[tuple[str, Path | None, str]]:
+    """(student, submission, problem) for each file or sub-folder of ``folder``, sorted by name."""
+    if not folder.is_dir():
+        raise InputError(f"'{folder}' is not a folder (expected one file or folder per student)")
+    out = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.suffix in SUFFIXES:
+            out.append((entry.stem, entry, ""))
+        elif entry.is_dir():
+            files = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+            if len(files) == 1:
+                out.append((entry.name, files[0], ""))
+            else:
+                why = "no .py/.md/.tex file" if not files else f"{len(files)} submission files, expected one"
+                out.append((entry.name, None, why))
+    if not out:
+        raise InputError(f"'{folder}' has no submissions (expected .py/.md/.tex files or one folder per student)")
+    return out
+
+
+def render(result: Result, console: Console, quiet: bool) -> None:
+    if not quiet:
+        table = Table(pad_edge=False, box=None, header_style="bold")
+        table.add_column("test")
+        table.add_column("score", justify="right")
+        table.add_column("verdict")
+        table.add_column("feedback", overflow="fold", ratio=1)
+        for t in result.tests:
+            style = "green" if t.passed else ("dim" if t.verdict == "not_submitted" else "red")
+            first = t.output.split("\n")[0]
+            table.add_row(t.name, f"{t.score:g}/{t.max_score:g}", f"[{style}]{VERDICTS[t.verdict]}[/]", escape(first))
+            for extra in t.output.split("\n")[1:]:
+                table.add_row("", "", "", escape(extra))
+        console.print(table)
+    if result.sandbox:
+        console.print(f"[yellow]{escape(result.sandbox)}[/]")
+    if result.error:
+        console.print(f"[red]{escape(result.error)}[/]")
+    console.print(f"{escape(result.student)}: {result.score:g}/{result.max_score:g}")
+
+
+_SLOT_UID = 65534
+
+
+def _init_worker(slots) -> None:  # type: ignore[no-untyped-def]
+    global _SLOT_UID
+    _SLOT_UID = 65534 - slots.get()
+
+
+def _grade_one(student: str, path: str, config: Config, against: str | None) -> dict:
+    box = find_sandbox(uid=_SLOT_UID)
+    try:
+        result = grade(Path(path), config, against=against, student=student)
+    except InputError as exc:
+        result = Result(student, path, "unknown", error=str(exc))
+    return result.to_json() | {"_sandbox_isolated": box.isolated}
+
+
+def run_batch(args: argparse.Namespace, config: Config) -> int:
+    roster = students(args.batch)
+    out_csv: Path = args.csv or args.batch.with_name(args.batch.name + "-grades.csv")
+    json_dir = out_csv.with_name(out_csv.stem + "-results")
+    json_dir.mkdir(parents=True, exist_ok=True)
+    console = Console(stderr=True)
+    rows: dict[str, dict] = {}
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=console, disable=args.quiet) as progress:  # fmt: skip
+        task = progress.add_task("", total=len(roster))
+        todo = [(s, p) for s, p, why in roster if p is not None]
+        for s, _, why in roster:
+            if why:
+                rows[s] = {"student": s, "score": 0, "max_score": 0, "output": why, "error": why, "tests": []}
+                progress.advance(task)
+        if args.jobs > 1:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork")
+            slots = ctx.Queue()
+            for k in range(args.jobs):
+                slots.put(k)
+            with ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots,)) as pool:
+                futures = {pool.submit(_grade_one, s, str(p), config, args.against): s for s, p in todo}
+                for fut in as_completed(futures):
+                    rows[futures[fut]] = fut.result()
+                    progress.update(task, advance=1, description=futures[fut])
+        else:
+            for s, p in todo:
+                progress.update(task, description=s)
+                rows[s] = _grade_one(s, str(p), config, args.against)
+                progress.advance(task)
+    isolated = all(r.get("_sandbox_isolated", True) for r in rows.values())
+    for student, row in rows.items():
+        row.pop("_sandbox_isolated", None)
+        write_json_atomic(json_dir / f"{student}.json", row)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    columns = [*API, "derivation"]
+    writer.writerow(["student", "score", "max_score", *columns, "note"])
+    for student in sorted(rows):
+        row = rows[student]
+        per = dict.fromkeys(columns, 0.0)
+        for t in row.get("tests", []):
+            key = t["name"].split(":")[0]
+            per[key] = per.get(key, 0.0) + t["score"]
+        note = row.get("error", "")
+        writer.writerow(
+            [student, f"{row['score']:g}", f"{row['max_score']:g}", *(f"{per[c]:g}" for c in columns), note]
+        )
+    try:
+        tmp = out_csv.with_name(f".{out_csv.name}.tmp")
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+        os.replace(tmp, out_csv)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{out_csv}': {exc.strerror or exc}") from None
+    if not isolated:
+        console.print("[yellow]warning: submissions ran without bubblewrap isolation (apt-get install bubblewrap)[/]")
+    print(f"graded {len(rows)} submissions: {out_csv} and {json_dir}/")
+    return EXIT_OK
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    config = Config.load(args.config)
+    if (args.submission is None) == (args.batch is None):
+        raise InputError("give one submission, or --batch DIR (not both)")
+    if args.against:
+        from derivations.identities import get
+
+        get(args.against)
+    if args.require_sandbox:
+        box = find_sandbox()
+        if not box.isolated:
+            raise InputError(f"--require-sandbox: no isolation available ({box.note})")
+    if args.batch is not None:
+        if args.json:
+            raise InputError("--json is for one submission; --batch writes one JSON per student beside the CSV")
+        return run_batch(args, config)
+    if args.csv:
+        raise InputError("--csv is for --batch")
+    _check_submission(args.submission)
+    from derivations.render import make_console
+
+    console = make_console()
+    status = Console(stderr=True, quiet=args.quiet)
+    with status.status(f"grading {args.submission}…"):
+        try:
+            result = grade(args.submission, config, against=args.against)
+        except InputError:
+            raise
+    if args.json:
+        write_json_atomic(args.json, result.to_gradescope())
+    render(result, console, args.quiet)
+    return EXIT_OK
