@@ -36,6 +36,7 @@ VERDICTS = {
     "exception": "raised an exception",
     "bad_result": "returned something that is not an array of numbers",
     "timeout": "timed out",
+    "memory": "ran out of memory",
     "crashed": "the process died",
     "protocol": "broke the grader's protocol",
     "import_error": "could not be imported",
@@ -226,7 +227,7 @@ def _part(
             if exc.kind in ("timeout", "crashed", "protocol", "import_timeout", "import_error"):
                 holder["child"] = None
                 return _feedback(fs, part, (exc.kind, exc.message, args), None, len(inputs))
-            first_failure = (exc.kind, exc.message, args)
+            first_failure = (_kind(exc), exc.message, args)
         if first_failure:
             break
     if first_failure is None:
@@ -259,7 +260,7 @@ def _part(
                     holder["child"] = None
                     state["fatal"] = (exc.kind, exc.message, args)
                 else:
-                    state["last"] = (exc.kind, exc.message, args)
+                    state["last"] = (_kind(exc), exc.message, args)
         if failed:
             raise _Failure  # one place, so Hypothesis sees one failure to shrink
 
@@ -269,6 +270,11 @@ def _part(
         pass
     found = state["fatal"] or state["last"] or first_failure  # Hypothesis's shrunk failure, else the first
     return _feedback(fs, part, found, state["fatal"], len(inputs))
+
+
+def _kind(exc: ChildError) -> str:
+    """An exception that is a MemoryError (the address-space limit) gets its own verdict."""
+    return "memory" if exc.kind == "exception" and exc.message.startswith("MemoryError") else exc.kind
 
 
 def _feedback(fs: FunctionSpec, part: str, found: tuple, fatal: tuple | None, count: int) -> tuple:

@@ -172,3 +172,29 @@ def test_config_examples_are_used() -> None:
     config = replace(FAST, correctness_examples=3, stability_examples=4)
     result = grade(EXAMPLES / "correct.py", config)
     assert result.tests[0].output.startswith("3 correctness") and result.tests[1].output.startswith("4 stability")
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        # ∂L/∂z of an undefined L is not the derivative of a constant (0 = 0 would accept anything).
+        ("$$\\frac{dL}{dz} = p - y$$\n\n$$= y - p$$\n", "derivative of a constant"),
+        # The question written as its answer: an unevaluated derivative is not a closed form.
+        ("$$\\sigma'(x) = \\frac{d}{dx} \\frac{1}{1 + e^{-x}}$$\n\n$$= \\frac{d}{dx} \\sigma(x)$$\n", "unevaluated"),
+        # log read as base 10 would make this chain hold; it is the natural log.
+        ("$$\\sigma'(x) = \\frac{e^{-x}}{(1+e^{-x})^2}$$\n\n$$= \\sigma(x)(1-\\sigma(x)) \\log(10)$$\n", "log base"),
+        # e read as a symbol would make e^{x} e^{-x} a free-floating product; it is Euler's number.
+        (
+            "$$\\sigma'(x) = \\frac{e^{-x}}{(1+e^{-x})^2} \\cdot e^{x} e^{-x} \\cdot e$$\n\n"
+            "$$= \\sigma(x)(1-\\sigma(x))$$\n",
+            "e",
+        ),
+    ],
+)
+def test_latex_answers_that_other_graders_falsely_accept_get_no_credit_for_the_identity(
+    tmp_path: Path, answer: str, why: str
+) -> None:
+    f = tmp_path / "answer.md"
+    f.write_text(answer)
+    result = grade(f, FAST, against="sigmoid-derivative")
+    assert not result.tests[1].passed, why

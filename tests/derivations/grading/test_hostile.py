@@ -28,7 +28,7 @@ def sigmoid(x):
 HOSTILE = {
     "loop_at_import": ("while True:\n    pass\n", "sigmoid", "import_timeout"),
     "loop_in_call": ("def sigmoid(x):\n    while True:\n        pass\n", "sigmoid", "timeout"),
-    "memory_bomb": ("def sigmoid(x):\n    return [0] * (1 << 34)\n", "sigmoid", ("exception", "crashed")),
+    "memory_bomb": ("def sigmoid(x):\n    return [0] * (1 << 34)\n", "sigmoid", ("memory", "crashed")),
     "fork_bomb": (
         "import os\ndef sigmoid(x):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n",
         "sigmoid",
