@@ -38,8 +38,8 @@ def students(folder: Path) -> list[tuple[str, Path | None, str]]:
         raise InputError(f"'{folder}' is not a folder (expected one file or folder per student)")
     out = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
+        if entry.name.startswith(".") or entry.stem.upper() in ("README", "LICENSE"):
+            continue  # the folder's own documentation is not a student
         if entry.is_file() and entry.suffix in SUFFIXES:
             out.append((entry.stem, entry, ""))
         elif entry.is_dir():
