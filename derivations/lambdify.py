@@ -49,17 +49,29 @@ class ExactEvaluator:
     def __call__(self, values: Sequence[float]) -> list[mpmath.mpf]:
         """The entries of expr (flattened) at ``values`` (floats, taken as exact binary numbers)."""
         bits = self.START_BITS
-        with mpmath.workprec(bits):
-            previous = self._fn(*[mpmath.mpf(float(v)) for v in values])
+        previous = self._at(bits, values)
         while True:
             bits *= 2
-            with mpmath.workprec(bits):
-                current = self._fn(*[mpmath.mpf(float(v)) for v in values])
-                tol = mpmath.ldexp(1, -self.AGREE_BITS)
-                agree = all(abs(a - b) <= tol * abs(b) for a, b in zip(previous, current))
-            if agree or bits >= self.MAX_BITS:
+            current = self._at(bits, values)
+            if previous is not None and current is not None:
+                with mpmath.workprec(bits):
+                    tol = mpmath.ldexp(1, -self.AGREE_BITS)
+                    agree = all(abs(a - b) <= tol * abs(b) for a, b in zip(previous, current))
+            else:
+                agree = False
+            if (agree or bits >= self.MAX_BITS) and current is not None:
                 return [mpmath.mpf(c) for c in current]
+            if bits >= self.MAX_BITS:
+                raise ZeroDivisionError(f"the expression is undefined at {list(values)} even at {bits} bits")
             previous = current
+
+    def _at(self, bits: int, values: Sequence[float]) -> list | None:
+        """The entries at ``bits`` of precision; None where cancellation made a denominator (or log) 0."""
+        with mpmath.workprec(bits):
+            try:
+                return self._fn(*[mpmath.mpf(float(v)) for v in values])
+            except (ZeroDivisionError, ValueError):
+                return None
 
 
 def shift_invariant(expr: sp.Basic, variables: Symbols) -> bool:

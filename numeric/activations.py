@@ -46,3 +46,40 @@ def sigmoid_grad(x: np.typing.ArrayLike) -> np.ndarray:
     hi, lo = one_plus(e)
     sq, sq_err = two_prod(hi, hi)  # (hi + lo)² = sq + sq_err + 2·hi·lo + lo² (lo² negligible)
     return div_compensated(e, sq, sq_err + 2 * hi * lo)
+
+
+def tanh_grad(x: np.typing.ArrayLike) -> np.ndarray:
+    """tanh'(x) = 1 − tanh²(x) = 4σ(2x)σ(−2x), computed as the latter (no cancellation at large |x|)."""
+    x = as_float(x)
+    return 4 * sigmoid_grad(2 * x)
+
+
+def relu(x: np.typing.ArrayLike) -> np.ndarray:
+    """ReLU(x) = max(0, x)."""
+    x = as_float(x)
+    return np.where(x > 0, x, np.zeros_like(x))
+
+
+def relu_grad(x: np.typing.ArrayLike) -> np.ndarray:
+    """ReLU'(x) = 1 for x > 0, 0 for x < 0, and the subgradient 0 chosen at x = 0 (any value in [0, 1] is one)."""
+    x = as_float(x)
+    return np.where(x > 0, np.ones_like(x), np.zeros_like(x))
+
+
+def log_sigmoid(x: np.typing.ArrayLike) -> np.ndarray:
+    """log σ(x) = −log(1 + e^{−x}) = min(x, 0) − log1p(e^{−|x|}): finite for every finite x."""
+    x = as_float(x)
+    low = np.where(np.real(x) < 0, x, np.zeros_like(x))  # min(x, 0), analytic for the complex step
+    return low - np.log1p(_exp_neg_abs(x))
+
+
+def bce_with_logits(h: np.typing.ArrayLike, y: np.typing.ArrayLike) -> np.ndarray:
+    """BCE(y, σ(h)) = −y log σ(h) − (1 − y) log σ(−h), through log σ (the stable form)."""
+    h, y = as_float(h), as_float(y)
+    return -(y * log_sigmoid(h) + (1 - y) * log_sigmoid(-h))
+
+
+def bce_sigmoid_grad(h: np.typing.ArrayLike, y: np.typing.ArrayLike) -> np.ndarray:
+    """∂BCE(y, σ(h))/∂h = σ(h) − y, formed as (1 − y)σ(h) − yσ(−h): no cancellation for y ∈ {0, 1}."""
+    h, y = as_float(h), as_float(y)
+    return (1 - y) * sigmoid(h) - y * sigmoid(-h)

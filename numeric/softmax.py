@@ -129,3 +129,26 @@ def ce_softmax_grad(theta: np.typing.ArrayLike, y: np.typing.ArrayLike) -> np.nd
     s = _ratio(e, total)
     one = np.ones((), dtype=s.dtype)
     return np.where(s > 0.5, (one - y) - _complement(e, total), s - y)
+
+
+def logsumexp(theta: np.typing.ArrayLike) -> np.ndarray:
+    """LSE(θ) = log Σ_k e^{θ_k} = max θ + log1p(Σ_{k ≠ argmax} e^{θ_k − max θ}) over the last axis."""
+    theta = _validate_logits(theta)
+    top = np.max(theta, axis=-1, keepdims=True)
+    e = np.exp(theta - top)
+    rest = np.sum(e, axis=-1) - 1  # the max's own term is exactly 1
+    return np.squeeze(top, axis=-1) + np.log1p(rest)
+
+
+def softmax_regression_grads(
+    x: np.typing.ArrayLike, y: np.typing.ArrayLike, w: np.typing.ArrayLike, b: np.typing.ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """L = (1/m) Σ_r CE(Y_r, softmax(X_r W + b)): (∂L/∂W, ∂L/∂b) = (Xᵀ(Ŷ − Y)/m, mean_r (Ŷ − Y)_r)."""
+    x, y, w, b = as_float(x), as_float(y), as_float(w), as_float(b)
+    if x.ndim != 2 or w.ndim != 2 or y.shape != (x.shape[0], w.shape[1]) or b.shape != (w.shape[1],):
+        raise ValueError(
+            f"expected X (m, d), Y (m, c), W (d, c), b (c,), got {x.shape}, {y.shape}, {w.shape}, {b.shape}"
+        )
+    delta = ce_softmax_grad(x @ w + b, y)  # ∂CE/∂Z row by row = Ŷ − Y
+    m = x.shape[0]
+    return x.T @ delta / m, np.sum(delta, axis=0) / m

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from derivations.errors import UnknownIdentityError
+from derivations.identities.batch import MSE_LAYER_BATCH_GRADIENTS, SOFTMAX_REGRESSION_GRADIENTS
+from derivations.identities.bce import BCE_SIGMOID_GRADIENT
 from derivations.identities.cross_entropy import CE_SOFTMAX_GRADIENT
+from derivations.identities.logsumexp import LOGSUMEXP_GRADIENT
 from derivations.identities.mse_layer import MSE_LAYER_GRADIENTS
+from derivations.identities.relu import RELU_SUBGRADIENT
 from derivations.identities.sigmoid import SIGMOID_DERIVATIVE, SIGMOID_DERIVATIVE_SYMMETRIC, SIGMOID_REFLECTION
 from derivations.identities.softmax import SOFTMAX_JACOBIAN
+from derivations.identities.tanh import TANH_DERIVATIVE, TANH_SIGMOID_RELATION
+from derivations.identities.xor import XOR_NETWORK_GRADIENTS
 from derivations.identity import Identity
 
 IDENTITIES: tuple[Identity, ...] = (
@@ -16,6 +22,15 @@ IDENTITIES: tuple[Identity, ...] = (
     SOFTMAX_JACOBIAN,
     CE_SOFTMAX_GRADIENT,
     MSE_LAYER_GRADIENTS,
+    # beyond the notes (issue 6)
+    MSE_LAYER_BATCH_GRADIENTS,
+    SOFTMAX_REGRESSION_GRADIENTS,
+    BCE_SIGMOID_GRADIENT,
+    TANH_DERIVATIVE,
+    TANH_SIGMOID_RELATION,
+    LOGSUMEXP_GRADIENT,
+    RELU_SUBGRADIENT,
+    XOR_NETWORK_GRADIENTS,
 )
 
 

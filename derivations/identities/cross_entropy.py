@@ -17,6 +17,7 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
+from derivations.identities.general_n import ce_derivation, ce_gradient_parts
 from derivations.identities.softmax import CLAIM_GRID_BITS, softmax_exprs
 from derivations.identity import Identity, Part, Target
 from derivations.strategies import logit_vectors, probability_vectors
@@ -96,10 +97,10 @@ CE_SOFTMAX_GRADIENT = Identity(
     name="ce-softmax-gradient",
     statement="∂CE(y, softmax θ)/∂θ = ŷ − y  (y one-hot, or any probability vector)",
     source=f"note 1 §2, lines 39–83 ({NOTE1})",
-    assumptions=("θ real", "y one-hot at k, or y_j ≥ 0 with Σ_j y_j = 1", "n = 1…8 concrete"),
+    assumptions=("θ real", "y one-hot at k, or y_j ≥ 0 with Σ_j y_j = 1", "n = 1…8 concrete, and symbolic n"),
     notation=(r"\frac{\partial}{\partial \theta_i} \left(-\sum_j y_j \log(S(\theta)_j)\right) = S(\theta)_i - y_i",),
-    parts=_parts,
-    derivation=_derivation,
+    parts=lambda: [*_parts(), *ce_gradient_parts()],
+    derivation=lambda: [*_derivation(), *ce_derivation()],
     checks=(
         claim_check(_cases(one_hot=False, grid_bits=CLAIM_GRID_BITS), _target),
         witness_check(
@@ -124,4 +125,5 @@ CE_SOFTMAX_GRADIENT = Identity(
         *derivative_checks("CE∘softmax (log-softmax form)", st.one_of(_ONE_HOT, _SOFT), _target, _forward),
     ),
     sizes=SIZES,
+    general_n=True,
 )

@@ -19,6 +19,7 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
+from derivations.identities.general_n import mse_parts
 from derivations.identity import Identity, Part, Target
 from numeric.network import mse_loss, mse_loss_magnitude
 
@@ -128,14 +129,14 @@ MSE_LAYER_GRADIENTS = Identity(
     name="mse-layer-gradients",
     statement="dMSE/dW = −2(y − ŷ)ŷ(1 − ŷ)x, dMSE/db = −2(y − ŷ)ŷ(1 − ŷ)  (ŷ = σ(xW + b), MSE = (y − ŷ)²)",
     source=f"note 2, 'Neural Network (layer 1)' slides, lines 68–90 ({NOTE2})",
-    assumptions=("x, W ∈ ℝ^d, b, y real", "d = 1…5 concrete (d = 3 as in the note's table)"),
+    assumptions=("x, W ∈ ℝ^d, b, y real", "d = 1…5 concrete (d = 3 as in the note's table), and symbolic d"),
     notation=(
         r"\frac{\partial}{\partial W^o} (y - \sigma(xW^o + b^o))^2"
         r" = -2(y - \sigma(xW^o + b^o)) \sigma(xW^o + b^o) (1 - \sigma(xW^o + b^o)) x",
         r"\frac{\partial}{\partial b^o} (y - \sigma(xW^o + b^o))^2"
         r" = -2(y - \sigma(xW^o + b^o)) \sigma(xW^o + b^o) (1 - \sigma(xW^o + b^o))",
     ),
-    parts=_parts,
+    parts=lambda: [*_parts(), *mse_parts()],
     derivation=_derivation,
     checks=(
         claim_check(CASES, _target),
@@ -153,4 +154,5 @@ MSE_LAYER_GRADIENTS = Identity(
         *derivative_checks("MSE (numeric.network.mse_loss)", CASES, _target, _forward),
     ),
     sizes=SIZES,
+    general_n=True,
 )

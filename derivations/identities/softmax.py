@@ -17,6 +17,7 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
+from derivations.identities.general_n import jacobian_derivation, softmax_jacobian_parts
 from derivations.identity import Identity, Part, Target
 from derivations.strategies import logit_vectors
 
@@ -74,10 +75,10 @@ SOFTMAX_JACOBIAN = Identity(
     name="softmax-jacobian",
     statement="∂S(θ)_j/∂θ_i = S(θ)_i(δ_ij − S(θ)_j)",
     source=f"note 1, lemma (b), lines 87–115 ({NOTE1})",
-    assumptions=("θ real", "n = 1…8 concrete (general n: a later issue)"),
+    assumptions=("θ real", "n = 1…8 concrete, and symbolic n (IndexedBase, Sum, KroneckerDelta; 1 ≤ i, j ≤ n)"),
     notation=(r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i (\delta_{ij} - S(\theta)_j)",),
-    parts=lambda: [Part(f"∂S_j/∂θ_i, n = {n}", *jacobian_parts(n)[1:]) for n in SIZES],
-    derivation=_derivation,
+    parts=lambda: [Part(f"∂S_j/∂θ_i, n = {n}", *jacobian_parts(n)[1:]) for n in SIZES] + softmax_jacobian_parts(),
+    derivation=lambda: [*_derivation(), *jacobian_derivation()],
     checks=(
         claim_check(_cases(CLAIM_GRID_BITS), _target),
         witness_check(
@@ -93,4 +94,5 @@ SOFTMAX_JACOBIAN = Identity(
         *derivative_checks("numeric.softmax", _WITNESS_CASES, _target, _forward),
     ),
     sizes=SIZES,
+    general_n=True,
 )

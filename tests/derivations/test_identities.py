@@ -35,7 +35,24 @@ def test_registry_names_are_the_issues_names() -> None:
         "softmax-jacobian",
         "ce-softmax-gradient",
         "mse-layer-gradients",
+        # issue 6
+        "mse-layer-batch-gradients",
+        "softmax-regression-gradients",
+        "bce-sigmoid-gradient",
+        "tanh-derivative",
+        "tanh-sigmoid-relation",
+        "logsumexp-gradient",
+        "relu-subgradient",
+        "xor-network-gradients",
     ]
+
+
+def test_general_n_is_declared_where_a_symbolic_size_was_proved() -> None:
+    general = {i.name for i in IDENTITIES if i.general_n}
+    assert general == {"softmax-jacobian", "ce-softmax-gradient", "mse-layer-gradients", "logsumexp-gradient"}
+    for identity in IDENTITIES:
+        symbolic = [p for p in identity.parts() if p.label.startswith("general")]
+        assert bool(symbolic) == identity.general_n, identity.name
 
 
 def test_derived_sides_are_evaluated_derivatives() -> None:
