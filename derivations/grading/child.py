@@ -112,7 +112,8 @@ def main():
         if name not in functions:
             _send(reply_fd, {"type": "error", "error": f"no function {name!r}"})
             continue
-        args = [float(a) if a.ndim == 0 else a for a in arrays]
+        floats = header.get("floats", [])  # positions of scalar parameters (y, b): 0-d arrives as a float
+        args = [float(a) if a.ndim == 0 and k in floats else a for k, a in enumerate(arrays)]
         try:
             result = getattr(module, name)(*args)
         except SystemExit as exc:

@@ -49,7 +49,7 @@ VERDICTS = {
 class Config:
     """Points, examples, domain and limits (a TOML file overrides any of them; docs/grading.md)."""
 
-    points: dict[str, float] = field(default_factory=lambda: dict.fromkeys(API, 10.0))
+    points: dict[str, float] = field(default_factory=lambda: {s.name: s.default_points for s in SPECS})
     stability_share: float = 0.4
     correctness_examples: int = 100
     stability_examples: int = 100
@@ -219,7 +219,7 @@ def _part(
     inputs = _inputs(fs, part, config)
     for args in inputs:
         try:
-            got, as_tuple = child().call(fs.name, list(args))
+            got, as_tuple = child().call(fs.name, list(args), fs.floats)
             reason = compare(fs, args, got, as_tuple)
             if reason:
                 first_failure = ("wrong", reason, args, got)
@@ -249,7 +249,7 @@ def _part(
         if not failed:
             state["count"] += 1
             try:
-                got, as_tuple = child().call(fs.name, list(args))
+                got, as_tuple = child().call(fs.name, list(args), fs.floats)
                 reason = compare(fs, args, got, as_tuple)
                 if reason:
                     state["last"] = ("wrong", reason, args, got)
@@ -310,6 +310,8 @@ def grade_python(submission: Path, config: Config, *, student: str = "", box: Sa
             defined = []
         for fs in SPECS:
             total = config.points.get(fs.name, 0.0)
+            if total == 0:
+                continue  # not part of this assignment (the later functions are opt-in: docs/grading.md)
             shares = {"correctness": total * (1 - config.stability_share), "stability": total * config.stability_share}
             for part, points in shares.items():
                 name = f"{fs.name}: {part}"

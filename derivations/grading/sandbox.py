@@ -363,7 +363,7 @@ class Child:
             return f"killed by {name}{hint.get(name, '')}"
         return f"exit code {code}"
 
-    def call(self, name: str, args: list[np.ndarray]) -> tuple[list[np.ndarray], bool]:
+    def call(self, name: str, args: list[np.ndarray], floats: tuple[int, ...] = ()) -> tuple[list[np.ndarray], bool]:
         """The function's return value as arrays (and whether it was a tuple); ChildError otherwise."""
         if self.proc is None:
             raise ChildError("crashed", "the process is not running")
@@ -372,7 +372,7 @@ class Child:
             buf = BytesIO()
             npy_format.write_array(buf, np.asarray(a), allow_pickle=False)
             bodies.append(buf.getvalue())
-        raw = json.dumps({"call": name, "arrays": len(bodies)}).encode()
+        raw = json.dumps({"call": name, "arrays": len(bodies), "floats": list(floats)}).encode()
         data = struct.pack(">I", len(raw)) + raw + b"".join(struct.pack(">I", len(b)) + b for b in bodies)
         try:
             os.write(self.req_w, data) if len(data) < 65536 else self._write_all(data)

@@ -198,3 +198,23 @@ def test_latex_answers_that_other_graders_falsely_accept_get_no_credit_for_the_i
     f.write_text(answer)
     result = grade(f, FAST, against="sigmoid-derivative")
     assert not result.tests[1].passed, why
+
+
+def test_the_later_functions_are_graded_when_the_config_gives_them_points() -> None:
+    default = grade(EXAMPLES / "extras.py", FAST)
+    assert {t.name.split(":")[0] for t in default.tests} == set(ALL)  # worth 0 by default: not listed
+    config = Config.load(EXAMPLES / "grading.toml")
+    config = replace(config, correctness_examples=30, stability_examples=30)
+    result = grade(EXAMPLES / "extras.py", config)
+    passed = {t.name.split(":")[0] for t in result.tests if t.passed}
+    assert passed == {"sigmoid", "tanh_grad", "relu_grad", "bce_sigmoid_grad", "logsumexp",
+                      "softmax_regression_grads", "xor_network_grads"}  # fmt: skip
+    assert result.score == 70 and result.max_score == 130
+
+
+def test_relu_subgradient_at_zero_accepts_any_value_in_the_interval() -> None:
+    x = np.array([-1.0, 0.0, 2.0])
+    assert _ok("relu_grad", (x,), np.array([0.0, 0.5, 1.0]))
+    assert _ok("relu_grad", (x,), np.array([0.0, 1.0, 1.0]))
+    assert not _ok("relu_grad", (x,), np.array([0.0, 2.0, 1.0]))
+    assert not _ok("relu_grad", (x,), np.array([0.5, 0.0, 1.0]))
