@@ -81,7 +81,8 @@ def peers() -> dict[str, dict[str, Callable]]:
     return found
 
 
-def main() -> None:
+def measure() -> dict:
+    """Worst ulps per implementation and column, and the machine, as `docs/accuracy.json` holds them."""
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.uniform(-760, 760, 3000), rng.uniform(-40, 40, 3000), [-745.0, -708.4, 36.7, 40.0]])
     with mpmath.workprec(300):
@@ -112,12 +113,17 @@ def main() -> None:
                         ulps(fns["softmax"](t), ex, normal_only=True) for t, ex in cases
                     )
             results[name] = row
-    out = {
+    return {
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
         f"numpy {np.__version__}",
         "accuracy_ulps": results,
         "command": "python benchmarks/accuracy.py",
     }
+
+
+def main() -> None:
+    out = measure()
+    results = out["accuracy_ulps"]
     (ROOT / "docs" / "accuracy.json").write_text(json.dumps(out, indent=2) + "\n")
     cols = list(next(iter(results.values())))
     lines = [

@@ -190,6 +190,25 @@ def _iv_tanh(u: object) -> object:
     return 1 - 2 / (iv.exp(2 * u) + 1)
 
 
+def _iv_heaviside(u: object, at_zero: object = None) -> object:
+    """H(u): 0 or 1 away from 0; at 0 a convention (the derivative of max(0, x) does not exist), so undefined."""
+    u = u if isinstance(u, iv.mpf) else iv.mpf(u)
+    if u.a > 0:
+        return iv.mpf(1)
+    if u.b < 0:
+        return iv.mpf(0)
+    raise ValueError("H(0) is a convention, not a value")
+
+
+def _iv_copysign(one: object, u: object) -> object:
+    u = u if isinstance(u, iv.mpf) else iv.mpf(u)
+    if u.a > 0:
+        return iv.mpf(1)
+    if u.b < 0:
+        return iv.mpf(-1)
+    raise ValueError("the sign of an interval around 0")
+
+
 #: Everything the lambdified sides may call, as rigorous interval functions (outward rounding).
 IV_NAMESPACE = {
     "mpf": iv.mpf,
@@ -202,6 +221,8 @@ IV_NAMESPACE = {
     "pi": iv.pi,
     "sigmoid": _iv_sigmoid,
     "tanh": _iv_tanh,
+    "Heaviside": _iv_heaviside,
+    "copysign": _iv_copysign,
     "sinh": lambda u: (iv.exp(u) - iv.exp(-u)) / 2,
     "cosh": lambda u: (iv.exp(u) + iv.exp(-u)) / 2,
 }

@@ -138,6 +138,42 @@ class GradCheck:
         )
 
 
+def _quotients(
+    f: Function, x: np.ndarray, steps: np.ndarray, rows: np.ndarray, method: str, batched: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(D, magnitude) for the flat input indices ``rows`` only: central (f(x+h)−f(x−h))/2h or Im f(x+ih)/h."""
+    n = x.size
+    h = steps.ravel()[rows]
+    sign = 1j if method == "complex" else 1.0
+    stack = np.broadcast_to(x.ravel(), (rows.size, n)).astype(np.result_type(x, sign)).copy()
+    stack[np.arange(rows.size), rows] += sign * h
+    stack = stack.reshape((rows.size, *x.shape))
+    if method == "complex":
+        fz = _evaluate(f, stack, batched)
+        hk = h.reshape((rows.size,) + (1,) * (fz.ndim - 1))
+        d = np.imag(fz) / hk
+        return d, np.abs(d)
+    fp = _evaluate(f, stack, batched).astype(np.float64)
+    stack.reshape(rows.size, n)[np.arange(rows.size), rows] -= 2 * h
+    fm = _evaluate(f, stack, batched).astype(np.float64)
+    hk = h.reshape((rows.size,) + (1,) * (fp.ndim - 1))
+    return (fp - fm) / (2 * hk), np.maximum(np.abs(fp), np.abs(fm)) / hk
+
+
+def _rounding(method: str, eps: float, d: np.ndarray, mag: np.ndarray, hk: np.ndarray) -> np.ndarray:
+    if method == "complex":
+        return F_ULPS * np.finfo(np.float64).eps * np.abs(d) + np.finfo(np.float64).tiny * 2.0**53 / hk
+    return F_ULPS * (eps * mag + ETA / hk)
+
+
+def _tiny_of(a: np.ndarray) -> float:
+    return float(np.finfo(a.dtype).tiny) if a.dtype.kind == "f" else float(np.finfo(np.float64).tiny)
+
+
+def _epsilon_of(a: np.ndarray) -> float:
+    return float(max(np.finfo(np.float64).eps, np.finfo(a.dtype).eps if a.dtype.kind == "f" else 0.0))
+
+
 def check_grad(
     f: Function,
     grad: np.typing.ArrayLike | Callable[[np.ndarray], np.typing.ArrayLike],
@@ -147,26 +183,56 @@ def check_grad(
     batched: bool = False,
     grad_ulps: float = 8.0,
     scale: np.typing.ArrayLike | None = None,
+    condition: np.typing.ArrayLike = 1.0,
 ) -> GradCheck:
     """Compare ``grad`` (an array or a callable at x) with the numerical derivative of f at x.
 
-    Passes iff |analytic − numeric| ≤ bound + grad_ulps·ε·scale everywhere: the numerical
-    derivative's own error bound plus a few ulps for rounding. ``scale`` (default |analytic|) is
-    the magnitude the derivative is formed from: |S_k| + 1 for S_k − 1, which cancels near S_k = 1.
+    Passes iff |analytic − numeric| ≤ bound + grad_ulps·ε_g·condition·scale everywhere, where
+    - bound is the numerical derivative's own error: rounding (4ε|f|/h for central differences,
+      4ε|D| for the complex step) plus, *where that alone would fail*, the Richardson estimate of
+      the truncation error |D(2h) − D(h)|/3 ×4 — so a full second set of evaluations is only spent
+      on suspect entries (a failure is always decided with the full bound);
+    - ε_g is the epsilon of the analytic gradient's dtype (float32 gradients get float32 ulps);
+    - ``condition`` bounds how far rounding the inputs to that dtype moves the gradient, relative
+      (|x|·|∂g/∂x|/|g|: 1 + the logit spread for softmax-based gradients), default 1; errors below
+      the smallest normal number of the gradient's dtype are representational and allowed;
+    - ``scale`` (default |analytic|) is the magnitude the derivative is formed from: |S_k| + 1 for
+      S_k − 1, which cancels near S_k = 1.
+    Differences are taken in float64 at x exactly (for a float32 gradient, pass the float32 x).
     """
     x = np.asarray(x, dtype=np.float64)
-    if method == "central":
-        num, bound, steps = central_diff(f, x, batched=batched)
-    elif method == "complex":
-        num, bound, steps = complex_step(f, x, batched=batched)
-    else:
+    if method not in ("central", "complex"):
         raise ValueError(f"method must be 'central' or 'complex', got {method!r}")
-    ana = np.asarray(grad(x) if callable(grad) else grad, dtype=np.float64)
+    if method == "central":
+        eps, _ = _output_eps(f, x)
+        raw = np.cbrt(eps) * np.maximum(1.0, np.abs(x))
+        steps = (x + raw) - x  # exactly representable perturbation
+    else:
+        eps = float(np.finfo(np.float64).eps)
+        steps = 2.0**-30 * np.maximum(1.0, np.abs(x))
+    rows = np.arange(x.size)
+    d, mag = _quotients(f, x, steps, rows, method, batched)
+    shape = x.shape + d.shape[1:]
+    hk = steps.ravel().reshape((x.size,) + (1,) * (d.ndim - 1))
+    bound = _rounding(method, eps, d, mag, hk)
+    num = d.reshape(shape)
+    raw_grad = np.asarray(grad(x) if callable(grad) else grad)
+    ana = raw_grad.astype(np.float64)
     if ana.shape != num.shape:
         raise ValueError(f"analytic derivative has shape {ana.shape}, expected {num.shape}")
-    mag = np.abs(ana) if scale is None else np.maximum(np.abs(ana), np.abs(np.asarray(scale, dtype=np.float64)))
-    tol = bound + grad_ulps * np.finfo(np.float64).eps * mag
+    mag_a = np.abs(ana) if scale is None else np.maximum(np.abs(ana), np.abs(np.asarray(scale, dtype=np.float64)))
+    slack = grad_ulps * _epsilon_of(raw_grad) * np.maximum(1.0, np.asarray(condition, dtype=np.float64)) * mag_a
+    slack = slack + _tiny_of(raw_grad)  # below its smallest normal, the gradient's dtype cannot say more
     err = np.abs(ana - num)
+    tol = bound.reshape(shape) + slack
+    suspect = ~(err <= tol)
+    if suspect.any():  # Richardson on the suspect inputs only: D(2h) there
+        flat_bad = np.unique(np.argwhere(suspect.reshape(x.size, -1))[:, 0])
+        d2, _ = _quotients(f, x, 2 * steps, flat_bad, method, batched)
+        trunc = TRUNCATION_SAFETY * np.abs(d2 - d[flat_bad]) / 3
+        full = bound.copy()
+        full[flat_bad] += trunc
+        tol = full.reshape(shape) + slack
     ratio = np.where(np.isnan(err), np.inf, err / np.where(tol > 0, tol, np.finfo(np.float64).tiny))
     worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.size else ()
     step_index = worst[: x.ndim]
@@ -180,3 +246,124 @@ def check_grad(
         tolerance=float(tol[worst]) if ratio.size else 0.0,
         step=float(steps[step_index]) if steps.size else 0.0,
     )
+
+
+@dataclass(frozen=True)
+class DirectionalCheck:
+    """The outcome of `check_grad_directions`: the worst direction and the worst sampled coordinate."""
+
+    passed: bool
+    method: str
+    directions: int
+    sampled: tuple[int, ...]
+    direction_error: float
+    direction_tolerance: float
+    coordinate: GradCheck | None
+
+    def miss_probability(self, error_norm: float) -> float:
+        """P(an error e with ‖e‖₂ = error_norm passes every direction) ≤ (√(2/π)·t/‖e‖)^k."""
+        t = self.direction_tolerance
+        return min(1.0, (np.sqrt(2 / np.pi) * t / error_norm) ** self.directions) if error_norm > 0 else 1.0
+
+    def message(self, name: str = "gradient") -> str:
+        status = "matches" if self.passed else "disagrees with"
+        text = (
+            f"{name}: analytic {status} {self.method} along {self.directions} random directions "
+            f"(worst |⟨g − ∇f, u⟩| = {self.direction_error:.3g}, tolerance {self.direction_tolerance:.3g})"
+        )
+        if self.coordinate is not None:
+            text += "\n" + self.coordinate.message(f"{name}, sampled coordinates")
+        return text
+
+
+def check_grad_directions(
+    f: Function,
+    grad: np.typing.ArrayLike,
+    x: np.typing.ArrayLike,
+    *,
+    directions: int = 4,
+    sample: int = 32,
+    method: str = "complex",
+    seed: int = 0,
+    grad_ulps: float = 8.0,
+    condition: float = 1.0,
+) -> DirectionalCheck:
+    """For large n (a scalar f): ⟨∇f, u⟩ for ``directions`` Gaussian u, plus ``sample`` coordinates.
+
+    Each direction costs one evaluation of f at a complex point (complex step, Im f(x + ihu)/h) or
+    two real ones (central differences), and a second for the Richardson truncation estimate, so the
+    check is O(n·directions) instead of O(n²). Guarantee: for an error e = g − ∇f, ⟨e, u⟩ is normal
+    with standard deviation ‖e‖₂, so it stays below the tolerance t in one direction with
+    probability ≤ √(2/π)·t/‖e‖₂ and in all k with ≤ (0.8·t/‖e‖₂)^k — a single-component bug of size
+    100·t escapes 4 directions with probability ≤ 4·10⁻⁹ (`DirectionalCheck.miss_probability`). The
+    sampled coordinates are checked as `check_grad` does, to name an index when one is wrong.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    g_raw = np.asarray(grad)
+    g = g_raw.astype(np.float64)
+    if g.shape != x.shape:
+        raise ValueError(f"analytic gradient has shape {g.shape}, expected {x.shape} (a scalar f)")
+    rng = np.random.default_rng(seed)
+    eps = float(np.finfo(np.float64).eps)
+    eps_g = _epsilon_of(g_raw)
+    worst_err, worst_tol, passed = 0.0, 0.0, True
+    for _ in range(directions):
+        u = rng.standard_normal(x.shape)
+        est = []
+        for mult in (1.0, 2.0):
+            if method == "complex":
+                h = mult * 2.0**-30 * max(1.0, float(np.max(np.abs(x))))
+                est.append(float(np.imag(f(x + 1j * h * u))) / h)
+                fmag = 0.0
+            else:
+                h = mult * np.cbrt(eps) * max(1.0, float(np.max(np.abs(x))))
+                fp, fm = float(f(x + h * u)), float(f(x - h * u))
+                est.append((fp - fm) / (2 * h))
+                if mult == 1.0:
+                    fmag = max(abs(fp), abs(fm)) / h
+        terms = float(np.sum(np.abs(g * u)))
+        tol = (
+            F_ULPS * eps * (terms + fmag)
+            + TRUNCATION_SAFETY * abs(est[1] - est[0]) / 3
+            + grad_ulps * eps_g * max(1.0, condition) * terms
+        )
+        err = abs(float(np.sum(g * u)) - est[0])
+        if not err <= tol:
+            passed = False
+        if err / tol >= worst_err / max(worst_tol, 1e-300):
+            worst_err, worst_tol = err, tol
+    coordinate = None
+    if sample:
+        rows = np.sort(rng.choice(x.size, size=min(sample, x.size), replace=False))
+        method_name = "complex" if method == "complex" else "central"
+        d, mag = _quotients(f, x, _steps(method_name, x), rows, method_name, batched=False)
+        sub_grad = g.ravel()[rows]
+        bound_rows = _rounding(method_name, eps, d, mag, _steps(method_name, x).ravel()[rows])
+        err = np.abs(sub_grad - d.ravel())
+        tol = bound_rows.ravel() + grad_ulps * eps_g * max(1.0, condition) * np.abs(sub_grad) + _tiny_of(g_raw)
+        if np.any(~(err <= tol)):
+            d2, _ = _quotients(f, x, 2 * _steps(method_name, x), rows, method_name, batched=False)
+            tol = tol + TRUNCATION_SAFETY * np.abs(d2.ravel() - d.ravel()) / 3
+        k = int(np.argmax(err / tol))
+        ok = bool(np.all(err <= tol))
+        passed &= ok
+        coordinate = GradCheck(ok, "complex step" if method == "complex" else "central differences",
+                               tuple(int(i) for i in np.unravel_index(int(rows[k]), x.shape)),
+                               float(sub_grad[k]), float(d.ravel()[k]), float(err[k]), float(tol[k]),
+                               float(_steps(method_name, x).ravel()[rows[k]]))  # fmt: skip
+    return DirectionalCheck(
+        passed,
+        "complex step" if method == "complex" else "central differences",
+        directions,
+        tuple(int(r) for r in rows) if sample else (),
+        worst_err,
+        worst_tol,
+        coordinate,
+    )
+
+
+def _steps(method: str, x: np.ndarray) -> np.ndarray:
+    if method == "complex":
+        return 2.0**-30 * np.maximum(1.0, np.abs(x))
+    raw = np.cbrt(float(np.finfo(np.float64).eps)) * np.maximum(1.0, np.abs(x))
+    return (x + raw) - x

@@ -40,7 +40,7 @@ RELU_SUBGRADIENT = Identity(
     statement="ReLU'(x) = H(x): 1 for x > 0, 0 for x < 0, and the subgradient 0 chosen at x = 0",
     source="beyond the notes (issue 6): the ReLU activation",
     assumptions=("x real", "at x = 0 the subgradient 0 (the convention of numeric.relu_grad)"),
-    notation=(r"\frac{d}{dx} \max(0, x) = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",),
+    notation=(r"\frac{d}{dx} \text{ReLU}(x) = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",),
     parts=lambda: [Part("d max(0, x)/dx = H(x), H(0) = 0", DERIVED, CLAIMED)],
     derivation=lambda: [
         ("definition", sp.Eq(sp.Function("ReLU")(x), DEFINITION)),

@@ -232,3 +232,9 @@ def test_piecewise_functions_and_conditions_on_variables(tmp_path: Path) -> None
         r"\text{ReLU}(x) = x",
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "proved", "wrong"]
+
+
+def test_a_kink_is_not_a_counterexample(tmp_path: Path) -> None:
+    """d/dx max(0, x) does not exist at 0 (SymPy's H(0) = ½ is a convention): never 'wrong' there."""
+    text = displays(r"\frac{d}{dx} \max(0, x) = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}")
+    assert verdicts(check_text(tmp_path, text)) in (["numeric"], ["proved"])

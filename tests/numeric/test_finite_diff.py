@@ -59,3 +59,56 @@ def test_float32_function_steps_are_scaled_to_its_epsilon() -> None:
     _, _, steps64 = central_diff(numeric.sigmoid, x, batched=True)
     _, _, steps32 = central_diff(lambda v: numeric.sigmoid(v.astype(np.float32)), x, batched=True)
     assert np.all(steps32 > 10 * steps64)
+
+
+def _ce_plain(y: np.ndarray):
+    def f(t: np.ndarray) -> np.ndarray:
+        z = t - np.max(np.real(t), axis=-1, keepdims=True)
+        return -np.sum(y * (z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))), axis=-1)
+
+    return f
+
+
+@pytest.mark.parametrize("method", ["central", "complex"])
+def test_directional_check_catches_a_single_component_bug_at_large_n(method: str) -> None:
+    """The tester tested at n = 20000: correct passes; one component off by 1e-8 fails."""
+    from numeric.finite_diff import check_grad_directions
+
+    rng = np.random.default_rng(3)
+    theta = rng.normal(size=20000)
+    y = np.zeros_like(theta)
+    y[7] = 1.0
+    g = numeric.ce_softmax_grad(theta, y)
+    assert check_grad_directions(_ce_plain(y), g, theta, method=method).passed
+    wrong = g.copy()
+    wrong[12345] += 1e-8
+    result = check_grad_directions(_ce_plain(y), wrong, theta, method=method)
+    assert not result.passed and "random directions" in result.message("ce")
+    assert result.miss_probability(100 * result.direction_tolerance) < 1e-8
+
+
+@pytest.mark.parametrize("scale", [1.0, 10.0, 100.0, 1000.0])
+def test_correct_float32_gradients_pass_at_every_logit_scale(scale: float) -> None:
+    """No false failures: differences in float64 at the float32 point, float32 ulps, the spread as condition."""
+    rng = np.random.default_rng(int(scale))
+    for _ in range(5):
+        theta32 = (scale * rng.standard_normal(200)).astype(np.float32)
+        y = np.zeros(200)
+        y[rng.integers(200)] = 1.0
+        z = theta32 - theta32.max()
+        e = np.exp(z)
+        g32 = e / e.sum() - y.astype(np.float32)  # the textbook float32 gradient
+        theta = theta32.astype(np.float64)
+        spread = float(theta.max() - theta.min())
+        for method in ("central", "complex"):
+            result = check_grad(_ce_plain(y), g32, theta, method=method, batched=True, condition=1 + spread)
+            assert result.passed, result.message("float32 CE gradient")
+
+
+def test_float32_tolerance_still_catches_a_float32_sized_bug() -> None:
+    theta = np.linspace(-1, 1, 50)
+    y = np.zeros(50)
+    y[0] = 1.0
+    g32 = numeric.ce_softmax_grad(theta, y).astype(np.float32)
+    g32[10] += np.float32(1e-4)
+    assert not check_grad(_ce_plain(y), g32, theta, method="complex", batched=True).passed
