@@ -58,6 +58,40 @@ def _cancel(diff: sp.Expr) -> sp.Expr:
     return sp.cancel(to_exp(diff))
 
 
+def _cancel_groups(diff: sp.Expr) -> sp.Expr:
+    """A sum whose terms fall into groups sharing no exponential (the rows of a batch): cancel each group.
+
+    Zero if every group cancels; a common denominator of all rows at once is far costlier than the
+    rows one by one (m = 4 rows of the batch MSE: 6.8 s → well under a second).
+    """
+    expr = sp.expand_mul(to_exp(diff), deep=False)
+    terms = sp.Add.make_args(expr)
+    if len(terms) < 2:
+        return sp.cancel(expr)
+    atoms = [frozenset(t.atoms(sp.exp)) for t in terms]
+    parent = list(range(len(terms)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    owner: dict[sp.Basic, int] = {}
+    for k, group in enumerate(atoms):
+        for a in group:
+            if a in owner:
+                parent[find(k)] = find(owner[a])
+            else:
+                owner[a] = k
+    groups: dict[int, list[sp.Expr]] = {}
+    for k, t in enumerate(terms):
+        groups.setdefault(find(k), []).append(t)
+    if len(groups) < 2:
+        return sp.cancel(expr)
+    return sp.Add(*[sp.cancel(sp.Add(*g)) for g in groups.values()])
+
+
 def _cancel_exp(diff: sp.Expr) -> sp.Expr:
     return sp.cancel(sp.expand(to_exp(diff), power_exp=True))
 
@@ -78,6 +112,7 @@ def _piecewise(diff: sp.Expr) -> sp.Expr:
 
 
 METHODS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = {
+    "rewrite(exp) + cancel, group by group": _cancel_groups,
     "rewrite(exp) + cancel": _cancel,
     "rewrite(exp) + expand exponentials + cancel": _cancel_exp,
     "simplify": _simplify,

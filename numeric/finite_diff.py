@@ -7,7 +7,9 @@ J[i, j] = ∂S_j/∂θ_i); for a scalar f that is just the gradient, shaped like
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,10 +33,22 @@ def _perturbed(x: np.ndarray, steps: np.ndarray, sign: complex) -> np.ndarray:
     return stack
 
 
+#: A batched f over a stack this large is evaluated in chunks on all cores (NumPy's loops release the GIL).
+PARALLEL_ELEMENTS = 1 << 18
+_POOL: ThreadPoolExecutor | None = None
+
+
 def _evaluate(f: Function, stack: np.ndarray, batched: bool) -> np.ndarray:
-    if batched:
+    if not batched:
+        return np.stack([np.asarray(f(row)) for row in stack])
+    workers = os.cpu_count() or 1
+    if workers == 1 or stack.size < PARALLEL_ELEMENTS or len(stack) < 2 * workers:
         return np.asarray(f(stack))
-    return np.stack([np.asarray(f(row)) for row in stack])
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="finite-diff")
+    chunks = np.array_split(stack, workers)
+    return np.concatenate([np.asarray(r) for r in _POOL.map(f, chunks)])
 
 
 def _output_eps(f: Function, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -145,7 +159,7 @@ def _quotients(
     n = x.size
     h = steps.ravel()[rows]
     sign = 1j if method == "complex" else 1.0
-    stack = np.broadcast_to(x.ravel(), (rows.size, n)).astype(np.result_type(x, sign)).copy()
+    stack = np.broadcast_to(x.ravel(), (rows.size, n)).astype(np.result_type(x, sign))  # astype copies
     stack[np.arange(rows.size), rows] += sign * h
     stack = stack.reshape((rows.size, *x.shape))
     if method == "complex":
