@@ -493,10 +493,16 @@ class Parser:
                 elementwise = True
                 factors.append(self.unary())
             elif self.at("op", "/"):
+                pos = self.tok.pos
                 self.next()
                 den = self.unary()
                 num = factors[0] if len(factors) == 1 else Mul(tuple(factors))
-                factors = [Div(num, den)]
+                if isinstance(num, _Partial) and isinstance(den, _Partial):
+                    if not _is_variable(den.of):
+                        raise ParseError("'\\partial' must be followed by a variable after '/'", pos)
+                    factors = [Deriv(num.of, den.of)]
+                else:
+                    factors = [Div(num, den)]
             elif self.starts_factor():
                 factors.append(self.factor())
             else:
@@ -812,8 +818,8 @@ class Parser:
             if self.at("op", "["):
                 raise ParseError("only square roots are supported", t.pos)
             return Pow(self.primary(), Num(Fraction(1, 2)))
-        if name == "partial":
-            raise ParseError("'\\partial' outside a derivative fraction", t.pos)
+        if name == "partial":  # ∂L/∂w written inline: ∂ followed by what it differentiates, then / ∂ variable
+            return _Partial(self.postfix(self.primary()))
         if name in ("vdots", "cdots", "ldots", "dots", "ddots"):
             raise ParseError("an ellipsis ('\\dots') is not a value that can be checked", t.pos)
         if name == "lvert":
@@ -893,6 +899,13 @@ class Parser:
         if len(chain) != 2 or chain[1][0] not in ("=", "!=", "<", ">", "<=", ">="):
             raise ParseError("a case condition must be one relation like 'i = k'", pos)
         return Rel(chain[1][0], chain[0][1], chain[1][1])
+
+
+@dataclass(frozen=True)
+class _Partial(Node):
+    """``\\partial X`` before ``/ \\partial y`` is resolved into a `Deriv`; alone it has no value."""
+
+    of: Node
 
 
 def _tower(node: Node) -> int:

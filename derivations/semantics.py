@@ -176,6 +176,8 @@ def evaluate(node: Node, ctx: Context) -> Value:
 
 def _eval(node: Node, ctx: Context) -> Value:
     method = _DISPATCH.get(type(node))
+    if method is None and type(node).__name__ == "_Partial":
+        raise Unsupported("'\\partial' outside a derivative: write ∂L/∂w as \\frac{\\partial L}{\\partial w}")
     if method is None:
         raise Unsupported(f"cannot give a value to {type(node).__name__}")
     return method(node, ctx)

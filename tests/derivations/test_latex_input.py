@@ -146,3 +146,9 @@ def test_power_towers_are_refused_before_anything_computes_them() -> None:
     parse_expression("e^{-x^2}")
     with pytest.raises(ParseError, match="nested"):
         parse_expression("2^{2^{2^{2^{2}}}}")
+
+
+def test_inline_partial_over_partial_is_a_derivative() -> None:
+    assert parse_expression(r"\partial L / \partial w") == Deriv(Sym("L"), Sym("w"))
+    node = parse_expression(r"\partial L / \partial w_i")
+    assert isinstance(node, Deriv) and node.wrt == Index(Sym("w"), (Sym("i"),))
