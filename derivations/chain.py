@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from derivations.decide import Decision, decide
@@ -30,8 +31,10 @@ from derivations.latex_input import (
     Index,
     Node,
     Notation,
+    Num,
     ParseError,
     Rel,
+    Sum,
     Sym,
     parse_expression,
     parse_relation_chain,
@@ -158,6 +161,7 @@ ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z]
 PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
 ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
 DOMAIN = re.compile(r"^\s*(.+?)\s*\\in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
+CONDITION = re.compile(r"^\s*\(?\s*\\text\{\s*(if|when|for|given|assuming|provided)\b[^}]*\}\s*(.+?)\)?\s*$")
 INDEX_RANGE = re.compile(r"^\s*([a-z](?:\s*,\s*[a-z])*)\s*\\text\{\s*(?:are\s+|is\s+an?\s+)?ind(ex|ices)\s*\}\s*$")
 
 
@@ -382,6 +386,41 @@ class Checker:
             left = right
         self.prev = left
 
+    def _step_condition(self, row: Row) -> tuple[Environment, tuple[Rel, ...], str]:
+        """The step's own condition (``\\quad \\text{if } i = k``, ``\\text{if } \\sum_i t_i = 1``).
+
+        An index relation joins the cases; Σ_i t_i = 1 makes t a probability vector for this step;
+        any other condition is returned as text, so that a counterexample outside it is not 'wrong'.
+        """
+        m = CONDITION.match(row.justification_latex or "")
+        if not m:
+            return self.env, self._cases(), ""
+        text = m.group(2).strip().rstrip(".,;")
+        try:
+            chain = parse_relation_chain(text, self.notation)
+        except ParseError:
+            return self.env, self._cases(), text
+        if len(chain) != 2 or chain[1][0] not in ("=", "!=", "<", ">", "<=", ">="):
+            return self.env, self._cases(), text
+        lhs, rhs = chain[0][1], chain[1][1]
+        rel = Rel(chain[1][0], lhs, rhs)
+        names = [getattr(x, "name", None) for x in (lhs, rhs)]
+        if all(n in self.env.index_letters for n in names):
+            return self.env, (*self._cases(), rel), ""
+        if (
+            rel.op == "="
+            and isinstance(lhs, Sum)
+            and isinstance(lhs.body, Index)
+            and isinstance(lhs.body.base, Sym)
+            and lhs.body.indices == (Sym(lhs.var),)
+            and rhs == Num(Fraction(1))
+        ):
+            env = self.env.copy()
+            env.probability.add(lhs.body.base.name)
+            env.families.discard(lhs.body.base.name)
+            return env, self._cases(), ""
+        return self.env, self._cases(), text
+
     def _justification_definition(self, row: Row, *, learn: bool) -> None:
         m = re.match(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$", row.justification)
         if not m:
@@ -416,17 +455,18 @@ class Checker:
         self._learn_letters(left.node)
         self._learn_letters(right.node)
         seed = f"{self.doc.path}:{row.line}:{row.row}:{right.latex}"
+        env, cases, condition = self._step_condition(row)
         returns = None
         if self.pending_wrong is not None:
             wrong_step, before = self.pending_wrong
             self.pending_wrong = None
             if before.node is not None and left.line == wrong_step.line and left.node is not None:
                 back = decide(
-                    self.env,
+                    env,
                     self.symbols,
                     before.node,
                     right.node,
-                    cases=self._cases(),
+                    cases=cases,
                     seconds=self.seconds,
                     seed=seed + ":back",
                 )
@@ -438,9 +478,12 @@ class Checker:
             reason = f"checked against line {before.line}, since line {left.line} is wrong"
             decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
         else:
-            decision = decide(
-                self.env, self.symbols, left.node, right.node, cases=self._cases(), seconds=self.seconds, seed=seed
-            )
+            decision = decide(env, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed)
+        if decision.verdict == "wrong" and condition:
+            # The step claims to hold only under a condition the checker could not put in force: a
+            # counterexample outside that condition proves nothing against the step.
+            decision = Decision("unchecked", reason=f"holds only if {condition}, a condition the checker cannot use "
+                                f"(counterexample without it: {decision.reason})")  # fmt: skip
         step = self._add(row, latex, decision.verdict, decision=decision)
         if decision.verdict == "wrong":
             self.pending_wrong = (step, left)

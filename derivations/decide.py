@@ -83,6 +83,23 @@ class _Search:
     used_n: bool = False
     symmetric: bool = True
     out_of_range: bool = False
+    scalar_bare: bool = False
+
+
+def _pair(search: _Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
+    """Both sides; if they only make sense with the bare vector names (y for the vector of y_i) read as
+    scalars — a file that writes (wx − y)² here and Σ_i y_i elsewhere — that reading, for both sides."""
+    if search.scalar_bare:
+        ctx.flags["scalar_bare"] = True
+    try:
+        return evaluate(search.left, ctx), evaluate(search.right, ctx)
+    except Unsupported as exc:
+        if search.scalar_bare or ("vector" not in str(exc) and "shape" not in str(exc)):
+            raise
+        search.scalar_bare = True
+        ctx.flags["scalar_bare"] = True
+        ctx.flags.pop("used_n", None)
+        return evaluate(search.left, ctx), evaluate(search.right, ctx)
 
 
 def _build(search: _Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic] | None:
@@ -95,8 +112,7 @@ def _build(search: _Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, s
         if not holds:
             return None
     try:
-        left = evaluate(search.left, ctx)
-        right = evaluate(search.right, ctx)
+        left, right = _pair(search, ctx)
     except OutOfRange:
         search.out_of_range = True
         return None
@@ -118,8 +134,7 @@ def _discover(search: _Search) -> None:
         assign = {name: k + 1 for k, name in enumerate(search.free)}
         try:
             ctx = Context(search.env, search.symbols, n, assign)
-            evaluate(search.left, ctx)
-            evaluate(search.right, ctx)
+            _pair(search, ctx)
             search.used_n |= ctx.flags.get("used_n", False)
             return
         except MissingIndex as exc:

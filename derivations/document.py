@@ -164,8 +164,21 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
     rows = []
     for k, (piece, offset) in enumerate(p for p in pieces if p[0].strip()):
         row_line = line + content[:offset].count("\n")
-        rows.append(_row(piece, row_line, display, k + 1))
+        rows.extend(_rows(piece, row_line, display, k + 1))
     return rows
+
+
+_DEFINITION_START = re.compile(r"^\s*(\\[A-Za-z]+\{[A-Za-z]\}|\\?[A-Za-z]+)(\^\{?[^{}=]{1,4}\}?)?\s*=")
+
+
+def _rows(piece: str, line: int, display: int, index: int) -> list[Row]:
+    """One row, or two when what follows ``, \\quad`` is itself a definition (``x = …, \\quad w = …``)."""
+    row = _row(piece, line, display, index)
+    raw = row.justification_latex
+    if raw and "\\text" not in raw and _DEFINITION_START.match(raw):
+        first = Row(row.line, row.display, row.row, row.text, row.source, row.label)
+        return [first, *_rows(raw, line, display, index)]
+    return [row]
 
 
 def _row(piece: str, line: int, display: int, index: int) -> Row:

@@ -217,7 +217,7 @@ def _sym(node: Sym, ctx: Context) -> Value:
         return sp.Integer(ctx.n)
     if name in env.index_letters:
         raise MissingIndex(name)
-    if name in env.families or name in env.probability or name in env.one_hot:
+    if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.get("scalar_bare"):
         ctx.flags["used_n"] = True
         return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
     return ctx.symbols.get(name)
@@ -289,7 +289,11 @@ def _index(node: Index, ctx: Context) -> Value:
         if d is not None and not d.index_params and name not in ctx.expanding:
             if any(isinstance(i, Num) for i in node.indices) and name in ctx.env.families:
                 ctx.flags["asymmetric"] = True
-            return _pick(_sym(base, ctx), idx, name)
+            value = _sym(base, ctx)
+            if is_matrix(value) or name not in ctx.env.families:
+                return _pick(value, idx, name)
+            # name is defined as a scalar (z = wᵀx + b) yet also used with an index elsewhere (z_i of
+            # another section): the indexed z_i is the family's entry, not an entry of that scalar.
         if any(isinstance(i, Num) for i in node.indices):
             ctx.flags["asymmetric"] = True
         return _component(base, idx, ctx)
@@ -541,7 +545,8 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
     keep_value = None
     if d is not None and not d.params and not d.index_params and name not in ctx.bindings:
         full = evaluate(Sym(name), ctx)
-        if not _only_symbols(full):
+        entry_of_family = bool(idx_nodes) and not is_matrix(full) and name in ctx.env.families
+        if not _only_symbols(full) and not entry_of_family:
             keep_value = full
     if keep_value is not None:
         ph: Value

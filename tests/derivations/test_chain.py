@@ -238,3 +238,28 @@ def test_a_kink_is_not_a_counterexample(tmp_path: Path) -> None:
     """d/dx max(0, x) does not exist at 0 (SymPy's H(0) = ½ is a convention): never 'wrong' there."""
     text = displays(r"\frac{d}{dx} \max(0, x) = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}")
     assert verdicts(check_text(tmp_path, text)) in (["numeric"], ["proved"])
+
+
+def test_a_second_lecture_style(tmp_path: Path) -> None:
+    """Two definitions in one row, wᵀx, z and z_i in different sections, a step's own condition."""
+    d = check_file(EXAMPLES / "backprop_one_neuron.md")[0]
+    assert d.wrong == [] and {s.verdict for s in d.steps} <= {"proved", "definition"}
+    assert sum(s.verdict == "definition" for s in d.steps) == 6  # x and w of one row, z, ŷ, L, p_i
+
+
+def test_a_condition_the_checker_cannot_use_turns_wrong_into_unchecked(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\sqrt{x^2} = x \quad \text{if } x > 0", r"\sqrt{x^2} = x"))
+    assert verdicts(d) == ["unchecked", "wrong"]
+    assert "holds only if x > 0" in d.steps[0].reason
+
+
+def test_an_index_condition_on_the_step_is_a_case(tmp_path: Path) -> None:
+    text = displays(
+        r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i (1 - S(\theta)_i) \quad \text{if } i = j"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved"]
+
+
+def test_bare_name_of_an_indexed_family_reads_as_a_scalar_where_only_that_makes_sense(tmp_path: Path) -> None:
+    text = displays(r"\frac{\partial}{\partial w} \frac{1}{2}(wx - y)^2 = (wx - y)x", r"\sum_i y_i = \sum_j y_j")
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved"]
