@@ -420,6 +420,7 @@ def numeric_check(search: _Search, rng: random.Random, deadline: float) -> tuple
                     ce["component"] = pairs[res.component][0] + 1
                 ce["left"] = _fmt(res.left)
                 ce["right"] = _fmt(res.right)
+                ce["one_sided"] = _one_sided(search, left, right)
                 return "different", ce, agreed, len(insts), ""
             if res.status == "equal":
                 got += 1
@@ -431,6 +432,21 @@ def numeric_check(search: _Search, rng: random.Random, deadline: float) -> tuple
         why = "no point where both sides are defined and real" if undefined_only else "undecided at every point"
         return "none", None, 0, len(insts), why
     return "equal", None, agreed, len(insts), ""
+
+
+def _one_sided(search: _Search, left: list[sp.Expr], right: list[sp.Expr]) -> list[str]:
+    """Undefined vectors, decorated or multi-letter names that the right side (the new line) brings in."""
+    lf = set().union(*(e.free_symbols for e in left))
+    rf = set().union(*(e.free_symbols for e in right))
+    env, out = search.env, []
+    for sym in sorted(rf - lf, key=lambda v: v.name):
+        base = search.symbols.base.get(sym, "")
+        if not base or base in env.definitions or base in env.domains or base in env.probability:
+            continue
+        abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base)
+        if abbreviation:
+            out.append(search.symbols.latex[sym])
+    return out
 
 
 def _where(inst: Instance) -> dict:
@@ -481,6 +497,14 @@ def decide(
     if status == "shape":
         return Decision("wrong", "shapes", why, ce)
     if status == "different":
+        lonely = ce.pop("one_sided", [])
+        if lonely:
+            # S_i on one side only, defined nowhere: most likely an abbreviation (S_i for S(θ)_i) the file
+            # never spelled out. Reading it as a free variable would make a correct step 'wrong'.
+            names = ", ".join(lonely)
+            return Decision("unchecked", reason=f"{names} appear(s) only in the new line and is defined nowhere — "
+                            f"an abbreviation? (define it, or declare it in the front matter); read as a free "
+                            f"variable: {_counter_reason(ce)}")  # fmt: skip
         return Decision("wrong", "counterexample (interval arithmetic)", _counter_reason(ce), ce)
     if status == "none":
         return Decision("unchecked", reason=why)

@@ -139,7 +139,7 @@ def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
 
 _LABEL = re.compile(r"^\s*(\d{1,2}\.(?=\s)|\((?:[A-Za-z]{1,4})\)(?=\s*[\\A-Za-z]))\s*")
 _HEADING = re.compile(r"^\s*(#{1,6}\s|\\(sub)*section\*?\{|\\paragraph\{|\[[^\[\]$]{1,80}\]\s*$)")
-_CASE_WORD = re.compile(r"case|if|when|for|\(\s*[ivx]+\s*\)|\(\s*[a-d]\s*\)|^\s*\d\)", re.IGNORECASE)
+_CASE_WORD = re.compile(r"case|if|when|for|경우|때|\(\s*[ivx]+\s*\)|\(\s*[a-d]\s*\)|^\s*\d\)", re.IGNORECASE)
 
 
 def split_rows(content: str, line: int, display: int, first_offset_lines: list[int]) -> list[Row]:

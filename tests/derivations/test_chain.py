@@ -263,3 +263,23 @@ def test_an_index_condition_on_the_step_is_a_case(tmp_path: Path) -> None:
 def test_bare_name_of_an_indexed_family_reads_as_a_scalar_where_only_that_makes_sense(tmp_path: Path) -> None:
     text = displays(r"\frac{\partial}{\partial w} \frac{1}{2}(wx - y)^2 = (wx - y)x", r"\sum_i y_i = \sum_j y_j")
     assert verdicts(check_text(tmp_path, text)) == ["proved", "proved"]
+
+
+CASES_WITH_ABBREVIATION = (
+    "$$\\frac{\\partial}{\\partial \\theta_i} \\frac{e^{\\theta_j}}{\\sum_k e^{\\theta_k}} = "
+    "\\frac{e^{\\theta_i}\\delta_{ij}}{\\sum_k e^{\\theta_k}} "
+    "- \\frac{e^{\\theta_i} e^{\\theta_j}}{(\\sum_k e^{\\theta_k})^2}$$\n\n"
+    "$i = j$ 일 때\n\n$$= S_i (1 - S_i)$$\n\n$i \\neq j$ 인 경우\n\n$$= -S_i S_j$$\n"
+)
+
+
+def test_an_undefined_abbreviation_is_unchecked_not_wrong(tmp_path: Path) -> None:
+    """S_i never defined: reading it as a free variable would call correct lines wrong (Korean case lines too)."""
+    d = check_text(tmp_path, CASES_WITH_ABBREVIATION)
+    assert verdicts(d) == ["proved", "unchecked", "unchecked"]
+    assert "S_{1}" in d.steps[1].reason and "abbreviation" in d.steps[1].reason
+
+
+def test_the_abbreviation_defined_in_the_front_matter_is_checked(tmp_path: Path) -> None:
+    front = "---\nassume:\n  - S_i = \\operatorname{softmax}(\\theta)_i\n---\n"
+    assert verdicts(check_text(tmp_path, front + CASES_WITH_ABBREVIATION)) == ["proved", "proved", "proved"]
