@@ -36,7 +36,8 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
         for ident in result.identities:
             mark = "[green]✓[/]" if ident.passed else "[red]✗[/]"
             style = "green" if ident.proved else "red"
-            table.add_row(f"{mark} [bold]{ident.name}[/]  {ident.statement}", "", "", "", "")
+            general = "  [cyan](general n)[/]" if ident.general_n else ""
+            table.add_row(f"{mark} [bold]{ident.name}[/]{general}  {ident.statement}", "", "", "", "")
             table.add_row(f"    [dim]{ident.source}[/]", "", "", "", "")
             table.add_row(f"    symbolic: [{style}]{ident.symbolic}[/]", "", "", "", "")
             for c in ident.checks:

@@ -183,3 +183,12 @@ def test_report_pdf_without_tex_names_the_packages_and_keeps_the_tex(tmp_path: P
     assert result.returncode == 2
     assert "apt-get install" in result.stderr and "latexmk" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and out.exists()
+
+
+def test_verify_marks_the_identities_proved_for_general_n(tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    result = run("verify", "softmax-jacobian", "tanh-derivative", "--examples", "5", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "softmax-jacobian  (general n)" in result.stdout and "tanh-derivative  (general n)" not in result.stdout
+    flags = {i["name"]: i["general_n"] for i in json.loads(out.read_text())["identities"]}
+    assert flags == {"softmax-jacobian": True, "tanh-derivative": False}
