@@ -543,8 +543,8 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
     name, idx_nodes = wrt_target(node.wrt)
     d = ctx.env.definitions.get(name)
     keep_value = None
-    if d is not None and not d.params and not d.index_params and name not in ctx.bindings:
-        full = evaluate(Sym(name), ctx)
+    if d is not None and not d.params and name not in ctx.bindings and (not d.index_params or idx_nodes):
+        full = evaluate(Sym(name), ctx)  # an indexed definition (z_j = …) gives the vector of its entries
         entry_of_family = bool(idx_nodes) and not is_matrix(full) and name in ctx.env.families
         if not _only_symbols(full) and not entry_of_family:
             keep_value = full

@@ -283,3 +283,14 @@ def test_an_undefined_abbreviation_is_unchecked_not_wrong(tmp_path: Path) -> Non
 def test_the_abbreviation_defined_in_the_front_matter_is_checked(tmp_path: Path) -> None:
     front = "---\nassume:\n  - S_i = \\operatorname{softmax}(\\theta)_i\n---\n"
     assert verdicts(check_text(tmp_path, front + CASES_WITH_ABBREVIATION)) == ["proved", "proved", "proved"]
+
+
+def test_indexed_definitions_and_derivatives_by_their_entries(tmp_path: Path) -> None:
+    text = displays(
+        r"z_j = \sum_{i} W_{ij} x_i + b_j",
+        r"a_j = \sigma(z_j)",
+        r"\frac{\partial a_j}{\partial z_j} = a_j (1 - a_j)",
+        r"\frac{\partial a_j}{\partial W_{ij}} = a_j (1 - a_j) x_i",
+        r"\frac{\partial a_j}{\partial b_j} = a_j (1 + a_j)",
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["definition", "definition", "proved", "proved", "wrong"]
