@@ -153,6 +153,7 @@ class Measurement:
     limit: np.ndarray
     reference: np.ndarray
     got: np.ndarray
+    steps: np.ndarray | None = None  # the numerical derivative's step per input (central, complex)
 
 
 def measure(check: CrossCheck, case: Case) -> Measurement:
@@ -196,9 +197,11 @@ def _measure(check: CrossCheck, case: Case) -> Measurement:
         f, x0, batched, *f_magnitude = check.forward(case)
         with np.errstate(all="ignore"):
             if check.kind == "central":
-                d, bound, _ = central_diff(f, x0, batched=batched, magnitude=f_magnitude[0] if f_magnitude else None)
+                d, bound, steps = central_diff(
+                    f, x0, batched=batched, magnitude=f_magnitude[0] if f_magnitude else None
+                )
             else:
-                d, bound, _ = complex_step(f, x0, batched=batched)
+                d, bound, steps = complex_step(f, x0, batched=batched)
         got = d.ravel()
         if got.shape != reference.shape:
             raise CheckFailure(
@@ -215,7 +218,7 @@ def _measure(check: CrossCheck, case: Case) -> Measurement:
         keep = check.counts(reference)
         errors = np.where(keep, errors, 0.0)
     errors = np.where(np.isnan(errors), np.inf, errors)
-    return Measurement(errors, limit, reference, got)
+    return Measurement(errors, limit, reference, got, steps if check.kind in ("central", "complex") else None)
 
 
 def _format_values(values: np.ndarray) -> str:
@@ -226,11 +229,16 @@ def failure_message(identity: str, check: CrossCheck, case: Case, m: Measurement
     """The STYLE.md message: identity and input, then the two sides on aligned lines, then the gap."""
     worst = int(np.argmax(m.errors / m.limit))
     width = max(len(check.against), len("sympy")) + 1
+    step = ""
+    if m.steps is not None and np.size(m.steps):
+        flat_steps = np.ravel(m.steps)
+        step = f", step h = {flat_steps[min(worst * flat_steps.size // max(m.got.size, 1), flat_steps.size - 1)]:.3g}"
     return (
-        f"{identity}: {check.against} disagrees with the derived left side at {case.describe()}\n"
+        f"{identity}: {check.against} (float64) disagrees with the derived left side (SymPy, exact) "
+        f"at {case.describe()}\n"
         f"  {'sympy:':<{width}} {_format_values(m.reference)}\n"
         f"  {check.against + ':':<{width}} {_format_values(m.got)}\n"
-        f"  worst entry {worst}: error {m.errors[worst]:.3g} {check.unit} "
+        f"  worst entry {worst}{step}: error {m.errors[worst]:.3g} {check.unit} "
         f"(tolerance {m.limit[worst]:.3g} {check.unit}: {check.reason})"
     )
 
