@@ -262,6 +262,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("derivations: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours: one line, and the traceback on request
+        if os.environ.get("DERIVATIONS_DEBUG"):
+            raise
+        where = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        print(f"derivations {args.command}: internal error ({where}); DERIVATIONS_DEBUG=1 shows the traceback",
+              file=sys.stderr)  # fmt: skip
+        return 3
     parser.error(f"unknown command {args.command!r}")
 
 

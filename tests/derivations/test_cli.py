@@ -192,3 +192,16 @@ def test_verify_marks_the_identities_proved_for_general_n(tmp_path: Path) -> Non
     assert "softmax-jacobian  (general n)" in result.stdout and "tanh-derivative  (general n)" not in result.stdout
     flags = {i["name"]: i["general_n"] for i in json.loads(out.read_text())["identities"]}
     assert flags == {"softmax-jacobian": True, "tanh-derivative": False}
+
+
+def test_an_internal_error_is_one_line_with_exit_3(monkeypatch, capsys) -> None:
+    import derivations.chain
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(derivations.chain, "check_file", boom)
+    monkeypatch.delenv("DERIVATIONS_DEBUG", raising=False)
+    assert main(["check", str(NOTE1), "--quiet"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "internal error (RuntimeError: simulated bug)" in err[0]
