@@ -156,6 +156,14 @@ def _identity_section(ident: Identity, res: IdentityResult) -> str:
     out.append(identity_align(ident))
     verdict = r"\vproved" if res.proved else r"\vwrong"
     out.append(f"\\textbf{{Symbolic verdict.}} {verdict}: {escape_text(res.symbolic)}.")
+    general = [label for label, ok, _ in res.parts if label.startswith("general")]
+    if general:
+        out.append(
+            "Proved also for a symbolic size. SymPy does not close that on its own, so the proof is written "
+            "as explicit steps, each of them proved (none asserted): "
+            + "; ".join(escape_text(g) for g in general)
+            + "."
+        )
     out.append("")
     out.append(r"\textbf{Numeric evidence.} Every candidate measured against the left side evaluated exactly:")
     out.append(r"{\small\begin{longtable}{@{}p{0.24\linewidth} l r r r p{0.19\linewidth}@{}}\toprule")
