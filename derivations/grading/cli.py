@@ -75,12 +75,17 @@ def render(result: Result, console: Console, quiet: bool) -> None:
     console.print(f"{escape(result.student)}: {result.score:g}/{result.max_score:g}")
 
 
-_SLOT_UID = 65534
+_SLOT_UID: int | None = None
 
 
 def _init_worker(slots) -> None:  # type: ignore[no-untyped-def]
+    """Each worker process takes a slot, and as root its own sandbox uid (RLIMIT_NPROC and sweeps are per uid)."""
     global _SLOT_UID
-    _SLOT_UID = 65534 - slots.get()
+    from derivations.grading import sandbox
+
+    slot = slots.get()
+    _SLOT_UID = sandbox.free_uid(slot) if os.geteuid() == 0 else None
+    sandbox.DEFAULT_UID = _SLOT_UID
 
 
 def _grade_one(student: str, path: str, config: Config, against: str | None) -> dict:

@@ -2,14 +2,16 @@
 
 What was measured here (FINDINGS.md, "Sandboxing student code"): bubblewrap started **as an
 unprivileged uid** with rlimits held against every attack tried; as root it did not (root is exempt
-from RLIMIT_NPROC). So, as root, the child runs as uid 65534 (or the configured uid), with Debian's
+from RLIMIT_NPROC). So, as root, the child runs as an unprivileged uid of its own (`SANDBOX_UID`, the first
+one at or above 61000 that no account and no process uses — not 65534, whose processes `close` would
+otherwise sweep away, daemons running as nobody included), with Debian's
 ``/usr/bin/python3`` and its NumPy (pyenv's interpreter under ``/root`` is unreadable to that uid).
 The sandbox: no network, no environment, a read-only ``/usr``, a throwaway ``/tmp``, a new session
 and PID namespace (killing bubblewrap takes every process inside with it), and only two files of
 ours inside it: a copy of the submission and of `child.py`. The grader's code, its results files
 and other students' work are not there.
 
-Without bubblewrap the child still runs in its own session with rlimits (as uid 65534 if the grader
+Without bubblewrap the child still runs in its own session with rlimits (as that uid if the grader
 is root and an interpreter it can read exists), and `Sandbox.isolated` is False: the CLI warns,
 and ``--require-sandbox`` refuses.
 """
@@ -106,15 +108,54 @@ def _bwrap_binds(interpreter: str) -> tuple[str, ...]:
     return tuple(binds)
 
 
-_SANDBOX: Sandbox | None = None
+SANDBOX_UID = 61000
 
 
-def find_sandbox(uid: int = 65534) -> Sandbox:
-    """The best way to run children on this machine (probed once, by starting one)."""
-    global _SANDBOX
-    if _SANDBOX is not None:
-        return _SANDBOX
+def free_uid(slot: int = 0) -> int:
+    """The slot-th uid ≥ SANDBOX_UID with no account and no running process (one per parallel job)."""
+    import pwd
+
+    busy = {_uid_of(entry) for entry in Path("/proc").iterdir() if entry.name.isdigit()}
+    found = -1
+    for uid in range(SANDBOX_UID, SANDBOX_UID + 1000):
+        try:
+            pwd.getpwuid(uid)
+            continue
+        except KeyError:
+            pass
+        if uid in busy:
+            continue
+        found += 1
+        if found == slot:
+            return uid
+    raise RuntimeError("no free uid for the sandbox in 61000…61999")
+
+
+def _uid_of(entry: Path) -> int | None:
+    try:
+        status = (entry / "status").read_text()
+    except OSError:
+        return None
+    line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
+    parts = line.split()
+    return int(parts[1]) if len(parts) > 1 else None
+
+
+_SANDBOXES: dict[int | None, Sandbox] = {}
+#: The uid this process's children run as (a `--jobs` worker sets its own); None: chosen on first use.
+DEFAULT_UID: int | None = None
+
+
+def find_sandbox(uid: int | None = None) -> Sandbox:
+    """The best way to run children on this machine (probed once per uid, by starting one)."""
+    global DEFAULT_UID
     root = os.geteuid() == 0
+    if uid is None and root:
+        if DEFAULT_UID is None:
+            DEFAULT_UID = free_uid()
+        uid = DEFAULT_UID
+    if uid in _SANDBOXES:
+        return _SANDBOXES[uid]
     candidates = []
     if root:
         if _python_with_numpy(SYSTEM_PYTHON):
@@ -129,7 +170,7 @@ def find_sandbox(uid: int = 65534) -> Sandbox:
         for python in candidates:
             box = Sandbox("bwrap", python, child_uid, _bwrap_binds(python))
             if _probe(box):
-                _SANDBOX = box
+                _SANDBOXES[uid] = box
                 return box
         notes.append("bubblewrap is installed but could not start a child here")
     else:
@@ -138,7 +179,7 @@ def find_sandbox(uid: int = 65534) -> Sandbox:
         notes.append(f"no interpreter with NumPy readable by uid {uid} (apt-get install python3-numpy)")
     python = candidates[0] if candidates else sys.executable
     box = Sandbox("rlimits", python, child_uid if candidates else None, (), "; ".join(notes))
-    _SANDBOX = box
+    _SANDBOXES[uid] = box
     return box
 
 
@@ -171,17 +212,7 @@ def _limits(limits: Limits) -> callable:
 def _kill_uid(uid: int) -> None:
     """Kill every process of ``uid`` (what escaped its session), then reap what is ours."""
     for _ in range(50):
-        victims = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
-            if line.split()[1:2] == [str(uid)]:
-                victims.append(int(entry.name))
+        victims = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _uid_of(e) == uid]
         if not victims:
             return
         for pid in victims:
