@@ -206,8 +206,9 @@ def _sym(node: Sym, ctx: Context) -> Value:
         return sp.Integer(ctx.assign[name])
     d = env.definitions.get(name)
     if d is not None and name not in ctx.expanding:
-        if d.params:
-            raise Unsupported(f"'{name}' is a function of {', '.join(d.params)}: it needs arguments")
+        if d.params:  # L for L(θ): the body with its parameters read as the variables of those names
+            free = {p: v for p, v in ctx.bindings.items() if p not in d.params}
+            return _eval(d.body, ctx.bind(bindings=free, expanding=(*ctx.expanding, name)))
         if d.index_params:
             ctx.flags["used_n"] = True
             return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])

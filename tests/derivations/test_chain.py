@@ -294,3 +294,13 @@ def test_indexed_definitions_and_derivatives_by_their_entries(tmp_path: Path) ->
         r"\frac{\partial a_j}{\partial b_j} = a_j (1 + a_j)",
     )
     assert verdicts(check_text(tmp_path, text)) == ["definition", "definition", "proved", "proved", "wrong"]
+
+
+def test_a_function_named_bare_stands_for_it_at_its_own_parameters(tmp_path: Path) -> None:
+    front = "---\nassume:\n  - y \\text{ one-hot at } k\n---\n"
+    text = displays(
+        r"L(\theta) = -\sum_j y_j \log S(\theta)_j",
+        r"\frac{\partial L}{\partial \theta_i} = S(\theta)_i - y_i",
+        r"\frac{\partial L}{\partial \theta_i} = y_i - S(\theta)_i",
+    )
+    assert verdicts(check_text(tmp_path, front + text)) == ["definition", "proved", "wrong"]
