@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from derivations.decide import Decision, decide
+from derivations.decide import Decision, decide, rounded_value
 from derivations.document import Document, Event, Row, read_document
 from derivations.errors import InputError
 from derivations.latex_input import (
@@ -55,7 +55,7 @@ from derivations.semantics import (
     walk,
 )
 
-_REL = {"=": "=", "=>": "\\Rightarrow", "!=": "\\neq", "<": "<", ">": ">", "<=": "\\le", ">=": "\\ge"}
+_REL = {"=": "=", "~": "\\approx", "=>": "\\Rightarrow", "!=": "\\neq", "<": "<", ">": ">", "<=": "\\le", ">=": "\\ge"}
 VERDICTS = ("proved", "numeric", "wrong", "unchecked", "definition")
 
 
@@ -438,7 +438,7 @@ class Checker:
                     self.notation.functions.add(target[0])
 
     def _link(self, row: Row, left: _Link, rel: str, right: _Link, latex: str) -> None:
-        if rel not in ("=", "=>"):
+        if rel not in ("=", "=>", "~"):
             self._add(row, latex, "unchecked", reason=f"the relation '{rel}' is not checked (only equalities are)")
             return
         if left.node is None:
@@ -479,6 +479,7 @@ class Checker:
             decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
         else:
             decision = decide(env, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed)
+        decision = rounded_value(decision, left.node, right.node, approx=rel == "~")
         if decision.verdict == "wrong" and condition:
             # The step claims to hold only under a condition the checker could not put in force: a
             # counterexample outside that condition proves nothing against the step.

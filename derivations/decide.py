@@ -552,3 +552,35 @@ def _counter_reason(ce: dict) -> str:
         extra.append(f"component {ce['component']}")
     scope = f" ({', '.join(extra)})" if extra else ""
     return f"at {at}{scope}: left side {ce['left']}, right side {ce['right']}"
+
+
+def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) -> Decision:
+    """A side written as a rounded decimal (σ(2) = 0.8808, or ≈ 0.88) is right if it is the rounding.
+
+    Only for constant steps (the counterexample names no variable): the exact value of the other side
+    must round to the written number, |exact − written| ≤ ½·10^−decimals.
+    """
+    from derivations.latex_input import Neg, Num
+
+    def written(node: Node) -> Num | None:
+        if isinstance(node, Neg) and isinstance(node.arg, Num):
+            return Num(-node.arg.value, node.arg.decimals)
+        return node if isinstance(node, Num) else None
+
+    number = written(right) or written(left)
+    if decision.verdict != "wrong" or not decision.counterexample:
+        if approx and decision.verdict == "proved":
+            return decision
+        if approx and (number is None or number.decimals is None):
+            return Decision("unchecked", reason="'≈' needs a rounded decimal on one side to know how close is meant")
+        return decision
+    ce = decision.counterexample
+    if ce.get("point") or number is None or number.decimals is None or "component" in ce:
+        return decision
+    exact = mpmath.mpf(ce["left"] if written(right) is not None else ce["right"])
+    value = mpmath.mpf(number.value.numerator) / number.value.denominator
+    if abs(exact - value) <= mpmath.mpf(5) * mpmath.mpf(10) ** (-(number.decimals + 1)) * (1 + 1e-12):
+        shown = number.value.numerator / number.value.denominator
+        reason = f"{exact} rounds to {shown} ({number.decimals} decimals as written) — a rounded value, not an identity"
+        return Decision("numeric", "rounded value", reason)
+    return decision

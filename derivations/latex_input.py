@@ -46,6 +46,7 @@ class Node:
 @dataclass(frozen=True)
 class Num(Node):
     value: Fraction
+    decimals: int | None = None  # digits after the point as written (0.8808: 4), None for integers
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ TEXTUAL = {"text", "operatorname", "mathrm", "textrm", "mathit", "textit", "mbox
 RELATIONS = {
     "=": "=", "\\neq": "!=", "\\ne": "!=", "<": "<", ">": ">", "\\le": "<=", "\\leq": "<=", "\\ge": ">=",
     "\\geq": ">=",
+    "\\approx": "~",
 }  # fmt: skip
 IMPLICATIONS = {"\\Rightarrow", "\\implies", "\\Longrightarrow", "\\to", "\\rightarrow", "\\therefore", "\\because"}
 UNICODE = {"−": "-", "·": "\\cdot ", "×": "\\times ", "σ": "\\sigma ", "θ": "\\theta ", "∂": "\\partial ",
@@ -744,7 +746,8 @@ class Parser:
         t = self.tok
         if t.kind == "num":
             self.next()
-            return Num(Fraction(t.text))
+            decimals = len(t.text.split(".", 1)[1]) if "." in t.text else None
+            return Num(Fraction(t.text), decimals)
         if t.kind == "name":
             self.next()
             return self.name(t.text)

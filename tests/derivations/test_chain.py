@@ -304,3 +304,10 @@ def test_a_function_named_bare_stands_for_it_at_its_own_parameters(tmp_path: Pat
         r"\frac{\partial L}{\partial \theta_i} = y_i - S(\theta)_i",
     )
     assert verdicts(check_text(tmp_path, front + text)) == ["definition", "proved", "wrong"]
+
+
+def test_worked_examples_with_rounded_numbers(tmp_path: Path) -> None:
+    text = displays(r"\sigma(2) = 0.8808", r"\sigma(2) \approx 0.88", r"\sigma(2) \approx 0.85", r"\sigma(0) = 0.6")
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["numeric", "numeric", "wrong", "wrong"]
+    assert "rounded value" in d.steps[0].reason
