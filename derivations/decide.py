@@ -575,7 +575,7 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
             return Decision("unchecked", reason="'≈' needs a rounded decimal on one side to know how close is meant")
         return decision
     ce = decision.counterexample
-    if ce.get("point") or number is None or number.decimals is None or "component" in ce:
+    if ce.get("point") or number is None or number.decimals is None or "component" in ce or "left" not in ce:
         return decision
     exact = mpmath.mpf(ce["left"] if written(right) is not None else ce["right"])
     value = mpmath.mpf(number.value.numerator) / number.value.denominator
