@@ -364,8 +364,13 @@ def _fmt(a: np.ndarray) -> str:
     return np.array2string(np.asarray(a), precision=17, separator=", ", threshold=20)
 
 
-def compare(fs: FunctionSpec, args: Args, got: list[np.ndarray], as_tuple: bool) -> str | None:
-    """Why ``got`` is not an acceptable return value for ``args`` (None if it is)."""
+def compare(
+    fs: FunctionSpec, args: Args, got: list[np.ndarray], as_tuple: bool, *, ulps: float = K, floor: float = 0.0
+) -> str | None:
+    """Why ``got`` is not an acceptable return value for ``args`` (None if it is).
+
+    ``ulps`` is K of the tolerance, ``floor`` an extra absolute allowance (both from ``[tolerance]``).
+    """
     ref = fs.reference(*args)
     refs = [np.asarray(r, dtype=np.float64) for r in (ref if isinstance(ref, tuple) else (ref,))]
     if isinstance(ref, tuple) and (not as_tuple or len(got) != len(refs)):
@@ -386,7 +391,7 @@ def compare(fs: FunctionSpec, args: Args, got: list[np.ndarray], as_tuple: bool)
             at = f" at index {i}" if g.ndim else ""
             return f"{which}{g[i] if g.ndim else g[()]}{at} where the answer is {float(r[i] if r.ndim else r[()])!r}"
         eps = max(np.finfo(np.float64).eps, np.finfo(g.dtype).eps)
-        tol = K * eps * (kappa * np.abs(r) + fs.scale(args, r))
+        tol = ulps * eps * (kappa * np.abs(r) + fs.scale(args, r)) + floor
         err = np.abs(g.astype(np.float64) - r)
         over = err > tol
         if fs.anything_in is not None:

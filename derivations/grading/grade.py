@@ -56,6 +56,8 @@ class Config:
     stability_examples: int = 100
     domain: Domain = field(default_factory=Domain)
     limits: Limits = field(default_factory=Limits)
+    tolerance_ulps: float = 16.0
+    tolerance_floor: float = 0.0
     latex_points: float = 10.0
     latex_seconds: float = 120.0
     latex_memory_mib: int = 2048
@@ -71,7 +73,7 @@ class Config:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"'{path}' is not a TOML configuration: {exc}") from None
         config = cls()
-        known = {"points", "parts", "examples", "domain", "limits", "latex"}
+        known = {"points", "parts", "examples", "domain", "limits", "latex", "tolerance"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"'{path}': unknown section [{unknown[0]}] (expected {', '.join(sorted(known))})")
@@ -90,6 +92,10 @@ class Config:
         parts = data.get("parts", {})
         examples = data.get("examples", {})
         latex = data.get("latex", {})
+        tolerance = data.get("tolerance", {})
+        bad = sorted(set(tolerance) - {"ulps", "floor"})
+        if bad or any(not isinstance(v, int | float) or v < 0 for v in tolerance.values()):
+            raise InputError(f"'{path}': [tolerance] takes ulps and floor, numbers ≥ 0")
         share = float(parts.get("stability_share", config.stability_share))
         if not 0 <= share <= 1:
             raise InputError(f"'{path}': [parts] stability_share = {share} (expected a number in [0, 1])")
@@ -102,6 +108,8 @@ class Config:
             domain=domain,
             limits=limits,
             latex_points=float(latex.get("points", config.latex_points)),
+            tolerance_ulps=float(tolerance.get("ulps", config.tolerance_ulps)),
+            tolerance_floor=float(tolerance.get("floor", config.tolerance_floor)),
             latex_seconds=float(latex.get("seconds", config.latex_seconds)),
         )
 
@@ -265,7 +273,7 @@ def _part(
     for args in inputs:
         try:
             got, as_tuple = child().call(fs.name, list(args), fs.floats)
-            reason = compare(fs, args, got, as_tuple)
+            reason = compare(fs, args, got, as_tuple, ulps=config.tolerance_ulps, floor=config.tolerance_floor)
             if reason:
                 first_failure = ("wrong", reason, args, got)
         except ChildError as exc:
@@ -295,7 +303,7 @@ def _part(
             state["count"] += 1
             try:
                 got, as_tuple = child().call(fs.name, list(args), fs.floats)
-                reason = compare(fs, args, got, as_tuple)
+                reason = compare(fs, args, got, as_tuple, ulps=config.tolerance_ulps, floor=config.tolerance_floor)
                 if reason:
                     state["last"] = ("wrong", reason, args, got)
                     failed = True

@@ -218,3 +218,23 @@ def test_relu_subgradient_at_zero_accepts_any_value_in_the_interval() -> None:
     assert _ok("relu_grad", (x,), np.array([0.0, 1.0, 1.0]))
     assert not _ok("relu_grad", (x,), np.array([0.0, 2.0, 1.0]))
     assert not _ok("relu_grad", (x,), np.array([0.5, 0.0, 1.0]))
+
+
+def test_tolerance_is_configurable_and_the_epsilon_hack_is_what_it_moves(tmp_path: Path) -> None:
+    sub = tmp_path / "eps.py"
+    sub.write_text(
+        "import numpy as np\ndef cross_entropy(y, y_hat):\n    return -np.sum(y * np.log(y_hat + 1e-9), axis=-1)\n"
+    )
+
+    def ce_parts(result):  # type: ignore[no-untyped-def]
+        return {t.name: t.passed for t in result.tests if t.name.startswith("cross_entropy")}
+
+    assert ce_parts(grade(sub, FAST)) == {"cross_entropy: correctness": False, "cross_entropy: stability": False}
+    loose_file = tmp_path / "loose.toml"
+    loose_file.write_text("[tolerance]\nfloor = 1e-6\n")
+    loose = replace(Config.load(loose_file), correctness_examples=40, stability_examples=40)
+    assert ce_parts(grade(sub, loose)) == {
+        "cross_entropy: correctness": True,
+        "cross_entropy: stability": False,
+    }
+    assert not any(t.passed for t in grade(EXAMPLES / "bug_mse_factor.py", loose).tests)
