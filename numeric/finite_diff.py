@@ -24,15 +24,6 @@ TRUNCATION_SAFETY = 4.0
 ETA = 2.0**-1074
 
 
-def _perturbed(x: np.ndarray, steps: np.ndarray, sign: complex) -> np.ndarray:
-    """The stack x + sign·h_k·e_k for every flat index k: shape (x.size, *x.shape)."""
-    n = x.size
-    stack = np.broadcast_to(x, (n, *x.shape)).astype(np.result_type(x, sign)).copy()
-    flat = stack.reshape(n, n)
-    flat[np.arange(n), np.arange(n)] += sign * steps.ravel()
-    return stack
-
-
 #: A batched f over a stack this large is evaluated in chunks on all cores (NumPy's loops release the GIL).
 PARALLEL_ELEMENTS = 1 << 18
 _POOL: ThreadPoolExecutor | None = None
@@ -78,23 +69,12 @@ def central_diff(
     """
     x = np.asarray(x, dtype=np.float64)
     eps, _ = _output_eps(f, x)
-    scale = np.maximum(1.0, np.abs(x))
-    raw = (h if h is not None else np.cbrt(eps)) * scale
-    steps = (x + raw) - x  # exactly representable perturbation
-    out = []
-    for mult in (1.0, 2.0):
-        hi = steps * mult
-        fp = _evaluate(f, _perturbed(x, hi, 1.0), batched).astype(np.float64)
-        fm = _evaluate(f, _perturbed(x, hi, -1.0), batched).astype(np.float64)
-        hk = hi.reshape((x.size,) + (1,) * (fp.ndim - 1))
-        if magnitude is not None:
-            mp_, mm_ = (np.abs(_evaluate(magnitude, _perturbed(x, hi, s), batched)) for s in (1.0, -1.0))
-        else:
-            mp_, mm_ = np.abs(fp), np.abs(fm)
-        out.append(((fp - fm) / (2 * hk), np.maximum(mp_, mm_) / hk))
-    (d1, mag), (d2, _) = out
+    steps = _steps("central", x, eps=eps, h=h)
+    rows = np.arange(x.size)
+    d1, mag = _quotients(f, x, steps, rows, "central", batched, magnitude)
+    d2, _ = _quotients(f, x, 2 * steps, rows, "central", batched, magnitude)
     hk = steps.reshape((x.size,) + (1,) * (d1.ndim - 1))
-    bound = F_ULPS * (eps * mag + ETA / hk) + TRUNCATION_SAFETY * np.abs(d2 - d1) / 3
+    bound = _rounding("central", eps, d1, mag, hk) + TRUNCATION_SAFETY * np.abs(d2 - d1) / 3
     shape = x.shape + d1.shape[1:]
     return d1.reshape(shape), bound.reshape(shape), steps
 
@@ -113,17 +93,13 @@ def complex_step(
     imaginary part is subnormal and that floor is added to the bound.
     """
     x = np.asarray(x, dtype=np.float64)
-    steps = h * np.maximum(1.0, np.abs(x))
-    out = []
-    for mult in (1.0, 2.0):
-        hi = steps * mult
-        fz = _evaluate(f, _perturbed(x, hi, 1j), batched)
-        hk = hi.reshape((x.size,) + (1,) * (fz.ndim - 1))
-        out.append((np.imag(fz) / hk, hk))
-    (d1, hk), (d2, _) = out
+    steps = _steps("complex", x, h=h)
+    rows = np.arange(x.size)
+    d1, _ = _quotients(f, x, steps, rows, "complex", batched)
+    d2, _ = _quotients(f, x, 2 * steps, rows, "complex", batched)
+    hk = steps.reshape((x.size,) + (1,) * (d1.ndim - 1))
     eps = float(np.finfo(np.float64).eps)
-    underflow_floor = np.finfo(np.float64).tiny * 2.0**53 / hk
-    bound = F_ULPS * eps * np.abs(d1) + TRUNCATION_SAFETY * np.abs(d2 - d1) / 3 + underflow_floor
+    bound = _rounding("complex", eps, d1, np.abs(d1), hk) + TRUNCATION_SAFETY * np.abs(d2 - d1) / 3
     shape = x.shape + d1.shape[1:]
     return d1.reshape(shape), bound.reshape(shape), steps
 
@@ -153,9 +129,18 @@ class GradCheck:
 
 
 def _quotients(
-    f: Function, x: np.ndarray, steps: np.ndarray, rows: np.ndarray, method: str, batched: bool
+    f: Function,
+    x: np.ndarray,
+    steps: np.ndarray,
+    rows: np.ndarray,
+    method: str,
+    batched: bool,
+    magnitude: Function | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(D, magnitude) for the flat input indices ``rows`` only: central (f(x+h)−f(x−h))/2h or Im f(x+ih)/h."""
+    """(D, magnitude) for the flat input indices ``rows`` only: central (f(x+h)−f(x−h))/2h or Im f(x+ih)/h.
+
+    The magnitude is |D| for the complex step, and max(|f(x±h)|)/h for central differences (or the
+    ``magnitude`` function's values instead of |f|)."""
     n = x.size
     h = steps.ravel()[rows]
     sign = 1j if method == "complex" else 1.0
@@ -168,10 +153,12 @@ def _quotients(
         d = np.imag(fz) / hk
         return d, np.abs(d)
     fp = _evaluate(f, stack, batched).astype(np.float64)
-    stack.reshape(rows.size, n)[np.arange(rows.size), rows] -= 2 * h
+    mp = np.abs(fp if magnitude is None else _evaluate(magnitude, stack, batched))
+    stack.reshape(rows.size, n)[np.arange(rows.size), rows] -= 2 * h  # x + h exact, so this is fl(x − h)
     fm = _evaluate(f, stack, batched).astype(np.float64)
+    mm = np.abs(fm if magnitude is None else _evaluate(magnitude, stack, batched))
     hk = h.reshape((rows.size,) + (1,) * (fp.ndim - 1))
-    return (fp - fm) / (2 * hk), np.maximum(np.abs(fp), np.abs(fm)) / hk
+    return (fp - fm) / (2 * hk), np.maximum(mp, mm) / hk
 
 
 def _rounding(method: str, eps: float, d: np.ndarray, mag: np.ndarray, hk: np.ndarray) -> np.ndarray:
@@ -217,13 +204,8 @@ def check_grad(
     x = np.asarray(x, dtype=np.float64)
     if method not in ("central", "complex"):
         raise ValueError(f"method must be 'central' or 'complex', got {method!r}")
-    if method == "central":
-        eps, _ = _output_eps(f, x)
-        raw = np.cbrt(eps) * np.maximum(1.0, np.abs(x))
-        steps = (x + raw) - x  # exactly representable perturbation
-    else:
-        eps = float(np.finfo(np.float64).eps)
-        steps = 2.0**-30 * np.maximum(1.0, np.abs(x))
+    eps = _output_eps(f, x)[0] if method == "central" else float(np.finfo(np.float64).eps)
+    steps = _steps(method, x, eps=eps)
     rows = np.arange(x.size)
     d, mag = _quotients(f, x, steps, rows, method, batched)
     shape = x.shape + d.shape[1:]
@@ -376,8 +358,11 @@ def check_grad_directions(
     )
 
 
-def _steps(method: str, x: np.ndarray) -> np.ndarray:
+def _steps(method: str, x: np.ndarray, *, eps: float | None = None, h: float | None = None) -> np.ndarray:
+    """h_k = h·max(1, |x_k|): h = 2⁻³⁰ for the complex step, ε^{1/3} (ε of f's output) for central
+    differences, rounded there so that x_k ± h_k is exact."""
+    scale = np.maximum(1.0, np.abs(x))
     if method == "complex":
-        return 2.0**-30 * np.maximum(1.0, np.abs(x))
-    raw = np.cbrt(float(np.finfo(np.float64).eps)) * np.maximum(1.0, np.abs(x))
+        return (2.0**-30 if h is None else h) * scale
+    raw = (np.cbrt(float(np.finfo(np.float64).eps) if eps is None else eps) if h is None else h) * scale
     return (x + raw) - x
