@@ -179,6 +179,10 @@ class Result:
                 "error": self.error, "details": [asdict(t) for t in self.tests]}  # fmt: skip
 
 
+#: Verdicts after which the child is gone: the part stops at that input (no shrinking through restarts).
+FATAL = ("timeout", "crashed", "protocol", "import_timeout", "import_error")
+
+
 class _Failure(Exception):
     """A part failed on this input (raised inside Hypothesis so it shrinks)."""
 
@@ -259,7 +263,7 @@ def _part(
     """
     strategy = fs.typical(config.domain) if part == "correctness" else fs.extreme(config.domain)
     examples = config.correctness_examples if part == "correctness" else config.stability_examples
-    state: dict[str, Any] = {"fatal": None, "last": None, "count": 0}
+    state: dict[str, Any] = {"fatal": None, "last": None}
 
     def child() -> Child:
         if holder.get("child") is None:
@@ -268,23 +272,24 @@ def _part(
             holder["child"] = c
         return holder["child"]
 
-    first_failure = None
-    inputs = _inputs(fs, part, config)
-    for args in inputs:
+    def attempt(args: tuple) -> tuple | None:
+        """None if the child's answer passes, else (kind, message, args[, got]); a fatal kind drops the child."""
         try:
             got, as_tuple = child().call(fs.name, list(args), fs.floats)
-            reason = compare(fs, args, got, as_tuple, ulps=config.tolerance_ulps, floor=config.tolerance_floor)
-            if reason:
-                first_failure = ("wrong", reason, args, got)
         except ChildError as exc:
-            if exc.kind in ("timeout", "crashed", "protocol", "import_timeout", "import_error"):
+            if exc.kind in FATAL:
                 holder["child"] = None
-                return _feedback(fs, part, (exc.kind, exc.message, args), None, len(inputs))
-            first_failure = (_kind(exc), exc.message, args)
-        if first_failure:
-            break
+                return exc.kind, exc.message, args
+            return _kind(exc), exc.message, args
+        reason = compare(fs, args, got, as_tuple, ulps=config.tolerance_ulps, floor=config.tolerance_floor)
+        return ("wrong", reason, args, got) if reason else None
+
+    inputs = _inputs(fs, part, config)
+    first_failure = next((f for f in map(attempt, inputs) if f is not None), None)
     if first_failure is None:
         return "passed", f"{len(inputs)} {part} examples passed", None, len(inputs)
+    if first_failure[0] in FATAL:
+        return _feedback(fs, part, first_failure, len(inputs))
 
     @settings(
         max_examples=examples,
@@ -298,31 +303,20 @@ def _part(
     )
     @given(strategy)
     def run(args: tuple) -> None:
-        failed = state["fatal"] is not None  # the child is gone: fail at once, no call (the first input is reported)
-        if not failed:
-            state["count"] += 1
-            try:
-                got, as_tuple = child().call(fs.name, list(args), fs.floats)
-                reason = compare(fs, args, got, as_tuple, ulps=config.tolerance_ulps, floor=config.tolerance_floor)
-                if reason:
-                    state["last"] = ("wrong", reason, args, got)
-                    failed = True
-            except ChildError as exc:
-                failed = True
-                if exc.kind in ("timeout", "crashed", "protocol", "import_timeout", "import_error"):
-                    holder["child"] = None
-                    state["fatal"] = (exc.kind, exc.message, args)
-                else:
-                    state["last"] = (_kind(exc), exc.message, args)
-        if failed:
-            raise _Failure  # one place, so Hypothesis sees one failure to shrink
+        # once the child is gone, fail at once without a call (the first input is the one reported)
+        failure = state["fatal"] or attempt(args)
+        if failure is None:
+            return
+        if state["fatal"] is None:
+            state["fatal" if failure[0] in FATAL else "last"] = failure
+        raise _Failure  # one place, so Hypothesis sees one failure to shrink
 
     try:
         run()
     except Exception:  # _Failure, or Hypothesis's report of it (the verdict is in ``state``)
         pass
     found = state["fatal"] or state["last"] or first_failure  # Hypothesis's shrunk failure, else the first
-    return _feedback(fs, part, found, state["fatal"], len(inputs))
+    return _feedback(fs, part, found, len(inputs))
 
 
 def _kind(exc: ChildError) -> str:
@@ -330,7 +324,7 @@ def _kind(exc: ChildError) -> str:
     return "memory" if exc.kind == "exception" and exc.message.startswith("MemoryError") else exc.kind
 
 
-def _feedback(fs: FunctionSpec, part: str, found: tuple, fatal: tuple | None, count: int) -> tuple:
+def _feedback(fs: FunctionSpec, part: str, found: tuple, count: int) -> tuple:
     kind, message, args = found[:3]
     got = found[3] if len(found) > 3 else None
     ce = {"input": describe_args(fs, args), "expected": expected(fs, args)}
