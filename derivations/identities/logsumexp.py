@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from hypothesis import strategies as st
 
 import numeric
 from derivations.crosscheck import Case
@@ -17,12 +16,9 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
-from derivations.identities.softmax import CLAIM_GRID_BITS, softmax_exprs
+from derivations.identities.softmax import CLAIM_GRID_BITS, SIZES, logit_cases, softmax_exprs
 from derivations.identity import Identity, Part, Target
-from derivations.strategies import logit_vectors
 from numeric.softmax import log_softmax
-
-SIZES = tuple(range(1, 9))
 
 
 def gradient_parts(n: int) -> tuple[np.ndarray, sp.Matrix, sp.Matrix]:
@@ -44,12 +40,6 @@ def _target(n: int) -> Target:
     return Target({"theta": theta}, derived, claimed, shift=("theta",))
 
 
-def _cases(grid_bits: int | None = None) -> st.SearchStrategy[Case]:
-    return st.sampled_from(SIZES).flatmap(
-        lambda n: logit_vectors(size=n, grid_bits=grid_bits).map(lambda t: Case(n, {"theta": t}))
-    )
-
-
 def _lse(theta: np.ndarray) -> np.ndarray:
     """LSE = θ_k − log S(θ)_k at k = argmax Re θ: analytic (the complex step applies), and its
     derivative 1 − (1 − S_k) cancels only as far as S_k ≥ 1/n allows."""
@@ -61,7 +51,7 @@ def _forward(case: Case) -> tuple:
     return _lse, np.asarray(case.values["theta"], dtype=np.float64), True
 
 
-_WITNESS = _cases()
+_WITNESS = logit_cases()
 
 
 def _derivation() -> list[tuple[str, sp.Basic]]:
@@ -93,7 +83,7 @@ LOGSUMEXP_GRADIENT = Identity(
         ("general n", sp.Eq(sp.Derivative(sp.log(gn.Z), gn.theta[gn.i]), gn.softmax(gn.i))),
     ],
     checks=(
-        claim_check(_cases(CLAIM_GRID_BITS), _target),
+        claim_check(logit_cases(CLAIM_GRID_BITS), _target),
         witness_check(
             "softmax",
             _WITNESS,

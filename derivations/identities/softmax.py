@@ -47,7 +47,8 @@ def _target(n: int) -> Target:
     return Target({"theta": theta}, derived, claimed, shift=("theta",))
 
 
-def _cases(grid_bits: int | None = None) -> st.SearchStrategy[Case]:
+def logit_cases(grid_bits: int | None = None) -> st.SearchStrategy[Case]:
+    """Cases of logit vectors θ at the sizes n = 1…8 (on a grid of 2^-grid_bits if given)."""
     return st.sampled_from(SIZES).flatmap(
         lambda n: logit_vectors(size=n, grid_bits=grid_bits).map(lambda t: Case(n, {"theta": t}))
     )
@@ -69,7 +70,7 @@ def _derivation() -> list[tuple[str, sp.Basic]]:
     ]
 
 
-_WITNESS_CASES = _cases()
+_WITNESS_CASES = logit_cases()
 
 SOFTMAX_JACOBIAN = Identity(
     name="softmax-jacobian",
@@ -80,7 +81,7 @@ SOFTMAX_JACOBIAN = Identity(
     parts=lambda: [Part(f"∂S_j/∂θ_i, n = {n}", *jacobian_parts(n)[1:]) for n in SIZES] + softmax_jacobian_parts(),
     derivation=lambda: [*_derivation(), *jacobian_derivation()],
     checks=(
-        claim_check(_cases(CLAIM_GRID_BITS), _target),
+        claim_check(logit_cases(CLAIM_GRID_BITS), _target),
         witness_check(
             "softmax_jacobian",
             _WITNESS_CASES,
