@@ -7,6 +7,8 @@ layer with MSE; ∂L/∂W = Xᵀ(Ŷ − Y)/m and ∂L/∂b = mean of (Ŷ − Y) 
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
@@ -23,10 +25,10 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
+from derivations.identities.mse_layer import layer_forward, layer_grads
 from derivations.identities.softmax import softmax_exprs
 from derivations.identity import Identity, Part, Target
 from derivations.strategies import probability_vectors
-from numeric.network import mse_loss, mse_loss_magnitude
 from numeric.softmax import ce_from_logits
 
 MSE_SIZES = ((1, 1), (2, 2), (3, 2), (4, 3))  # (m, d); (4, 3) is note 2's table as a batch
@@ -137,22 +139,6 @@ def _softmax_case(draw: st.DrawFn) -> Case:
 MSE_CASES, SOFTMAX_CASES = _mse_case(), _softmax_case()
 
 
-def _mse_grads(case: Case) -> np.ndarray:
-    v = case.values
-    dw, db = numeric.mse_layer_grads(v["X"], v["y"], v["W"], v["b"])
-    return np.concatenate([np.ravel(dw), np.ravel(db)])
-
-
-def _mse_forward(case: Case) -> tuple:
-    v = case.values
-    return (
-        lambda p: mse_loss(v["X"], v["y"], p[:-1], p[-1]),
-        np.append(v["W"], v["b"]),
-        False,
-        lambda p: mse_loss_magnitude(v["X"], v["y"], p[:-1], p[-1]),
-    )
-
-
 def _softmax_grads(case: Case) -> np.ndarray:
     v = case.values
     dw, db = numeric.softmax_regression_grads(v["X"], v["Y"], v["W"], v["b"])
@@ -202,13 +188,15 @@ MSE_LAYER_BATCH_GRADIENTS = Identity(
             "mse_layer_grads (batch)",
             MSE_CASES,
             _mse_target,
-            _mse_grads,
+            partial(layer_grads, x_key="X"),
             unit="ε·|claim|_abs",
             tolerance=16.0,
             counts=far_from_underflow,
             reason="the single-row bound (8) plus the batch sum of m ≤ 4 rows' roundings",
         ),
-        *derivative_checks("the mean MSE (numeric.network.mse_loss)", MSE_CASES, _mse_target, _mse_forward),
+        *derivative_checks(
+            "the mean MSE (numeric.network.mse_loss)", MSE_CASES, _mse_target, partial(layer_forward, x_key="X")
+        ),
     ),
     sizes=tuple(range(len(MSE_SIZES))),
 )

@@ -97,19 +97,21 @@ def _case(draw: st.DrawFn) -> Case:
 CASES = _case()
 
 
-def _grads(case: Case) -> np.ndarray:
+def layer_grads(case: Case, x_key: str = "x") -> np.ndarray:
+    """The witness's (dW, db) stacked; ``x_key`` names the input (x, or X for a batch)."""
     v = case.values
-    dw, db = numeric.mse_layer_grads(v["x"], v["y"], v["W"], v["b"])
+    dw, db = numeric.mse_layer_grads(v[x_key], v["y"], v["W"], v["b"])
     return np.concatenate([np.ravel(dw), np.ravel(db)])
 
 
-def _forward(case: Case) -> tuple:
+def layer_forward(case: Case, x_key: str = "x") -> tuple:
+    """The loss as a function of (W, b) stacked, with its rounding magnitude, for the numerical derivatives."""
     v = case.values
     return (
-        lambda p: mse_loss(v["x"], v["y"], p[:-1], p[-1]),
+        lambda p: mse_loss(v[x_key], v["y"], p[:-1], p[-1]),
         np.append(v["W"], v["b"]),
         False,
-        lambda p: mse_loss_magnitude(v["x"], v["y"], p[:-1], p[-1]),
+        lambda p: mse_loss_magnitude(v[x_key], v["y"], p[:-1], p[-1]),
     )
 
 
@@ -144,14 +146,14 @@ MSE_LAYER_GRADIENTS = Identity(
             "mse_layer_grads",
             CASES,
             _target,
-            _grads,
+            layer_grads,
             unit="ε·|claim|_abs",
             tolerance=8.0,
             counts=far_from_underflow,
             reason="y − ŷ cancels by nature: σ ≤ 1.5 ulp, σ' ≤ 1.5 ulp and 4 roundings, "
             "relative to the magnitudes the claim combines",
         ),
-        *derivative_checks("MSE (numeric.network.mse_loss)", CASES, _target, _forward),
+        *derivative_checks("MSE (numeric.network.mse_loss)", CASES, _target, layer_forward),
     ),
     sizes=SIZES,
     general_n=True,
