@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from derivations.cli import EXIT_OK, write_json_atomic
-from derivations.errors import InputError, OutputError
+from derivations.cli import EXIT_OK, write_json_atomic, write_text_atomic
+from derivations.errors import InputError
 from derivations.grading.functions import API
 from derivations.grading.grade import VERDICTS, Config, Result, grade
 from derivations.grading.sandbox import find_sandbox
@@ -147,12 +147,7 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
         writer.writerow(
             [student, f"{row['score']:g}", f"{row['max_score']:g}", *(f"{per[c]:g}" for c in columns), note]
         )
-    try:
-        tmp = out_csv.with_name(f".{out_csv.name}.tmp")
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
-        os.replace(tmp, out_csv)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{out_csv}': {exc.strerror or exc}") from None
+    write_text_atomic(out_csv, buf.getvalue())
     if not isolated:
         console.print("[yellow]warning: submissions ran without bubblewrap isolation (apt-get install bubblewrap)[/]")
     print(f"graded {len(rows)} submissions: {out_csv} and {json_dir}/")

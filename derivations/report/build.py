@@ -252,14 +252,9 @@ def check_target(path: Path, *, force: bool) -> None:
 
 def write_tex(path: Path, tex: str) -> None:
     """Write atomically, creating the directory."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(tex)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    from derivations.cli import write_text_atomic
+
+    write_text_atomic(path, tex, make_dirs=True)
 
 
 def tex_available() -> str | None:
