@@ -178,10 +178,7 @@ def run_grade(args: argparse.Namespace) -> int:
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)
     with status.status(f"grading {args.submission}…"):
-        try:
-            result = grade(args.submission, config, against=args.against)
-        except InputError:
-            raise
+        result = grade(args.submission, config, against=args.against)
     if args.json:
         write_json_atomic(args.json, result.to_gradescope())
     render(result, console, args.quiet)
