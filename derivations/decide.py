@@ -29,7 +29,7 @@ import sympy as sp
 from mpmath import iv
 from mpmath.libmp.libmpf import ComplexResult
 
-from derivations.latex_input import Node, Rel
+from derivations.latex_input import Neg, Node, Num, Rel
 from derivations.prove import ProofTimeout, prove_equal, time_limit
 from derivations.semantics import (
     Context,
@@ -560,7 +560,6 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
     Only for constant steps (the counterexample names no variable): the exact value of the other side
     must round to the written number, |exact − written| ≤ ½·10^−decimals.
     """
-    from derivations.latex_input import Neg, Num
 
     def written(node: Node) -> Num | None:
         if isinstance(node, Neg) and isinstance(node.arg, Num):

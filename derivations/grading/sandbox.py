@@ -209,10 +209,15 @@ def _limits(limits: Limits) -> callable:
     return apply
 
 
+def processes_of(uid: int) -> list[int]:
+    """The pids of every process whose real uid is ``uid``."""
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _uid_of(e) == uid]
+
+
 def _kill_uid(uid: int) -> None:
     """Kill every process of ``uid`` (what escaped its session), then reap what is ours."""
     for _ in range(50):
-        victims = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _uid_of(e) == uid]
+        victims = processes_of(uid)
         if not victims:
             return
         for pid in victims:

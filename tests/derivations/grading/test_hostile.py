@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from derivations.grading.grade import Config, grade
-from derivations.grading.sandbox import Limits, find_sandbox
+from derivations.grading.sandbox import Limits, find_sandbox, processes_of
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 CONFIG = replace(
@@ -111,19 +111,6 @@ HOSTILE = {
 }
 
 
-def _sandbox_processes(uid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            if any(ln.startswith("Uid:") and ln.split()[1] == str(uid) for ln in status.splitlines()):
-                pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture(scope="module")
 def box():
     box = find_sandbox()
@@ -154,12 +141,12 @@ def test_hostile_submission(name: str, box, tmp_path: Path, monkeypatch) -> None
         assert got in ((verdict,) if isinstance(verdict, str) else verdict), tests[f"{function}: correctness"].output
     assert not Path("/tmp/derivations-pwned").exists()
     if box.uid is not None:
-        assert _sandbox_processes(box.uid) == []
+        assert processes_of(box.uid) == []
     # No interference: a correct submission right after gets full marks.
     after = grade(EXAMPLES / "correct.py", CONFIG, box=box)
     assert after.score == after.max_score, [t.output for t in after.tests if not t.passed]
     if box.uid is not None:
-        assert _sandbox_processes(box.uid) == []
+        assert processes_of(box.uid) == []
 
 
 def test_fake_results_do_not_reach_the_results_file(tmp_path: Path, box) -> None:
