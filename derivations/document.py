@@ -256,8 +256,7 @@ def find_displays(body: list[str], first_line: int, path: str) -> list[tuple[int
         content = text[m.end() : close]
         if m.group(1):  # align/gather environment as the display: its rows are the rows
             content = f"\\begin{{aligned}}{content}\\end{{aligned}}" if m.group(1) != "equation" else content
-        line = line_of(m.start()) + (len(text[m.start() : m.end()]) and 0)
-        line += content[: len(content) - len(content.lstrip())].count("\n")
+        line = line_of(m.start()) + content[: len(content) - len(content.lstrip())].count("\n")
         out.append((line, content))
         pos = close + len(closer)
     return out

@@ -665,15 +665,9 @@ class Parser:
             raise ParseError("a sum needs its index ('\\sum_k')", self.tok.pos)
         if not self.starts_factor() and not self.at("op", "-"):
             raise ParseError("a sum needs a body", self.tok.pos)
-        body = self.term() if not self.at("op", "-") else Neg(self.term_after_minus())
-        return Sum(var, body, lo, hi, product)
-
-    def term_after_minus(self) -> Node:
-        self.next()
-        return self.term()
+        return Sum(var, self.signed_term(), lo, hi, product)
 
     def frac(self) -> Node:
-        start = self.tok.pos
         self.next()
         num_raw, num_pos = self.group_text("the numerator of \\frac")
         den_raw, den_pos = self.group_text("the denominator of \\frac")
@@ -682,7 +676,6 @@ class Parser:
             return deriv
         num = self.sub(num_raw, num_pos).parse_expression()
         den = self.sub(den_raw, den_pos).parse_expression()
-        del start
         return self.postfix(Div(num, den))
 
     def group_text(self, what: str) -> tuple[str, int]:
@@ -726,10 +719,8 @@ class Parser:
             elif self.at("cmd") and self.tok.text in ("sigma", *FUNCTIONS) and self.peek().text in ("(", "'"):
                 operand = self.postfix(self.primary())
             else:  # otherwise the operator takes the rest of the product, like a sum
-                operand = self.term() if not self.at("op", "-") else Neg(self.term_after_minus())
+                operand = self.signed_term()
             return Deriv(operand, wrt, order)
-        if re.match(r"[A-Za-z]", rest) and d_num.group(1) == "\\partial":
-            pass
         of = self.sub(rest, num_pos + d_num.end()).parse_expression()
         if isinstance(of, Func):
             of = Call(of, (wrt,))
