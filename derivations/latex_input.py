@@ -17,6 +17,7 @@ past them a row is refused as `ParseError` (an `unchecked` step), before SymPy s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -908,9 +909,20 @@ def _tower(node: Node) -> int:
         return 1 + max(_tower(node.base), _tower(node.exp))
     if isinstance(node, Call) and node.func.name == "exp":
         return 1 + max(_tower(a) for a in node.args)
-    children = [v for v in vars(node).values() if isinstance(v, Node)]
-    children += [c for v in vars(node).values() if isinstance(v, tuple) for c in v if isinstance(c, Node)]
-    return max((_tower(c) for c in children), default=0)
+    return max((_tower(c) for c in children(node)), default=0)
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The nodes directly under ``node`` (fields, tuples of nodes, and the pairs of a `Cases`)."""
+    for value in vars(node).values():
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, Node):
+                    yield item
+                elif isinstance(item, tuple):
+                    yield from (sub for sub in item if isinstance(sub, Node))
 
 
 def _is_variable(node: Node) -> bool:

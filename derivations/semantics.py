@@ -38,6 +38,7 @@ from derivations.latex_input import (
     Sym,
     Transpose,
     Vector,
+    children,
 )
 
 MAX_RANGE = 64  # terms of one explicit sum
@@ -615,17 +616,8 @@ _DISPATCH = {
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, depth first."""
     yield node
-    for value in vars(node).values():
-        if isinstance(value, Node):
-            yield from walk(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, Node):
-                    yield from walk(item)
-                elif isinstance(item, tuple):
-                    for sub in item:
-                        if isinstance(sub, Node):
-                            yield from walk(sub)
+    for child in children(node):
+        yield from walk(child)
 
 
 def sum_bounds(node: Node) -> set[str]:
