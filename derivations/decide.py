@@ -205,23 +205,23 @@ def _iv_tanh(u: object) -> object:
     return 1 - 2 / (iv.exp(2 * u) + 1)
 
 
-def _iv_heaviside(u: object, at_zero: object = None) -> object:
-    """H(u): 0 or 1 away from 0; at 0 a convention (the derivative of max(0, x) does not exist), so undefined."""
+def _iv_sign(u: object, at_zero: str) -> int:
+    """+1 or −1 for an interval on one side of 0; undefined (ValueError) for one that contains 0."""
     u = u if isinstance(u, iv.mpf) else iv.mpf(u)
     if u.a > 0:
-        return iv.mpf(1)
+        return 1
     if u.b < 0:
-        return iv.mpf(0)
-    raise ValueError("H(0) is a convention, not a value")
+        return -1
+    raise ValueError(at_zero)
+
+
+def _iv_heaviside(u: object, at_zero: object = None) -> object:
+    """H(u): 0 or 1 away from 0; at 0 a convention (the derivative of max(0, x) does not exist), so undefined."""
+    return iv.mpf(1 if _iv_sign(u, "H(0) is a convention, not a value") > 0 else 0)
 
 
 def _iv_copysign(one: object, u: object) -> object:
-    u = u if isinstance(u, iv.mpf) else iv.mpf(u)
-    if u.a > 0:
-        return iv.mpf(1)
-    if u.b < 0:
-        return iv.mpf(-1)
-    raise ValueError("the sign of an interval around 0")
+    return iv.mpf(_iv_sign(u, "the sign of an interval around 0"))
 
 
 #: Everything the lambdified sides may call, as rigorous interval functions (outward rounding).
