@@ -7,17 +7,22 @@ Exit codes: 0 all good, 1 something checked is wrong, 2 the command itself could
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from derivations.errors import DerivationsError, OutputError, UnknownIdentityError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from derivations.errors import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    DerivationsError,
+    UnknownIdentityError,
+)
+from derivations.files import cache_dir, unwritable_reason, write_json_atomic
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,13 +35,9 @@ class _Parser(argparse.ArgumentParser):
 def writable_path(text: str) -> Path:
     """A path whose directory exists and is writable (checked before any work is done)."""
     path = Path(text)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"cannot write '{text}': it is a directory (expected a file path)")
-    if not parent.is_dir():
-        raise argparse.ArgumentTypeError(f"cannot write '{text}': directory '{parent}' does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise argparse.ArgumentTypeError(f"cannot write '{text}': permission denied")
+    why = unwritable_reason(path)
+    if why:
+        raise argparse.ArgumentTypeError(why)
     return path
 
 
@@ -49,25 +50,6 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number ≥ 1, got {value}")
     return value
-
-
-def write_text_atomic(path: Path, text: str, *, make_dirs: bool = False) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        if make_dirs:
-            directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` atomically (`write_text_atomic`)."""
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,7 +109,7 @@ def _run_report(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from derivations import identities
-    from derivations.document import read_document
+    from derivations.notation.document import read_document
     from derivations.report.build import build, check_target, compile_pdf, default_notes, report_tex, write_tex
 
     selected = [identities.get(n) for n in args.identities] if args.identities else list(identities.IDENTITIES)
@@ -185,9 +167,9 @@ def _run_check(args: argparse.Namespace) -> int:
         )
     from rich.console import Console
 
-    from derivations.chain import check_file
-    from derivations.document import read_document
-    from derivations.render import render_check
+    from derivations.check import check_file
+    from derivations.notation.document import read_document
+    from derivations.report.terminal import render_check
 
     for path in args.files:
         read_document(path)  # every input readable before any work: bad input is exit 2, nothing half-done
@@ -195,23 +177,18 @@ def _run_check(args: argparse.Namespace) -> int:
     results = []
     for path in args.files:
         with console.status(f"checking {path}…") as status:
-            derivation, against = check_file(
+            derivation = check_file(
                 path,
                 seconds=args.seconds,
                 progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
                 against=(identity.name, identity.notation) if identity else None,
             )
-        render_check(derivation, against, quiet=args.quiet)
-        results.append((derivation, against))
+        render_check(derivation, quiet=args.quiet)
+        results.append(derivation)
     if args.json:
-        docs = []
-        for derivation, against in results:
-            doc = derivation.to_json()
-            if against is not None:
-                doc["against"] = against.to_json()
-            docs.append(doc)
+        docs = [d.to_json() for d in results]
         write_json_atomic(args.json, docs[0] if len(docs) == 1 else {"files": docs})
-    failed = any(d.wrong for d, _ in results) or any(a is not None and a.verdict == "not proved" for _, a in results)
+    failed = any(d.wrong or (d.against is not None and not d.against.proved) for d in results)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -219,16 +196,15 @@ def _keep_hypothesis_out_of_the_users_folder() -> None:
     """Hypothesis caches in ./.hypothesis by default: put it under the user's cache directory instead."""
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derivations" / "hypothesis"
-    set_hypothesis_home_dir(str(cache))
+    set_hypothesis_home_dir(str(cache_dir("hypothesis")))
 
 
 def _run_verify(args: argparse.Namespace) -> int:
     from derivations import identities
 
     _keep_hypothesis_out_of_the_users_folder()
-    from derivations.render import render_verify
-    from derivations.verify import verify
+    from derivations.report.terminal import render_verify
+    from derivations.verify.run import verify
 
     selected = [identities.get(n) for n in args.names] if args.names else list(identities.IDENTITIES)
     examples = args.examples or (300 if os.environ.get("CI") == "true" else 100)
@@ -268,14 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("derivations: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug of ours: one line, and the traceback on request
         if os.environ.get("DERIVATIONS_DEBUG"):
             raise
         where = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         print(f"derivations {args.command}: internal error ({where}); DERIVATIONS_DEBUG=1 shows the traceback",
               file=sys.stderr)  # fmt: skip
-        return 3
+        return EXIT_INTERNAL
     parser.error(f"unknown command {args.command!r}")
 
 

@@ -49,13 +49,13 @@ class DerivationFailure(Exception):
 
 
 class DerivationItem(pytest.Item):
-    """Checks the file with `derivations.chain.check_file`."""
+    """Checks the file with `derivations.check.check_file`."""
 
     def runtest(self) -> None:
-        from derivations.chain import check_file
-        from derivations.document import read_document
+        from derivations.check import check_file
         from derivations.errors import DerivationsError
         from derivations.identities import get
+        from derivations.notation.document import read_document
 
         config = self.config
         seconds = config.getoption("--derivations-seconds") or float(config.getini("derivations_seconds"))
@@ -63,7 +63,8 @@ class DerivationItem(pytest.Item):
             doc = read_document(self.path)
             name = doc.front.extra.get("identity")
             against = (name, get(name).notation) if name else None
-            derivation, proof = check_file(self.path, seconds=seconds, against=against)
+            derivation = check_file(self.path, seconds=seconds, against=against)
+            proof = derivation.against
         except DerivationsError as exc:
             raise DerivationFailure(str(exc)) from None
         problems = []
@@ -71,9 +72,8 @@ class DerivationItem(pytest.Item):
             back = f" (the next line returns to line {s.returns_to_line})" if s.returns_to_line else ""
             problems.append(f"line {s.line}: wrong: {s.latex}\n    {s.reason}{back}")
         if config.getini("derivations_strict"):
-            problems += [f"line {s.line}: unchecked: {s.latex}\n    {s.reason}" for s in derivation.steps
-                         if s.verdict == "unchecked"]  # fmt: skip
-        if proof is not None and proof.verdict == "not proved":
+            problems += [f"line {s.line}: {s.verdict}: {s.latex}\n    {s.reason}" for s in derivation.unchecked]
+        if proof is not None and not proof.proved:
             problems.append(f"does not prove {proof.identity}")
         self.summary = derivation.summary
         if problems:

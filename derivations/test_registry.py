@@ -10,15 +10,16 @@ import os
 
 import pytest
 
-from derivations.crosscheck import run_check
 from derivations.identities import IDENTITIES
+from derivations.verify.crosscheck import run_check
+from derivations.verify.run import prove_identity
 
 EXAMPLES = int(os.environ.get("DERIVATIONS_EXAMPLES", "50"))
 
 
 @pytest.mark.parametrize("identity", IDENTITIES, ids=lambda i: i.name)
 def test_identity_is_proved(identity) -> None:  # type: ignore[no-untyped-def]
-    failed = [(part.label, proof.reason) for part, proof in identity.prove() if not proof.proved]
+    failed = [(part.label, proof.reason) for part, proof in prove_identity(identity) if not proof.proved]
     assert not failed, f"{identity.name}: not proved: {failed}"
 
 

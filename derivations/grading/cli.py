@@ -14,9 +14,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from derivations.cli import EXIT_OK, write_json_atomic, write_text_atomic
-from derivations.errors import InputError
-from derivations.grading.functions import API
+from derivations.errors import EXIT_OK, InputError
+from derivations.files import write_json_atomic, write_text_atomic
+from derivations.grading.api import API
 from derivations.grading.grade import VERDICTS, Config, Result, grade
 from derivations.grading.sandbox import find_sandbox
 
@@ -173,7 +173,7 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.csv:
         raise InputError("--csv is for --batch")
     _check_submission(args.submission)
-    from derivations.render import make_console
+    from derivations.report.terminal import make_console
 
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)

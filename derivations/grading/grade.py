@@ -28,7 +28,8 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 
 from derivations.errors import InputError
-from derivations.grading.functions import API, SPECS, Domain, FunctionSpec, compare, describe_args, expected
+from derivations.files import cache_dir
+from derivations.grading.api import API, SPECS, Domain, FunctionSpec, compare, describe_args, expected
 from derivations.grading.sandbox import Child, ChildError, Limits, Sandbox, become_subreaper, find_sandbox
 
 VERDICTS = {
@@ -218,13 +219,12 @@ def _inputs(fs: FunctionSpec, part: str, config: Config) -> list[tuple]:
 def _cache_file(key: tuple) -> Path:
     import hypothesis
 
-    from derivations.grading import functions
+    from derivations.grading import api as functions
 
     source = Path(functions.__file__).read_bytes()  # the strategies themselves: a change draws afresh
     stamp = repr((key, hypothesis.__version__, np.__version__, INPUTS_FORMAT)).encode() + source
     digest = hashlib.sha256(stamp).hexdigest()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derivations" / "grading-inputs"
-    return base / f"{key[0]}-{key[1]}-{digest[:16]}.npz"
+    return cache_dir("grading-inputs") / f"{key[0]}-{key[1]}-{digest[:16]}.npz"
 
 
 def _load_inputs(key: tuple) -> list[tuple] | None:
@@ -379,8 +379,8 @@ def grade_python(submission: Path, config: Config, *, student: str = "", box: Sa
 
 def grade_latex(submission: Path, config: Config, *, against: str | None, student: str = "") -> Result:
     """A derivation graded by the step checker, in a child process under time and memory limits."""
-    from derivations.document import read_document
     from derivations.identities import get
+    from derivations.notation.document import read_document
 
     start = time.perf_counter()
     result = Result(student or submission.stem, str(submission), "latex")

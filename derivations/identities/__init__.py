@@ -6,6 +6,7 @@ from derivations.errors import UnknownIdentityError
 from derivations.identities.batch import MSE_LAYER_BATCH_GRADIENTS, SOFTMAX_REGRESSION_GRADIENTS
 from derivations.identities.bce import BCE_SIGMOID_GRADIENT
 from derivations.identities.cross_entropy import CE_SOFTMAX_GRADIENT
+from derivations.identities.identity import Identity
 from derivations.identities.logsumexp import LOGSUMEXP_GRADIENT
 from derivations.identities.mse_layer import MSE_LAYER_GRADIENTS
 from derivations.identities.relu import RELU_SUBGRADIENT
@@ -13,7 +14,6 @@ from derivations.identities.sigmoid import SIGMOID_DERIVATIVE, SIGMOID_DERIVATIV
 from derivations.identities.softmax import SOFTMAX_JACOBIAN
 from derivations.identities.tanh import TANH_DERIVATIVE, TANH_SIGMOID_RELATION
 from derivations.identities.xor import XOR_NETWORK_GRADIENTS
-from derivations.identity import Identity
 
 IDENTITIES: tuple[Identity, ...] = (
     SIGMOID_DERIVATIVE,

@@ -9,8 +9,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derivations.crosscheck import Case, CrossCheck, ForwardFn
-from derivations.identity import Target
+from derivations.identities.identity import Case, CrossCheck, ForwardFn, Target
 
 NOTE1 = "seeds/000_5f7004ab4e107f42.txt"
 NOTE2 = "seeds/004_5a61a512d9afddb4.txt"

@@ -14,8 +14,6 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
-from derivations.functions import sigmoid
 from derivations.identities._common import (
     cached_target,
     claim_check,
@@ -25,10 +23,11 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
+from derivations.identities.identity import Case, Identity, Part, Target
 from derivations.identities.mse_layer import layer_forward, layer_grads
 from derivations.identities.softmax import softmax_exprs
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import probability_vectors
+from derivations.identities.strategies import probability_vectors
+from derivations.notation.functions import sigmoid
 from numeric.softmax import ce_from_logits
 
 MSE_SIZES = ((1, 1), (2, 2), (3, 2), (4, 3))  # (m, d); (4, 3) is note 2's table as a batch

@@ -7,11 +7,10 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
-from derivations.functions import sigmoid
 from derivations.identities._common import cached_target, claim_check, derivative_checks, scalar, witness_check
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import reals
+from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.strategies import reals
+from derivations.notation.functions import sigmoid
 from numeric.activations import bce_with_logits
 
 h, y = sp.Symbol("h", real=True), sp.Symbol("y", real=True)

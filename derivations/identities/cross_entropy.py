@@ -7,7 +7,6 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
 from derivations.identities._common import (
     NOTE1,
     cached_target,
@@ -18,9 +17,9 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.general_n import ce_derivation, ce_gradient_parts
+from derivations.identities.identity import Case, Identity, Part, Target
 from derivations.identities.softmax import CLAIM_GRID_BITS, softmax_exprs
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import logit_vectors, probability_vectors
+from derivations.identities.strategies import logit_vectors, probability_vectors
 from numeric.softmax import ce_from_logits
 
 SIZES = tuple(range(1, 9))

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.functions import sigmoid
-from derivations.identity import Part
+from derivations.identities.identity import Part
+from derivations.notation.functions import sigmoid
 
 n = sp.Symbol("n", integer=True, positive=True)
 d = sp.Symbol("d", integer=True, positive=True)

@@ -6,7 +6,6 @@ import numpy as np
 import sympy as sp
 
 import numeric
-from derivations.crosscheck import Case
 from derivations.identities import general_n as gn
 from derivations.identities._common import (
     cached_target,
@@ -16,8 +15,8 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
+from derivations.identities.identity import Case, Identity, Part, Target
 from derivations.identities.softmax import CLAIM_GRID_BITS, SIZES, logit_cases, softmax_exprs
-from derivations.identity import Identity, Part, Target
 from numeric.softmax import log_softmax
 
 

@@ -7,8 +7,6 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
-from derivations.functions import sigmoid
 from derivations.identities._common import (
     NOTE2,
     cached_target,
@@ -20,7 +18,8 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.general_n import mse_parts
-from derivations.identity import Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.notation.functions import sigmoid
 from numeric.network import mse_loss, mse_loss_magnitude
 
 SIZES = (1, 2, 3, 4, 5)  # d = 3 is the note's table

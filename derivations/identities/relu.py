@@ -7,10 +7,9 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
 from derivations.identities._common import cached_target, claim_check, derivative_checks, scalar, witness_check
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import reals
+from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.strategies import reals
 
 x = sp.Symbol("x", real=True)
 DEFINITION = sp.Piecewise((x, x > 0), (0, True))  # max(0, x)

@@ -6,8 +6,6 @@ import numpy as np
 import sympy as sp
 
 import numeric
-from derivations.crosscheck import Case, CrossCheck
-from derivations.functions import sigmoid
 from derivations.identities._common import (
     NOTE1,
     NOTE2,
@@ -18,8 +16,9 @@ from derivations.identities._common import (
     scalar,
     witness_check,
 )
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import reals
+from derivations.identities.identity import Case, CrossCheck, Identity, Part, Target
+from derivations.identities.strategies import reals
+from derivations.notation.functions import sigmoid
 
 x = sp.Symbol("x", real=True)
 #: σ as the notes define it, 1/(1 + e^{−x}); every derivative below is taken of this.

@@ -7,7 +7,6 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
 from derivations.identities._common import (
     NOTE1,
     cached_target,
@@ -18,8 +17,8 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.general_n import jacobian_derivation, softmax_jacobian_parts
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import logit_vectors
+from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.strategies import logit_vectors
 
 SIZES = tuple(range(1, 9))
 #: Grid for the lambdified claim: θ_k − max θ exact for |θ| < 2²³ (the strategies stay below 3·10⁴).

@@ -6,8 +6,6 @@ import numpy as np
 import sympy as sp
 
 import numeric
-from derivations.crosscheck import Case
-from derivations.functions import sigmoid
 from derivations.identities._common import (
     cached_target,
     claim_check,
@@ -16,8 +14,9 @@ from derivations.identities._common import (
     scalar,
     witness_check,
 )
-from derivations.identity import Identity, Part, Target
-from derivations.strategies import reals
+from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.strategies import reals
+from derivations.notation.functions import sigmoid
 
 SOURCE = "beyond the notes (issue 6): the tanh activation"
 x = sp.Symbol("x", real=True)

@@ -14,8 +14,6 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import numeric
-from derivations.crosscheck import Case
-from derivations.functions import sigmoid
 from derivations.identities._common import (
     cached_target,
     claim_check,
@@ -25,7 +23,8 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.batch import symbol_matrix
-from derivations.identity import Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.notation.functions import sigmoid
 from numeric.xor import XOR_X, XOR_Y, xor_loss
 
 W1 = symbol_matrix("W", 2, 2)

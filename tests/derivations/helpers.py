@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from derivations.chain import Derivation, check_file
+from derivations.check import Derivation, check_file
 
 
 def check_text(tmp_path: Path, text: str, name: str = "d.md", seconds: float = 5.0) -> Derivation:
     """Check ``text`` as a derivation file."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    derivation, _ = check_file(path, seconds=seconds)
+    derivation = check_file(path, seconds=seconds)
     return derivation
 
 

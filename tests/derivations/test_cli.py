@@ -195,12 +195,12 @@ def test_verify_marks_the_identities_proved_for_general_n(tmp_path: Path) -> Non
 
 
 def test_an_internal_error_is_one_line_with_exit_3(monkeypatch, capsys) -> None:
-    import derivations.chain
+    import derivations.check
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(derivations.chain, "check_file", boom)
+    monkeypatch.setattr(derivations.check, "check_file", boom)
     monkeypatch.delenv("DERIVATIONS_DEBUG", raising=False)
     assert main(["check", str(NOTE1), "--quiet"]) == 3
     err = capsys.readouterr().err.strip().splitlines()

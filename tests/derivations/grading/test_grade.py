@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from derivations.errors import InputError
-from derivations.grading.functions import compare, spec
+from derivations.grading.api import compare, spec
 from derivations.grading.grade import Config, grade
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from derivations.chain import check_file
+from derivations.check import check_file
 from derivations.errors import OutputError
 from derivations.identities import get
 from derivations.report import build as report_build
@@ -81,7 +81,7 @@ def test_without_tex_pdf_is_a_one_line_error_and_the_tex_stays(tmp_path: Path, m
 
 
 def test_repr_latex_uses_the_same_markup() -> None:
-    d, _ = check_file(SMALL)
+    d = check_file(SMALL)
     latex = d._repr_latex_()
     assert latex.startswith("$$\\begin{align*}") and "wrong" in latex
     assert "\\begin{align*}" in get("sigmoid-reflection")._repr_latex_()
@@ -117,7 +117,7 @@ def test_pdf_text_names_every_identity_and_wrong_step(pdf: Path) -> None:
     for name in ("sigmoid-derivative", "softmax-jacobian"):
         assert name in text
     for path in [*report_build.default_notes(), SMALL]:
-        for step in check_file(path)[0].wrong:
+        for step in check_file(path).wrong:
             assert f"line {step.line}:" in text.lower() or f"Line {step.line}:" in text
 
 

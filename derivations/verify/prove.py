@@ -17,11 +17,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derivations.functions import to_exp
-
-
-class ProofTimeout(Exception):
-    """A proof method ran out of its time limit."""
+from derivations.errors import ProofTimeout
+from derivations.notation.functions import to_exp
 
 
 @contextmanager

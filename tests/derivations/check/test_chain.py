@@ -6,23 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from derivations.chain import check_file
+from derivations.check import check_file
 from derivations.identities import IDENTITIES, get
 from tests.derivations.helpers import check_text, displays, verdicts
 
-NOTES = Path(__file__).resolve().parents[2] / "derivations" / "notes"
+NOTES = Path(__file__).resolve().parents[3] / "derivations" / "notes"
 NOTE1 = NOTES / "neural_network_basics_1.md"
 NOTE2 = NOTES / "numpy_neural_network_slides.md"
 
 
 @pytest.fixture(scope="module")
 def note1():
-    return check_file(NOTE1)[0]
+    return check_file(NOTE1)
 
 
 @pytest.fixture(scope="module")
 def note2():
-    return check_file(NOTE2)[0]
+    return check_file(NOTE2)
 
 
 def _line(path: Path, needle: str) -> int:
@@ -41,7 +41,7 @@ def test_note1_wrong_lines_are_found_with_counterexamples(note1) -> None:
     assert wrong == expected
     for s in note1.wrong:
         ce = s.counterexample
-        assert ce and ce["left"] != ce["right"] and "point" in ce
+        assert ce and ce.has_values and ce.left != ce.right and ce.point
 
 
 def test_note1_returns_to_the_line_before_the_wrong_one(note1) -> None:
@@ -62,7 +62,7 @@ def test_note2_has_no_wrong_line_and_learns_its_definitions(note2) -> None:
 
 @pytest.mark.parametrize("path", [NOTE1, NOTE2], ids=["note1", "note2"])
 def test_at_least_90_percent_of_the_other_steps_are_checked(path: Path) -> None:
-    d = check_file(path)[0]
+    d = check_file(path)
     others = [s for s in d.steps if s.verdict not in ("wrong", "definition")]
     checked = [s for s in others if s.verdict in ("proved", "numeric")]
     assert len(checked) >= 0.9 * len(others)
@@ -88,7 +88,7 @@ def test_a_step_true_only_in_its_case_is_wrong_outside_it(tmp_path: Path) -> Non
     text = displays(r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i (1 - S(\theta)_i)")
     d = check_text(tmp_path, text)
     assert verdicts(d) == ["wrong"]
-    assert d.steps[0].counterexample["indices"]["i"] != d.steps[0].counterexample["indices"]["j"]
+    assert d.steps[0].counterexample.indices["i"] != d.steps[0].counterexample.indices["j"]
 
 
 def test_definitions_are_learned_and_used(tmp_path: Path) -> None:
@@ -178,14 +178,14 @@ def test_against_follows_a_chain_from_left_to_a_closed_form(tmp_path: Path) -> N
     good = displays(r"\sigma'(x) = \frac{e^{-x}}{(1+e^{-x})^2}", r"= \sigma(x)(1-\sigma(x))")
     path = tmp_path / "good.md"
     path.write_text(good)
-    assert check_file(path, against=(ident.name, ident.notation))[1].verdict == "proved"
+    assert check_file(path, against=(ident.name, ident.notation)).against.verdict == "proved"
     # A chain that stops at an unevaluated derivative has proved nothing yet, even if it is equal.
     half = displays(r"\sigma'(x) = \frac{d}{dx} \frac{1}{1+e^{-x}}")
     path.write_text(half)
-    assert check_file(path, against=(ident.name, ident.notation))[1].verdict == "not proved"
+    assert check_file(path, against=(ident.name, ident.notation)).against.verdict == "not proved"
     wrong = displays(r"\sigma'(x) = \frac{e^{-x}}{(1+e^{-x})^3}", r"= \sigma(x)(1-\sigma(x))")
     path.write_text(wrong)
-    assert check_file(path, against=(ident.name, ident.notation))[1].verdict == "not proved"
+    assert check_file(path, against=(ident.name, ident.notation)).against.verdict == "not proved"
 
 
 def test_against_the_notes() -> None:
@@ -197,23 +197,24 @@ def test_against_the_notes() -> None:
         (NOTE2, "softmax-jacobian", False),
     ]:
         ident = get(name)
-        against = check_file(path, against=(ident.name, ident.notation))[1]
+        against = check_file(path, against=(ident.name, ident.notation)).against
         assert (against.verdict == "proved") is proved, (path.name, name, against.equations)
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @pytest.mark.parametrize("name", ["bce_sigmoid.md", "tanh.md", "mse_batch.md"])
 def test_the_example_derivations_hold(name: str) -> None:
-    d = check_file(EXAMPLES / name)[0]
+    d = check_file(EXAMPLES / name)
     assert d.wrong == [] and all(s.verdict in ("proved", "numeric", "definition") for s in d.steps)
 
 
 def test_the_example_student_answer_is_wrong_at_its_last_rewrite_and_proves_nothing() -> None:
     path = EXAMPLES / "student_answer.md"
     ident = get("sigmoid-derivative")
-    d, against = check_file(path, against=(ident.name, ident.notation))
+    d = check_file(path, against=(ident.name, ident.notation))
+    against = d.against
     assert [s.line for s in d.wrong] == [_line(path, r"$$= \sigma(x) (1 + \sigma(x))$$")]
     # Its ∴ line restates the identity (true), but a statement is not a derivation, and the chain broke.
     assert against.verdict == "not proved"
@@ -242,7 +243,7 @@ def test_a_kink_is_not_a_counterexample(tmp_path: Path) -> None:
 
 def test_a_second_lecture_style(tmp_path: Path) -> None:
     """Two definitions in one row, wᵀx, z and z_i in different sections, a step's own condition."""
-    d = check_file(EXAMPLES / "backprop_one_neuron.md")[0]
+    d = check_file(EXAMPLES / "backprop_one_neuron.md")
     assert d.wrong == [] and {s.verdict for s in d.steps} <= {"proved", "definition"}
     assert sum(s.verdict == "definition" for s in d.steps) == 6  # x and w of one row, z, ŷ, L, p_i
 

@@ -6,24 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from derivations.latex_input import (
-    MAX_DEPTH,
-    Call,
-    Const,
-    Deriv,
-    Func,
-    Index,
-    Mul,
-    Notation,
-    Num,
-    ParseError,
-    Pow,
-    Sum,
-    Sym,
-    check_balanced,
-    parse_expression,
-    parse_relation_chain,
-)
+from derivations.errors import ParseError
+from derivations.notation.layout import check_balanced
+from derivations.notation.parser import MAX_DEPTH, Notation, parse_expression, parse_relation_chain
+from derivations.notation.tree import Call, Const, Deriv, Func, Index, Mul, Num, Pow, Sum, Sym
 
 
 def test_e_is_eulers_number_and_e_to_a_power_is_exp() -> None:

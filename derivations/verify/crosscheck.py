@@ -16,7 +16,6 @@ input, and shrinks a failure to a minimal counterexample.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,54 +23,14 @@ from typing import Any
 import mpmath
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings, target
-from hypothesis import strategies as st
 
-from derivations.identity import Target
-from derivations.lambdify import ExactEvaluator, FloatEvaluator
+from derivations.identities.identity import Case, CrossCheck, Target
+from derivations.verify.lambdify import ExactEvaluator, FloatEvaluator
 from numeric.finite_diff import central_diff, complex_step
 
 EPS = float(np.finfo(np.float64).eps)
 #: The analytic side's own rounding allowed on top of a numerical derivative's bound, in ulps.
 REFERENCE_ULPS = 8.0
-
-
-@dataclass(frozen=True)
-class Case:
-    """One point of an identity's domain: the size (n or d) and the named input arrays."""
-
-    size: int
-    values: Mapping[str, Any]
-    label: str = ""
-
-    def describe(self) -> str:
-        """``theta=[0.0, 710.0], y=[0.0, 1.0]`` (with the case label, e.g. ``one-hot``)."""
-        parts = []
-        for name, v in self.values.items():
-            arr = np.asarray(v)
-            parts.append(f"{name}={arr.tolist()!r}" if arr.ndim else f"{name}={float(arr)!r}")
-        text = ", ".join(parts)
-        return f"{text} ({self.label})" if self.label else text
-
-
-#: case → (f, x0, batched) or (f, x0, batched, magnitude): the function whose derivative at x0 is the
-#: left side, and optionally the magnitude of f's rounding error (see numeric.finite_diff.central_diff).
-ForwardFn = Callable[[Case], tuple]
-
-
-@dataclass(frozen=True)
-class CrossCheck:
-    """One cross-check of an identity: what it compares, on which inputs, in which unit, how tight."""
-
-    against: str
-    kind: str
-    cases: st.SearchStrategy[Case]
-    target: Callable[[int], Target]
-    unit: str
-    tolerance: float
-    reason: str
-    candidate: Callable[[Case], np.ndarray] | None = None
-    forward: ForwardFn | None = None
-    counts: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class CheckFailure(AssertionError):

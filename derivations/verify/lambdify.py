@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 import numeric
-from derivations.functions import sigmoid, to_exp
+from derivations.notation.functions import sigmoid, to_exp
 
 Symbols = Sequence[sp.Symbol]
 

@@ -6,17 +6,18 @@ import pytest
 import sympy as sp
 from hypothesis import settings
 
-from derivations.crosscheck import run_check
-from derivations.functions import sigmoid
 from derivations.identities import IDENTITIES, get
-from derivations.identity import Identity
+from derivations.identities.identity import Identity
+from derivations.notation.functions import sigmoid
+from derivations.verify.crosscheck import run_check
+from derivations.verify.run import prove_identity
 
 CHECKS = [(ident, check) for ident in IDENTITIES for check in ident.checks]
 
 
 @pytest.mark.parametrize("identity", IDENTITIES, ids=lambda i: i.name)
 def test_every_part_is_proved_symbolically(identity: Identity) -> None:
-    for part, proof in identity.prove():
+    for part, proof in prove_identity(identity):
         assert proof.proved, f"{identity.name}: {part.label} not proved: {proof.reason}"
 
 

@@ -9,10 +9,11 @@ import pytest
 import sympy as sp
 
 import numeric
-from derivations.crosscheck import run_check
-from derivations.functions import sigmoid
 from derivations.identities import get
-from derivations.identity import Part, Target
+from derivations.identities.identity import Part, Target
+from derivations.notation.functions import sigmoid
+from derivations.verify.crosscheck import run_check
+from derivations.verify.run import prove_part
 
 
 def _with_candidate(name: str, kind_index: int, candidate):
@@ -60,7 +61,7 @@ def test_wrong_claim_is_neither_proved_nor_cross_checked() -> None:
     x = sp.Symbol("x", real=True)
     wrong = sigmoid(x) * (1 + sigmoid(x))
     part = Part("wrong", identity.parts()[0].derived, wrong)
-    assert not part.prove(seconds=5).proved
+    assert not prove_part(part, seconds=5).proved
     target = Target({"x": identity.checks[0].target(1).args["x"]}, part.derived, wrong)
     check = dataclasses.replace(identity.checks[0], target=lambda size: target)
     result = run_check(identity.name, check, max_examples=50)

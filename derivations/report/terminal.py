@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from derivations.chain import Against, Derivation
-from derivations.verify import VerifyResult
+from derivations.check.results import Against, Derivation
+from derivations.verdict import AgainstVerdict, Verdict
+from derivations.verify.run import VerifyResult
 
 
 def _fmt(value: float) -> str:
@@ -66,19 +68,18 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
 
 
 VERDICT_STYLE = {
-    "proved": "[green]✓ proved[/]",
-    "numeric": "[yellow]≈ numeric[/]",
-    "wrong": "[bold red]✗ wrong[/]",
-    "unchecked": "[magenta]? unchecked[/]",
-    "definition": "[blue]≔ definition[/]",
+    Verdict.PROVED: f"[green]✓ {Verdict.PROVED}[/]",
+    Verdict.NUMERIC: f"[yellow]≈ {Verdict.NUMERIC}[/]",
+    Verdict.WRONG: f"[bold red]✗ {Verdict.WRONG}[/]",
+    Verdict.UNCHECKED: f"[magenta]? {Verdict.UNCHECKED}[/]",
+    Verdict.DEFINITION: f"[blue]≔ {Verdict.DEFINITION}[/]",
 }
 
 
-def render_check(
-    derivation: Derivation, against: Against | None = None, *, quiet: bool = False, console: Console | None = None
-) -> None:
+def render_check(derivation: Derivation, *, quiet: bool = False, console: Console | None = None) -> None:
     """Every step of a checked file with its verdict; wrong steps with their counterexample; a summary."""
     console = console or make_console()
+    against: Against | None = derivation.against
     if not quiet:
         console.print(f"[bold]{derivation.file}[/]" + (f"  {derivation.title}" if derivation.title else ""))
         table = Table(pad_edge=False, box=None, header_style="bold")
@@ -88,14 +89,14 @@ def render_check(
         table.add_column("how / why", overflow="fold", ratio=2)
         for s in derivation.steps:
             where = f"{s.line}" + (f".{s.row}" if s.row > 1 else "")
-            how = s.method if s.verdict == "proved" else s.reason
-            if s.verdict == "proved" and s.reason:
+            how = s.method if s.verdict is Verdict.PROVED else s.reason
+            if s.verdict is Verdict.PROVED and s.reason:
                 how = f"{s.method} ({s.reason})"
             step = _escape(s.latex) + (f"  [dim]{_escape(s.justification)}[/]" if s.justification else "")
             if s.case:
                 step = f"[dim]case {_escape(s.case)}:[/] {step}"
             table.add_row(where, step, VERDICT_STYLE[s.verdict], _escape(how))
-            if s.verdict == "wrong":
+            if s.verdict is Verdict.WRONG:
                 extra = "counterexample " + _escape(s.reason)
                 if s.returns_to_line is not None:
                     extra += f"; the next line equals line {s.returns_to_line} again: only this line is wrong"
@@ -103,39 +104,41 @@ def render_check(
         console.print(table)
     if against is not None:
         verdict = {
-            "proved": "[green]proves[/]",
-            "numeric": "[yellow]proves numerically (evidence, not proof)[/]",
-            "not proved": "[red]does not prove[/]",
+            AgainstVerdict.PROVED: "[green]proves[/]",
+            AgainstVerdict.NUMERIC: "[yellow]proves numerically (evidence, not proof)[/]",
+            AgainstVerdict.NOT_PROVED: "[red]does not prove[/]",
         }[against.verdict]
         console.print(f"against {against.identity}: the file {verdict} it")
         for e in against.equations:
-            if e["lines"] and e["wrong_lines"]:
-                wrong = ", ".join(map(str, e["wrong_lines"]))
+            if e.lines and e.wrong_lines:
+                wrong = ", ".join(map(str, e.wrong_lines))
                 console.print(
-                    f"  {_escape(e['equation'])}: [red]lines {e['lines'][0]}–{e['lines'][1]} would, "
-                    f"but line {wrong} is wrong[/]"
+                    f"  {_escape(e.equation)}: [red]lines {e.lines[0]}–{e.lines[1]} would, but line {wrong} is wrong[/]"
                 )
-            elif e["lines"]:
-                console.print(f"  {_escape(e['equation'])}: lines {e['lines'][0]}–{e['lines'][1]}")
+            elif e.lines:
+                console.print(f"  {_escape(e.equation)}: lines {e.lines[0]}–{e.lines[1]}")
             else:
                 console.print(
-                    f"  {_escape(e['equation'])}: [red]no chain of steps that hold leads from its left side "
+                    f"  {_escape(e.equation)}: [red]no chain of steps that hold leads from its left side "
                     "to its right side[/]"
                 )
+    console.print(f"{derivation.file}: {len(derivation.steps)} steps — {summary_text(derivation)}")
+
+
+def summary_text(derivation: Derivation) -> str:
+    """``33 proved, 0 numeric (evidence, not proof), 3 wrong, …: wrong at lines 19, 27``."""
     counts = derivation.summary
     parts = [
-        f"{counts['proved']} proved",
-        f"{counts['numeric']} numeric (evidence, not proof)",
-        f"{counts['wrong']} wrong",
-        f"{counts['unchecked']} unchecked",
-        f"{counts['definition']} definitions",
+        f"{counts[Verdict.PROVED]} {Verdict.PROVED}",
+        f"{counts[Verdict.NUMERIC]} {Verdict.NUMERIC} (evidence, not proof)",
+        f"{counts[Verdict.WRONG]} {Verdict.WRONG}",
+        f"{counts[Verdict.UNCHECKED]} {Verdict.UNCHECKED}",
+        f"{counts[Verdict.DEFINITION]} definitions",
     ]
     wrong = ", ".join(str(s.line) for s in derivation.wrong)
     tail = f": [red]wrong at line{'s' if len(derivation.wrong) > 1 else ''} {wrong}[/]" if wrong else ""
-    console.print(f"{derivation.file}: {len(derivation.steps)} steps — {', '.join(parts)}{tail}")
+    return ", ".join(parts) + tail
 
 
 def _escape(text: str) -> str:
-    from rich.markup import escape
-
     return escape(text)

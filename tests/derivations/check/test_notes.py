@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-NOTES = Path(__file__).resolve().parents[2] / "derivations" / "notes"
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+NOTES = Path(__file__).resolve().parents[3] / "derivations" / "notes"
+SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
 PAIRS = [
     ("000_5f7004ab4e107f42.txt", "neural_network_basics_1.md"),
     ("004_5a61a512d9afddb4.txt", "numpy_neural_network_slides.md"),

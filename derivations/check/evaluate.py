@@ -11,15 +11,13 @@ than read as 0 (the trap of reading ``\\frac{dL}{dz}`` as the derivative of a co
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 
 import sympy as sp
 
-from derivations.functions import sigmoid
-from derivations.latex_input import (
+from derivations.check.environment import Definition, Environment, SymbolTable
+from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
+from derivations.notation.tree import (
     Abs,
     Add,
     Call,
@@ -32,111 +30,26 @@ from derivations.latex_input import (
     Neg,
     Node,
     Num,
+    Partial,
     Pow,
     Rel,
     Sum,
     Sym,
     Transpose,
     Vector,
-    children,
 )
+from derivations.notation.vocabulary import VOCABULARY, Function
 
 MAX_RANGE = 64  # terms of one explicit sum
 
 
-class Unsupported(Exception):
-    """The expression cannot be given a value (the step is `unchecked` with this reason)."""
-
-
-class MissingIndex(Exception):
-    """An index letter with no value yet: the caller adds it to the free indices and tries again."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-class OutOfRange(Unsupported):
-    """An index past the end of a vector of explicit size, for this assignment only."""
-
-
-BUILTIN_FUNCTIONS = {
-    "sigmoid",
-    "softmax",
-    "log",
-    "exp",
-    "tanh",
-    "sinh",
-    "cosh",
-    "sin",
-    "cos",
-    "max",
-    "min",
-    "relu",
-    "logsumexp",
-    "softplus",
-    "kronecker",
-}
-RESERVED = {"e", "\\pi", "n"}
-
-
-@dataclass(frozen=True)
-class Definition:
-    """``name = body``, ``name(params) = body`` or ``name_{i} = body`` (index_params), from ``line``."""
-
-    name: str
-    body: Node
-    line: int
-    params: tuple[str, ...] = ()
-    index_params: tuple[str, ...] = ()
-
-
 @dataclass
-class Environment:
-    """What the file has said so far: definitions, vector families, one-hot labels, domains, aliases."""
+class Flags:
+    """What an evaluation found out about the step, and one reading it was asked to use."""
 
-    definitions: dict[str, Definition] = field(default_factory=dict)
-    families: set[str] = field(default_factory=set)  # names used with letter subscripts: vectors of size n
-    index_letters: set[str] = field(default_factory=set)
-    one_hot: dict[str, str] = field(default_factory=dict)  # family → index letter of its 1
-    probability: set[str] = field(default_factory=set)  # families that are probability vectors
-    domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
-    sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
-
-    def copy(self) -> Environment:
-        return replace(
-            self,
-            definitions=dict(self.definitions),
-            families=set(self.families),
-            index_letters=set(self.index_letters),
-            one_hot=dict(self.one_hot),
-            probability=set(self.probability),
-            domains=dict(self.domains),
-            sizes=set(self.sizes),
-        )
-
-    def is_function(self, name: str) -> bool:
-        d = self.definitions.get(name)
-        return d is not None and bool(d.params)
-
-
-class SymbolTable:
-    """Generated SymPy symbols for the file's names, with their LaTeX for display."""
-
-    def __init__(self) -> None:
-        self._by_name: dict[str, sp.Symbol] = {}
-        self.latex: dict[sp.Symbol, str] = {}
-        self.base: dict[sp.Symbol, str] = {}
-
-    def get(self, name: str, index: tuple[int, ...] = ()) -> sp.Symbol:
-        key = name if not index else f"{name}_{{{','.join(map(str, index))}}}"
-        sym = self._by_name.get(key)
-        if sym is None:
-            sym = sp.Symbol(f"v{len(self._by_name)}", real=True)
-            self._by_name[key] = sym
-            self.latex[sym] = key
-            self.base[sym] = name
-        return sym
+    used_n: bool = False  # the value depends on the size n (a full sum, a vector of size n)
+    asymmetric: bool = False  # a literal index or partial sum: relabelling indices is not a symmetry
+    scalar_bare: bool = False  # read bare vector names (y for the y_i) as scalars
 
 
 @dataclass
@@ -150,7 +63,7 @@ class Context:
     bindings: dict[str, sp.Basic] = field(default_factory=dict)
     keep: dict[str, sp.Basic] = field(default_factory=dict)
     expanding: tuple[str, ...] = ()
-    flags: dict[str, bool] = field(default_factory=dict)  # used_n, asymmetric
+    flags: Flags = field(default_factory=lambda: Flags())
 
     def bind(self, **changes: object) -> Context:
         return replace(self, **changes)
@@ -177,7 +90,7 @@ def evaluate(node: Node, ctx: Context) -> Value:
 
 def _eval(node: Node, ctx: Context) -> Value:
     method = _DISPATCH.get(type(node))
-    if method is None and type(node).__name__ == "_Partial":
+    if isinstance(node, Partial):
         raise Unsupported("'\\partial' outside a derivative: write ∂L/∂w as \\frac{\\partial L}{\\partial w}")
     if method is None:
         raise Unsupported(f"cannot give a value to {type(node).__name__}")
@@ -211,16 +124,16 @@ def _sym(node: Sym, ctx: Context) -> Value:
             free = {p: v for p, v in ctx.bindings.items() if p not in d.params}
             return _eval(d.body, ctx.bind(bindings=free, expanding=(*ctx.expanding, name)))
         if d.index_params:
-            ctx.flags["used_n"] = True
+            ctx.flags.used_n = True
             return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
         return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
     if name in env.sizes:
-        ctx.flags["used_n"] = True
+        ctx.flags.used_n = True
         return sp.Integer(ctx.n)
     if name in env.index_letters:
         raise MissingIndex(name)
-    if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.get("scalar_bare"):
-        ctx.flags["used_n"] = True
+    if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.scalar_bare:
+        ctx.flags.used_n = True
         return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
     return ctx.symbols.get(name)
 
@@ -240,7 +153,7 @@ def index_value(node: Node, ctx: Context) -> int:
         if node.name in ctx.assign:
             return ctx.assign[node.name]
         if node.name in ctx.env.sizes:
-            ctx.flags["used_n"] = True
+            ctx.flags.used_n = True
             return ctx.n
         if node.name in ctx.env.index_letters:
             raise MissingIndex(node.name)
@@ -263,7 +176,7 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
         binds.update({p: sp.Integer(v) for p, v in zip(d.index_params, idx)})
         return evaluate(d.body, ctx.bind(bindings=binds, expanding=(*ctx.expanding, name)))
     if name in env.one_hot and len(idx) == 1:
-        ctx.flags["used_n"] = True
+        ctx.flags.used_n = True
         hot = ctx.assign.get(env.one_hot[name])
         if hot is None:
             raise MissingIndex(env.one_hot[name])
@@ -271,7 +184,7 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
             raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{ctx.n}")
         return sp.Integer(1 if idx[0] == hot else 0)
     if name in env.families or name in env.probability:
-        ctx.flags["used_n"] = True
+        ctx.flags.used_n = True
         if not all(1 <= i <= ctx.n for i in idx):
             raise OutOfRange(f"index {idx} of '{name}' outside 1…{ctx.n}")
         if name in env.probability and idx == (ctx.n,):  # Σ_j y_j = 1, by substitution
@@ -290,14 +203,14 @@ def _index(node: Index, ctx: Context) -> Value:
         d = ctx.env.definitions.get(name)
         if d is not None and not d.index_params and name not in ctx.expanding:
             if any(isinstance(i, Num) for i in node.indices) and name in ctx.env.families:
-                ctx.flags["asymmetric"] = True
+                ctx.flags.asymmetric = True
             value = _sym(base, ctx)
             if is_matrix(value) or name not in ctx.env.families:
                 return _pick(value, idx, name)
             # name is defined as a scalar (z = wᵀx + b) yet also used with an index elsewhere (z_i of
             # another section): the indexed z_i is the family's entry, not an entry of that scalar.
         if any(isinstance(i, Num) for i in node.indices):
-            ctx.flags["asymmetric"] = True
+            ctx.flags.asymmetric = True
         return _component(base, idx, ctx)
     value = _eval(base, ctx)
     return _pick(value, idx, "the vector")
@@ -305,9 +218,9 @@ def _index(node: Index, ctx: Context) -> Value:
 
 def _pick(value: Value, idx: tuple[int, ...], name: str) -> sp.Expr:
     if not is_matrix(value):
-        raise Unsupported(f"'{name}' is a scalar here, but it has an index")
+        raise ShapeMismatch(f"'{name}' is a scalar here, but it has an index")
     if len(idx) != 1:
-        raise Unsupported(f"'{name}' is a vector, but it has {len(idx)} indices")
+        raise ShapeMismatch(f"'{name}' is a vector, but it has {len(idx)} indices")
     flat = list(value)
     if not 1 <= idx[0] <= len(flat):
         raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{len(flat)}")
@@ -324,8 +237,8 @@ def _call(node: Call, ctx: Context) -> Value:
     args = [evaluate(a, ctx) for a in node.args]
     if name in ctx.env.definitions and ctx.env.definitions[name].params:
         value = _user_call(ctx.env.definitions[name], func.primes, args, ctx)
-    elif name in BUILTIN_FUNCTIONS:
-        value = _builtin(name, func.primes, args, ctx)
+    elif name in VOCABULARY.by_name:
+        value = _builtin(VOCABULARY.by_name[name], func.primes, args)
     else:
         raise Unsupported(f"'{name}' is not a function this file defines or the notation knows")
     if func.power is not None:
@@ -348,53 +261,32 @@ def _user_call(d: Definition, primes: int, args: list[Value], ctx: Context) -> V
     return evaluate(d.body, inner.bind(bindings={**ctx.bindings, **dict(zip(d.params, args))}))
 
 
-def _builtin(name: str, primes: int, args: list[Value], ctx: Context) -> Value:
-    arity = {"max": 2, "min": 2, "kronecker": 2}.get(name, 1)
-    if len(args) != arity:
-        raise Unsupported(f"'{name}' takes {arity} argument(s), given {len(args)}")
-    if name == "kronecker":
-        a, b = args
-        if not (isinstance(a, sp.Integer) and isinstance(b, sp.Integer)):
-            raise Unsupported("the Kronecker delta needs two indices")
-        return sp.Integer(int(a == b))
-    if name in ("softmax", "logsumexp"):
-        v = args[0]
-        if not is_matrix(v):
-            raise Unsupported(f"{name} needs a vector argument")
+def _builtin(f: Function, primes: int, args: list[Value]) -> Value:
+    """A function of the vocabulary applied: a vector function to its vector, the rest entry by entry."""
+    if len(args) != f.arity:
+        raise Unsupported(f"'{f.name}' takes {f.arity} argument(s), given {len(args)}")
+    if f.vector:
+        if not is_matrix(args[0]):
+            raise ShapeMismatch(f"{f.name} needs a vector argument")
         if primes:
-            raise Unsupported(f"{name}' is not defined (use a partial derivative)")
-        total = sp.Add(*[sp.exp(e) for e in v])
-        if name == "logsumexp":
-            return sp.log(total)
-        return v.applyfunc(lambda e: sp.exp(e) / total)
-    if name in ("max", "min"):
-        if any(is_matrix(a) for a in args) or primes:
-            raise Unsupported(f"{name} of vectors or its derivative is not supported")
-        return sp.Max(*args) if name == "max" else sp.Min(*args)
-    f = {
-        "sigmoid": sigmoid,
-        "log": sp.log,
-        "exp": sp.exp,
-        "tanh": sp.tanh,
-        "sinh": sp.sinh,
-        "cosh": sp.cosh,
-        "sin": sp.sin,
-        "cos": sp.cos,
-        "relu": lambda u: sp.Piecewise((u, u > 0), (0, True)),
-        "softplus": lambda u: sp.log(1 + sp.exp(u)),
-    }[name]
+            raise Unsupported(f"{f.name}' is not defined (use a partial derivative)")
+        return f.sympy(args[0])
+    if f.arity > 1:
+        if any(is_matrix(a) for a in args) or (primes and not f.differentiable):
+            raise ShapeMismatch(f"{f.name} of vectors or its derivative is not supported")
+        return f.sympy(*args)
     if primes:
         t = sp.Dummy("t", real=True)
-        df = sp.diff(f(t), t, primes)
+        df = sp.diff(f.sympy(t), t, primes)
         return _elementwise(lambda u: df.subs(t, u), args[0])
-    return _elementwise(f, args[0])
+    return _elementwise(f.sympy, args[0])
 
 
 def _add(node: Add, ctx: Context) -> Value:
     values = [evaluate(t, ctx) for t in node.terms]
     shapes = {v.shape for v in values if is_matrix(v)}
     if shapes and (len(shapes) > 1 or not all(is_matrix(v) for v in values)):
-        raise Unsupported("a sum of a vector and a scalar, or of vectors of different shapes")
+        raise ShapeMismatch("a sum of a vector and a scalar, or of vectors of different shapes")
     total = values[0]
     for v in values[1:]:
         total = total + v
@@ -418,10 +310,10 @@ def _product(a: Value, b: Value, elementwise: bool) -> Value:
         return a * b
     if elementwise:
         if a.shape != b.shape:
-            raise Unsupported(f"elementwise product of shapes {a.shape} and {b.shape}")
+            raise ShapeMismatch(f"elementwise product of shapes {a.shape} and {b.shape}")
         return a.multiply_elementwise(b)
     if a.shape[1] != b.shape[0]:
-        raise Unsupported(f"a product of a {a.shape[0]}×{a.shape[1]} and a {b.shape[0]}×{b.shape[1]} matrix")
+        raise ShapeMismatch(f"a product of a {a.shape[0]}×{a.shape[1]} and a {b.shape[0]}×{b.shape[1]} matrix")
     return scalar_of(a * b)
 
 
@@ -433,13 +325,13 @@ def _div(node: Div, ctx: Context) -> Value:
     if not is_matrix(num):
         return den.applyfunc(lambda d: num / d)
     if num.shape != den.shape:
-        raise Unsupported(f"elementwise division of shapes {num.shape} and {den.shape}")
+        raise ShapeMismatch(f"elementwise division of shapes {num.shape} and {den.shape}")
     return sp.Matrix(num.shape[0], num.shape[1], [a / b for a, b in zip(num, den)])
 
 
 def _power(base: Value, exp: Value) -> Value:
     if is_matrix(exp):
-        raise Unsupported("a vector exponent")
+        raise ShapeMismatch("a vector exponent")
     if is_matrix(base):
         return base.applyfunc(lambda b: b**exp)
     return base**exp
@@ -457,14 +349,14 @@ def _transpose(node: Transpose, ctx: Context) -> Value:
 def _sum(node: Sum, ctx: Context) -> Value:
     lo = 1 if node.lo is None else index_value(node.lo, ctx)
     if node.hi is None:
-        ctx.flags["used_n"] = True
+        ctx.flags.used_n = True
         hi = ctx.n
     else:
         hi = index_value(node.hi, ctx)
         if not (isinstance(node.hi, Sym) and node.hi.name in ctx.env.sizes):
-            ctx.flags["asymmetric"] = True
+            ctx.flags.asymmetric = True
     if node.lo is not None and lo != 1:
-        ctx.flags["asymmetric"] = True
+        ctx.flags.asymmetric = True
     if hi - lo + 1 > MAX_RANGE:
         raise Unsupported(f"a sum of more than {MAX_RANGE} terms")
     terms = [
@@ -473,14 +365,14 @@ def _sum(node: Sum, ctx: Context) -> Value:
     if not terms:
         return sp.Integer(1 if node.product else 0)
     if any(is_matrix(t) for t in terms):
-        raise Unsupported("a sum of vectors")
+        raise ShapeMismatch("a sum of vectors")
     return sp.Mul(*terms) if node.product else sp.Add(*terms)
 
 
 def _vector(node: Vector, ctx: Context) -> Value:
     entries = [evaluate(e, ctx) for e in node.entries]
     if any(is_matrix(e) for e in entries):
-        raise Unsupported("a vector of vectors")
+        raise ShapeMismatch("a vector of vectors")
     return sp.Matrix(entries) if node.column else sp.Matrix([entries])
 
 
@@ -497,7 +389,7 @@ def condition_holds(rel: Rel, ctx: Context) -> bool | sp.Basic:
         pass
     a, b = evaluate(rel.lhs, ctx), evaluate(rel.rhs, ctx)
     if is_matrix(a) or is_matrix(b):
-        raise Unsupported("a condition on vectors")
+        raise ShapeMismatch("a condition on vectors")
     ops = {"=": sp.Eq, "!=": sp.Ne, "<": sp.Lt, ">": sp.Gt, "<=": sp.Le, ">=": sp.Ge}
     return ops[rel.op](a, b)
 
@@ -521,7 +413,7 @@ def _cases(node: Cases, ctx: Context) -> Value:
     if len(values) == 1 or values[0][1] is True:
         return values[0][0]
     if any(is_matrix(v) for v, _ in values):
-        raise Unsupported("cases with vector values")
+        raise ShapeMismatch("cases with vector values")
     if values[-1][1] is not True:
         raise Unsupported("cases with no 'otherwise' that do not cover every value")
     return sp.Piecewise(*values)
@@ -583,7 +475,7 @@ def _differentiate(f: Value, var: Value, order: int, family: set[sp.Basic], node
         )
     if is_matrix(var):
         if is_matrix(f):
-            raise Unsupported("the derivative of a vector by a vector (its layout is a convention)")
+            raise ShapeMismatch("the derivative of a vector by a vector (its layout is a convention)")
         result: Value = var.applyfunc(lambda v: sp.diff(f, v, order))
     else:
         result = _elementwise(lambda e: sp.diff(e, var, order), f)
@@ -611,32 +503,3 @@ _DISPATCH = {
     Abs: _abs,
     Cases: _cases,
 }
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of the tree, depth first."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
-
-
-def sum_bounds(node: Node) -> set[str]:
-    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``): vector lengths, valued n."""
-    return {n.hi.name for n in walk(node) if isinstance(n, Sum) and isinstance(n.hi, Sym)}
-
-
-def subscript_letters(node: Node) -> tuple[set[str], set[str]]:
-    """(families, index letters): names used with a letter subscript, and those letters."""
-    families: set[str] = set()
-    letters: set[str] = set()
-    for n in walk(node):
-        if isinstance(n, Index):
-            letter_idx = [i.name for i in n.indices if isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name)]
-            if letter_idx and isinstance(n.base, Sym):
-                families.add(n.base.name)
-            letters.update(letter_idx)
-        if isinstance(n, Sum):
-            letters.add(n.var)
-        if isinstance(n, Call) and n.func.name in ("softmax", "logsumexp"):
-            families.update(a.name for a in n.args if isinstance(a, Sym))  # S(θ): θ is a vector
-    return families, letters

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivations.chain import check_file
+from derivations.check import check_file
 
 _CI = os.environ.get("CI") == "true" or os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 EXAMPLES = int(os.environ.get("SOUNDNESS_EXAMPLES", "0")) or (40 if _CI else 12)
@@ -88,7 +88,7 @@ def chains(draw: st.DrawFn, planted: bool) -> tuple[str, int | None, str]:
 def _check(factory, text: str):
     path = factory.mktemp("chain") / "chain.md"
     path.write_text(text)
-    return check_file(path)[0]
+    return check_file(path)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -106,7 +106,7 @@ def test_one_planted_error_is_caught_on_its_line(tmp_path_factory, chain) -> Non
     wrong = [s.line for s in d.steps if s.verdict == "wrong"]
     assert wrong == [bad_line], (kind, [(s.line, s.verdict, s.reason) for s in d.steps])
     step = next(s for s in d.steps if s.line == bad_line)
-    assert step.counterexample and step.counterexample["left"] != step.counterexample["right"]
+    assert step.counterexample and step.counterexample.left != step.counterexample.right
     assert all(s.verdict in ("proved", "numeric", "wrong") for s in d.steps)
 
 
@@ -115,4 +115,4 @@ def test_the_generator_plants_what_it_says(tmp_path: Path) -> None:
     text = "$$1 \\cdot (\\sigma(x)) = 1 \\cdot (1 - \\sigma(-(x)))$$\n\n$$= -(1) \\cdot (\\sigma(x))$$\n"
     path = tmp_path / "c.md"
     path.write_text(text)
-    assert [s.verdict for s in check_file(path)[0].steps] == ["proved", "wrong"]
+    assert [s.verdict for s in check_file(path).steps] == ["proved", "wrong"]

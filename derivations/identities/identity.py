@@ -1,18 +1,20 @@
-"""The core types: an `Identity` of the notes, the `Part`s SymPy proves, the `Target` it cross-checks."""
+"""The types an identity is declared with: the `Identity`, the `Part`s SymPy proves, the `CrossCheck`s
+that compare numbers, their `Case`s (points of the domain) and the `Target` they evaluate.
+
+Declarations only: `derivations.verify` proves the parts and runs the cross-checks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import sympy as sp
+from hypothesis import strategies as st
 
-from derivations.prove import Proof, prove_equal
-
-if TYPE_CHECKING:
-    from derivations.crosscheck import CrossCheck
+from derivations.notation.typeset import identity_align
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,44 @@ class Part:
     claimed: sp.Basic
     substitutions: Mapping[sp.Basic, sp.Expr] = field(default_factory=dict)
 
-    def prove(self, seconds: float = 10.0) -> Proof:
-        """derived − claimed = 0 under the part's substitutions (its assumptions)."""
-        return prove_equal(self.derived, self.claimed, substitutions=self.substitutions, seconds=seconds)
+
+@dataclass(frozen=True)
+class Case:
+    """One point of an identity's domain: the size (n or d) and the named input arrays."""
+
+    size: int
+    values: Mapping[str, Any]
+    label: str = ""
+
+    def describe(self) -> str:
+        """``theta=[0.0, 710.0], y=[0.0, 1.0]`` (with the case label, e.g. ``one-hot``)."""
+        parts = []
+        for name, v in self.values.items():
+            arr = np.asarray(v)
+            parts.append(f"{name}={arr.tolist()!r}" if arr.ndim else f"{name}={float(arr)!r}")
+        text = ", ".join(parts)
+        return f"{text} ({self.label})" if self.label else text
+
+
+#: case → (f, x0, batched) or (f, x0, batched, magnitude): the function whose derivative at x0 is the
+#: left side, and optionally the magnitude of f's rounding error (see numeric.finite_diff.central_diff).
+ForwardFn = Callable[[Case], tuple]
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """One cross-check of an identity: what it compares, on which inputs, in which unit, how tight."""
+
+    against: str
+    kind: str
+    cases: st.SearchStrategy[Case]
+    target: Callable[[int], Target]
+    unit: str
+    tolerance: float
+    reason: str
+    candidate: Callable[[Case], np.ndarray] | None = None
+    forward: ForwardFn | None = None
+    counts: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: each is built once per size and cached
@@ -75,10 +112,4 @@ class Identity:
 
     def _repr_latex_(self) -> str:
         """Jupyter: the statement in the notes' notation and SymPy's derivation, as in the report."""
-        from derivations.report.latex import identity_align
-
         return "$$" + identity_align(self, fit=False) + "$$"
-
-    def prove(self, seconds: float = 10.0) -> list[tuple[Part, Proof]]:
-        """Every part's proof, in order."""
-        return [(part, part.prove(seconds)) for part in self.parts()]

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from derivations.errors import InputError
-from derivations.latex_input import ParseError, check_balanced, split_top
+from derivations.errors import InputError, ParseError
+from derivations.notation.layout import check_balanced, split_top
 
 MAX_FILE_BYTES = 2_000_000
 DISPLAY_ENVS = ("equation", "align", "gather", "multline", "eqnarray", "displaymath")
@@ -284,7 +284,11 @@ def _events(prose: str, first_line: int) -> list[Event]:
 
 def read_document(path: Path) -> Document:
     """The file at ``path`` as front matter, rows and events; InputError if it has no display math."""
-    text = read_text(path)
+    return read_string(read_text(path), str(path))
+
+
+def read_string(text: str, path: str = "<text>") -> Document:
+    """A derivation given as text (``path`` names it in messages); InputError if it has no display math."""
     lines = text.split("\n")
     front, start = parse_front_matter(lines, str(path))
     found = find_displays(lines[start:], start + 1, str(path))

@@ -10,8 +10,26 @@ escaped; Greek and other mathematical Unicode become LaTeX; Hangul is left out (
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
-from derivations.chain import Derivation, Step
+from derivations.verdict import Counterexample, Verdict, format_number, format_point
+
+
+class StepLike(Protocol):
+    """What typesetting needs of a checked step (`derivations.check.results.Step`)."""
+
+    line: int
+    row: int
+    latex: str
+    verdict: Verdict
+    reason: str
+    case: str
+    justification: str
+    justification_latex: str
+    counterexample: Counterexample | None
+    returns_to_line: int | None
+
 
 #: Macros of the verdict marks: colour and symbol, used in the margin of every step and in the legend.
 VERDICT_MACROS = r"""\providecommand{\vproved}{\textcolor{ForestGreen}{\checkmark\ proved}}
@@ -20,14 +38,14 @@ VERDICT_MACROS = r"""\providecommand{\vproved}{\textcolor{ForestGreen}{\checkmar
 \providecommand{\vunchecked}{\textcolor{Purple}{?\ unchecked}}
 \providecommand{\vdefinition}{\textcolor{NavyBlue}{$:=$\ definition}}"""
 
-MARK = {v: f"\\v{v}" for v in ("proved", "numeric", "wrong", "unchecked", "definition")}
+MARK = {v: f"\\v{v.value}" for v in Verdict}
 #: MathJax (Jupyter) has no xcolor names or \checkmark: the same marks in its vocabulary.
 MATHJAX_MARK = {
-    "proved": r"\color{green}{\checkmark\text{ proved}}",
-    "numeric": r"\color{orange}{\approx\text{ numeric}}",
-    "wrong": r"\color{red}{\times\textbf{ wrong}}",
-    "unchecked": r"\color{purple}{?\text{ unchecked}}",
-    "definition": r"\color{blue}{:=\text{ definition}}",
+    Verdict.PROVED: rf"\color{{green}}{{\checkmark\text{{ {Verdict.PROVED.value}}}}}",
+    Verdict.NUMERIC: rf"\color{{orange}}{{\approx\text{{ {Verdict.NUMERIC.value}}}}}",
+    Verdict.WRONG: rf"\color{{red}}{{\times\textbf{{ {Verdict.WRONG.value}}}}}",
+    Verdict.UNCHECKED: rf"\color{{purple}}{{?\text{{ {Verdict.UNCHECKED.value}}}}}",
+    Verdict.DEFINITION: rf"\color{{blue}}{{:=\text{{ {Verdict.DEFINITION.value}}}}}",
 }
 
 #: Commands a formula may use and still be copied into the document as written.
@@ -109,28 +127,28 @@ def _fit(math: str, width: str = r"0.68\linewidth") -> str:
     return rf"\adjustbox{{max width={width}}}{{$\displaystyle {math}$}}"
 
 
-def counterexample_text(step: Step) -> str:
+def counterexample_text(step: StepLike) -> str:
     """The counterexample of a wrong step as a sentence (LaTeX)."""
-    ce = step.counterexample or {}
-    if "left" not in ce:
+    ce = step.counterexample
+    if ce is None or not ce.has_values:
         return escape_text(step.reason)
-    point = ", ".join(f"{k} = {v}" for k, v in ce.get("point", {}).items() if math_is_safe(k))
+    point = ", ".join(f"{k} = {format_point(v)}" for k, v in ce.point.items() if math_is_safe(k))
     scope = []
-    if "n" in ce:
-        scope.append(f"n = {ce['n']}")
-    scope += [f"{k} = {v}" for k, v in ce.get("indices", {}).items()]
-    if "component" in ce:
-        scope.append(f"\\text{{component }} {ce['component']}")
+    if ce.n is not None:
+        scope.append(f"n = {ce.n}")
+    scope += [f"{k} = {v}" for k, v in ce.indices.items()]
+    if ce.component is not None:
+        scope.append(f"\\text{{component }} {ce.component}")
     where = f"${point}$" if point else "every point"
     if scope:
         where += f" (${', '.join(scope)}$)"
-    text = f"counterexample at {where}: left side ${ce['left']}$, right side ${ce['right']}$"
+    text = f"counterexample at {where}: left side ${format_number(ce.left)}$, right side ${format_number(ce.right)}$"
     if step.returns_to_line is not None:
         text += f"; the next line equals line {step.returns_to_line} again, so only this line is wrong"
     return text
 
 
-def _step_math(step: Step) -> str:
+def _step_math(step: StepLike) -> str:
     body = formula(step.latex)
     if step.justification_latex and math_is_safe(step.justification_latex):
         body += r"\quad " + step.justification_latex
@@ -139,21 +157,21 @@ def _step_math(step: Step) -> str:
     return body
 
 
-def derivation_align(derivation: Derivation, *, marks: dict[str, str] = MARK, fit: bool = True) -> str:
+def derivation_align(steps: Iterable[StepLike], *, marks: Mapping[Verdict, str] = MARK, fit: bool = True) -> str:
     """Every step in one ``align*``: the formula as written, its justification, its verdict at the right.
 
     With ``fit`` (the report), wide rows shrink to the line and wrong or unchecked steps are followed by
     their counterexample or reason; without it (MathJax), only the rows.
     """
     items: list[tuple[bool, str]] = []
-    for s in derivation.steps:
+    for s in steps:
         where = f"\\text{{\\scriptsize {s.line}{'.' + str(s.row) if s.row > 1 else ''}}}\\quad "
         case = f"\\text{{\\scriptsize case }}{formula(s.case)}:\\ " if s.case else ""
         math = _step_math(s)
         items.append((True, f"  & {where}{case}{_fit(math) if fit else math} \\tag*{{{marks[s.verdict]}}}"))
-        if fit and s.verdict == "wrong":
+        if fit and s.verdict is Verdict.WRONG:
             items.append((False, f"  \\intertext{{\\small\\color{{red}} Line {s.line}: {counterexample_text(s)}.}}"))
-        elif fit and s.verdict == "unchecked":
+        elif fit and s.verdict is Verdict.UNCHECKED:
             items.append((False, f"  \\intertext{{\\small\\color{{Purple}} Line {s.line}: {escape_text(s.reason)}.}}"))
     lines = []
     for k, (is_row, text) in enumerate(items):

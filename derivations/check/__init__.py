@@ -1,0 +1,56 @@
+"""The step checker: a derivation file in, a `Derivation` of typed verdicts out.
+
+`check_file` and `check_text` are the Python API (also for notebooks); the stages are
+`environment` (what the file has said), `evaluate` (tree → SymPy), `instances` (sizes and index
+assignments), `intervals` (certified numbers), `decide` (one step), `chain` (the walk), `against`
+(does the file prove an identity) and `results` (the records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from derivations.check.against import against as prove_against
+from derivations.check.chain import Checker
+from derivations.check.results import Against, Derivation, Step
+from derivations.notation.document import Document, read_document, read_string
+
+__all__ = ["Against", "Derivation", "Step", "check_document", "check_file", "check_text"]
+
+
+def check_document(
+    doc: Document,
+    *,
+    seconds: float = 5.0,
+    progress: Callable[[str], None] | None = None,
+    against: tuple[str, tuple[str, ...]] | None = None,
+) -> Derivation:
+    """Every step of ``doc`` with its verdict; with ``against`` (name, equations), whether it proves them."""
+    checker = Checker(doc, seconds=seconds, progress=progress)
+    derivation = checker.run()
+    if against is not None:
+        derivation.against = prove_against(checker, *against)
+    return derivation
+
+
+def check_file(
+    path: str | Path,
+    *,
+    seconds: float = 5.0,
+    progress: Callable[[str], None] | None = None,
+    against: tuple[str, tuple[str, ...]] | None = None,
+) -> Derivation:
+    """Every step of the derivation file at ``path`` (Markdown or LaTeX) with its verdict."""
+    return check_document(read_document(Path(path)), seconds=seconds, progress=progress, against=against)
+
+
+def check_text(
+    text: str,
+    *,
+    name: str = "<text>",
+    seconds: float = 5.0,
+    against: tuple[str, tuple[str, ...]] | None = None,
+) -> Derivation:
+    """Every step of a derivation given as a string (the contents of a Markdown or LaTeX file)."""
+    return check_document(read_string(text, name), seconds=seconds, against=against)

@@ -1,0 +1,290 @@
+"""A derivation file as a chain of steps, each with its verdict: the walk over its rows.
+
+Rules (docs/derivation-files.md): a row ``a = b = c`` links a to b and b to c; a row that starts
+with ``=`` continues from the last expression of the row before; one that starts with ``\\therefore``
+or ``\\Rightarrow`` is a claim checked on its own. ``name = …`` for a name not yet defined (``h^o``,
+``CE(y, \\hat{y})``, ``\\nabla W^o``) is a definition, learned for the rest of the file. A case line
+puts its index relation in force until the next case, a heading, or a ``cases`` display; the first
+row of each case continues from where the first case began. When a step is wrong and the next row
+equals the row before the wrong one, the next row is checked against that earlier row and the wrong
+step records it as ``returns_to_line``: the fault is that one line.
+
+Every row was parsed once by `Knowledge.prescan`; the walk works on those trees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from derivations.check.decide import decide, rounded_value
+from derivations.check.environment import Environment, Knowledge, ParsedEvent, ParsedRow, definable
+from derivations.check.results import Derivation, Step
+from derivations.notation.document import Document, Row
+from derivations.notation.tree import Call, Cases, Index, Node, Num, Rel, Sum, Sym, walk
+from derivations.verdict import Decision, Verdict
+
+#: How a relation is written back when a row of several relations is split into steps.
+REL_LATEX = {
+    "=": "=", "~": "\\approx", "=>": "\\Rightarrow", "!=": "\\neq", "<": "<", ">": ">", "<=": "\\le", ">=": "\\ge",
+}  # fmt: skip
+
+
+@dataclass
+class Link:
+    """An expression a later row may continue from (None if its row could not be read)."""
+
+    node: Node | None
+    line: int
+    latex: str
+    error: str = ""
+
+
+@dataclass
+class Segment:
+    """Consecutive linked expressions, the verdicts of the links, and the setting they were checked in."""
+
+    exprs: list[Link]
+    verdicts: list[Verdict]
+    cases: tuple[Rel, ...]
+    env: Environment
+    skipped: list[int] = field(default_factory=list)  # wrong lines the chain returned past
+
+
+class Checker:
+    """Walks a document's rows and events, keeping the environment, the chain and the case in force."""
+
+    def __init__(self, doc: Document, *, seconds: float = 5.0, progress: Callable[[str], None] | None = None) -> None:
+        self.doc = doc
+        self.seconds = seconds
+        self.progress = progress or (lambda text: None)
+        self.known = Knowledge(doc)
+        self.env = self.known.env
+        self.symbols = self.known.symbols
+        self.notation = self.known.notation
+        self.steps: list[Step] = []
+        self.prev: Link | None = None
+        self.case: Rel | None = None
+        self.case_text = ""
+        self.fork: Link | None = None
+        self.pending_wrong: tuple[Step, Link] | None = None
+        self.segments: list[Segment] = []
+
+    def run(self) -> Derivation:
+        """Every step of the document, in order, with its verdict."""
+        start = time.perf_counter()
+        self.known.learn_front_matter()
+        for item in self.known.prescan():
+            if isinstance(item, ParsedEvent):
+                self._event(item)
+            else:
+                self.progress(f"line {item.row.line}")
+                self._row(item)
+        return Derivation(self.doc.path, self.doc.front.title, self.steps, time.perf_counter() - start)
+
+    def _event(self, item: ParsedEvent) -> None:
+        if item.event.kind == "heading":
+            self.case = None
+            self.case_text = ""
+            self.fork = None
+            self.prev = None
+            return
+        if item.relation is None:
+            return
+        if self.case is None:
+            self.fork = self.prev
+        else:
+            self.prev = self.fork
+        self.case = item.relation
+        self.case_text = item.event.text
+
+    def _cases(self) -> tuple[Rel, ...]:
+        return (self.case,) if self.case is not None else ()
+
+    def _row(self, parsed: ParsedRow) -> None:
+        row = parsed.row
+        if parsed.definition is not None:
+            target = definable(parsed.definition[0], self.env)
+            if target is not None and target[1]:
+                self.known.define(target, parsed.definition[1], row.line)
+        text = row.text
+        if text.rstrip().endswith("?"):
+            self._add(row, text, Verdict.UNCHECKED, reason="a question, not a claim: nothing to check")
+            self.prev = Link(parsed.question, row.line, text) if parsed.question is not None else None
+            return
+        if parsed.error is not None or parsed.chain is None:
+            exc = parsed.error
+            reason = f"cannot read column {exc.pos + 1}: {exc}" if exc else "cannot read the row"
+            self._add(row, text, Verdict.UNCHECKED, reason=reason)
+            self.prev = Link(None, row.line, text, error="the line before could not be read")
+            return
+        if not parsed.chain:
+            return
+        chain = [(rel, node) for rel, node, _ in parsed.chain]
+        texts = [t for _, _, t in parsed.chain]
+        if any(isinstance(n, Cases) for _, n in chain for n in walk(n)):
+            self.case = None
+            self.case_text = ""
+            self.fork = None
+        first_rel, first = chain[0]
+        if first_rel in ("", "=>"):  # a new chain, or a claim (∴, ⇒) checked on its own
+            if len(chain) == 1:
+                why = "states no relation: the rows after it continue from it"
+                if first_rel:
+                    why = "an implication with no equation to check"
+                self._add(row, text, Verdict.UNCHECKED, reason=why)
+                self.prev = Link(first, row.line, text)
+                return
+            left = Link(first, row.line, texts[0])
+            rest = chain[1:]
+        else:
+            if self.prev is None:
+                self._add(row, text, Verdict.UNCHECKED, reason="continues a chain, but no line before it to continue")
+                self.prev = Link(first, row.line, text)
+                return
+            left = self.prev
+            rest = chain
+        offset = len(chain) - len(rest)
+        for k, (rel, node) in enumerate(rest):
+            right = Link(node, row.line, texts[offset + k])
+            latex = (
+                text
+                if len(chain) <= 2
+                else f"{left.latex if left.line == row.line else ''} {REL_LATEX[rel]} {right.latex}"
+            )
+            self._link(parsed, left, rel, right, latex.strip())
+            left = right
+        self.prev = left
+
+    def _step_condition(self, parsed: ParsedRow) -> tuple[Environment, tuple[Rel, ...], str]:
+        """The step's own condition (``\\quad \\text{if } i = k``, ``\\text{if } \\sum_i t_i = 1``).
+
+        An index relation joins the cases; Σ_i t_i = 1 makes t a probability vector for this step;
+        any other condition is returned as text, so that a counterexample outside it is not taken
+        as a counterexample of the step.
+        """
+        rel, text = parsed.condition, parsed.condition_text
+        if rel is None:
+            return self.env, self._cases(), text
+        lhs, rhs = rel.lhs, rel.rhs
+        names = [getattr(x, "name", None) for x in (lhs, rhs)]
+        if all(n in self.env.index_letters for n in names):
+            return self.env, (*self._cases(), rel), ""
+        if (
+            rel.op == "="
+            and isinstance(lhs, Sum)
+            and isinstance(lhs.body, Index)
+            and isinstance(lhs.body.base, Sym)
+            and lhs.body.indices == (Sym(lhs.var),)
+            and rhs == Num(Fraction(1))
+        ):
+            env = self.env.copy()
+            env.probability.add(lhs.body.base.name)
+            env.families.discard(lhs.body.base.name)
+            return env, self._cases(), ""
+        return self.env, self._cases(), text
+
+    def _link(self, parsed: ParsedRow, left: Link, rel: str, right: Link, latex: str) -> None:
+        row = parsed.row
+        if rel not in ("=", "=>", "~"):
+            self._add(
+                row, latex, Verdict.UNCHECKED, reason=f"the relation '{rel}' is not checked (only equalities are)"
+            )
+            return
+        if left.node is None:
+            self._add(row, latex, Verdict.UNCHECKED, reason=left.error or "the line before could not be read")
+            return
+        target = definable(left.node, self.env) if left.line == row.line else None
+        if target is not None and mentions(right.node, target[0]):
+            target = None  # x = x + 0 defines nothing: it is a claim about x
+        if target is not None and rel == "=":
+            self.known.define(target, right.node, row.line)
+            kind = "function" if target[1] else "name"
+            self._add(row, latex, Verdict.DEFINITION, reason=f"defines the {kind} {target[0]}")
+            return
+        self.known.learn_letters(left.node)
+        self.known.learn_letters(right.node)
+        seed = f"{self.doc.path}:{row.line}:{row.row}:{right.latex}"
+        env, cases, condition = self._step_condition(parsed)
+        returns = None
+        if self.pending_wrong is not None:
+            wrong_step, before = self.pending_wrong
+            self.pending_wrong = None
+            if before.node is not None and left.line == wrong_step.line and left.node is not None:
+                back = decide(
+                    env,
+                    self.symbols,
+                    before.node,
+                    right.node,
+                    cases=cases,
+                    seconds=self.seconds,
+                    seed=seed + ":back",
+                )
+                if back.holds:
+                    wrong_step.returns_to_line = before.line
+                    returns = (back, before)
+        if returns is not None:
+            decision, before = returns
+            reason = f"checked against line {before.line}, since line {left.line} is wrong"
+            decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
+        else:
+            decision = decide(env, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed)
+        decision = rounded_value(decision, left.node, right.node, approx=rel == "~")
+        if decision.verdict is Verdict.WRONG and condition:
+            # The step claims to hold only under a condition the checker could not put in force: a
+            # counterexample outside that condition proves nothing against the step.
+            decision = Decision(Verdict.UNCHECKED, reason=f"holds only if {condition}, a condition the checker "
+                                f"cannot use (counterexample without it: {decision.reason})")  # fmt: skip
+        step = self._add(row, latex, decision.verdict, decision=decision)
+        if decision.verdict is Verdict.WRONG:
+            self.pending_wrong = (step, left)
+        last = self.segments[-1] if self.segments else None
+        if returns is not None and last is not None and last.exprs[-1] is left and len(last.exprs) >= 2:
+            last.exprs.pop()  # the wrong line: the chain continues from the line before it
+            last.verdicts.pop()
+            last.skipped.append(left.line)
+        if last is not None and last.exprs[-1] in (left, returns and returns[1]) and last.cases == self._cases():
+            last.exprs.append(right)
+            last.verdicts.append(decision.verdict)
+            last.env = self.env.copy()
+        else:
+            self.segments.append(Segment([left, right], [decision.verdict], self._cases(), self.env.copy()))
+
+    def _add(
+        self, row: Row, latex: str, verdict: Verdict, *, decision: Decision | None = None, reason: str = ""
+    ) -> Step:
+        step = Step(
+            line=row.line,
+            latex=latex,
+            verdict=verdict,
+            method=decision.method if decision else "",
+            reason=decision.reason if decision else reason,
+            counterexample=decision.counterexample if decision else None,
+            justification=row.justification,
+            justification_latex=row.justification_latex,
+            case=self.case_text,
+            row=row.row,
+            display=row.display,
+        )
+        self.steps.append(step)
+        if verdict is not Verdict.WRONG and self.pending_wrong is not None and self.pending_wrong[0] is not step:
+            if verdict is not Verdict.DEFINITION:
+                self.pending_wrong = None
+        return step
+
+
+def mentions(node: Node, name: str) -> bool:
+    """Whether ``node`` uses ``name`` other than through literal entries (``x = (x_1, x_2)`` does not)."""
+    for n in walk(node):
+        if isinstance(n, Index) and isinstance(n.base, Sym) and n.base.name == name:
+            if not all(isinstance(i, Num) for i in n.indices):
+                return True
+        elif isinstance(n, Sym) and n.name == name:
+            parents = [p for p in walk(node) if isinstance(p, Index) and p.base is n]
+            if not parents:
+                return True
+        elif isinstance(n, Call) and n.func.name == name:
+            return True
+    return False

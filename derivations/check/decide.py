@@ -1,0 +1,275 @@
+"""Deciding one step ``left = right``: numbers first (a counterexample in milliseconds), proof second.
+
+1. *Instances* (`derivations.check.instances`): sizes n and index assignments the case allows.
+2. *Numbers* (`derivations.check.intervals`): both sides at ≥ `POINTS` points in all, simplest
+   first, in interval arithmetic at increasing precision: a certified difference is a
+   counterexample; agreement to ≥ 72 bits at a point counts as equal there; points where a side is
+   undefined or not real are outside the domain and skipped.
+3. *Proof*: if every point agreed, SymPy's ladder (`prove_equal`) runs on each proof instance
+   (n = 2…4) under the step's time limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+import mpmath
+import sympy as sp
+
+from derivations.check.environment import Environment, SymbolTable
+from derivations.check.evaluate import is_matrix
+from derivations.check.instances import (
+    NUMERIC_SIZES,
+    PROOF_SIZES,
+    Search,
+    instances,
+    probability_fix,
+    sample_point,
+)
+from derivations.check.intervals import Point, compare_at, lambdify_sides
+from derivations.errors import ProofTimeout, Unsupported
+from derivations.notation.tree import Neg, Node, Num, Rel
+from derivations.verdict import Counterexample, Decision, Verdict
+from derivations.verify.prove import prove_equal, time_limit
+
+POINTS = 30
+
+
+_NOT_FINITE = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def _flat(v: sp.Basic) -> list[sp.Expr]:
+    return list(v) if is_matrix(v) else [v]
+
+
+def shapes_differ(left: sp.Basic, right: sp.Basic) -> str | None:
+    """Why the two sides cannot be equal by shape alone (a row and a column of one length may)."""
+    ls = left.shape if is_matrix(left) else ()
+    rs = right.shape if is_matrix(right) else ()
+    if ls == rs:
+        return None
+    if ls and rs and 1 in ls and 1 in rs and max(ls) == max(rs):
+        return None  # a row and a column vector: compared entry by entry
+
+    def describe(shape: tuple[int, ...]) -> str:
+        return f"a {shape[0]}×{shape[1]} matrix" if shape else "a scalar"
+
+    return f"the left side is {describe(ls)}, the right side {describe(rs)}"
+
+
+class Numbers(Enum):
+    """What the numeric check over every instance found."""
+
+    EQUAL = "equal at every point"
+    DIFFERENT = "different at a point"
+    SHAPE = "shapes differ"
+    NONE = "no point to compare"
+
+
+@dataclass
+class NumericResult:
+    """The numeric check's finding, where (if different), at how many points, and why if nothing."""
+
+    status: Numbers
+    counterexample: Counterexample | None = None
+    points: int = 0
+    instances: int = 0
+    why: str = ""
+    one_sided: list[str] = field(default_factory=list)
+
+
+def numeric_check(search: Search, rng: random.Random, deadline: float) -> NumericResult:
+    """Both sides at ≥ `POINTS` points over the numeric instances: the first certified difference, or agreement."""
+    insts = list(instances(search, rng))
+    if not insts:
+        why = "no size n = 2…5 and index assignment satisfies the case in force"
+        if search.out_of_range:
+            why = "every instance has an index past the end of a vector (explicit sum bounds beyond n = 2…5?)"
+        return NumericResult(Numbers.NONE, why=why)
+    per = max(3, -(-POINTS // len(insts)))
+    agreed = 0
+    undefined_only = True
+    for inst in insts:
+        why = shapes_differ(inst.left, inst.right)
+        if why:
+            return NumericResult(Numbers.SHAPE, Counterexample(n=inst.n, indices=dict(inst.assign), reason=why),
+                                 agreed, len(insts), why)  # fmt: skip
+        pairs = [
+            (k, a, b)
+            for k, (a, b) in enumerate(zip(_flat(inst.left), _flat(inst.right)))
+            if not (a.has(*_NOT_FINITE) or b.has(*_NOT_FINITE))  # 1/0 at this index: no value to compare
+        ]
+        if not pairs:
+            continue
+        left = [a for _, a, _ in pairs]
+        right = [b for _, _, b in pairs]
+        symbols = sorted(set().union(*(e.free_symbols for e in left + right)), key=lambda s: s.name)
+        fn = lambdify_sides(symbols, left + right)
+        tries = 0
+        got = 0
+        while got < per and tries < 4 * per:
+            if time.monotonic() > deadline:
+                raise ProofTimeout("numeric check ran out of time")
+            values = sample_point(symbols, search.symbols, search.env, rng, tries)
+            probability_fix(symbols, values, search.symbols, search.env)
+            tries += 1
+            res = compare_at(fn, len(left), values)
+            if res.status is Point.DIFFERENT:
+                ce = Counterexample(
+                    point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
+                    n=inst.n,
+                    indices=dict(inst.assign),
+                    component=pairs[res.component][0] + 1 if len(_flat(inst.left)) > 1 else None,
+                    left=res.left,
+                    right=res.right,
+                )
+                return NumericResult(
+                    Numbers.DIFFERENT, ce, agreed, len(insts), one_sided=_one_sided(search, left, right)
+                )
+            if res.status is Point.EQUAL:
+                got += 1
+                agreed += 1
+                undefined_only = False
+            if not symbols:
+                break
+    if agreed == 0:
+        why = "no point where both sides are defined and real" if undefined_only else "undecided at every point"
+        return NumericResult(Numbers.NONE, instances=len(insts), why=why)
+    return NumericResult(Numbers.EQUAL, points=agreed, instances=len(insts))
+
+
+def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> list[str]:
+    """Undefined vectors, decorated or multi-letter names that the right side (the new line) brings in."""
+    lf = set().union(*(e.free_symbols for e in left))
+    rf = set().union(*(e.free_symbols for e in right))
+    env, out = search.env, []
+    for sym in sorted(rf - lf, key=lambda v: v.name):
+        base = search.symbols.base.get(sym, "")
+        if not base or base in env.definitions or base in env.domains or base in env.probability:
+            continue
+        abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base)
+        if abbreviation:
+            out.append(search.symbols.latex[sym])
+    return out
+
+
+def _describe_instances(search: Search, proof: bool) -> str:
+    sizes = PROOF_SIZES if proof else NUMERIC_SIZES
+    parts = []
+    if search.used_n or search.free:
+        parts.append(f"n = {sizes[0]}…{sizes[-1]}")
+    if search.free:
+        which = ", ".join(search.free)
+        relabel = " (by relabelling, one per pattern of equal indices)" if proof and search.symmetric else ""
+        parts.append(f"every {which}{relabel}")
+    return ", ".join(parts)
+
+
+def decide(
+    env: Environment,
+    symbols: SymbolTable,
+    left: Node,
+    right: Node,
+    *,
+    cases: tuple[Rel, ...] = (),
+    seconds: float = 5.0,
+    seed: str = "",
+) -> Decision:
+    """The verdict on ``left = right`` under the case relations in force."""
+    rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+    start = time.monotonic()
+    deadline = start + seconds
+    search = Search(env, symbols, left, right, cases)
+    try:
+        with time_limit(seconds):
+            found = numeric_check(search, rng, deadline)
+    except Unsupported as exc:
+        return Decision(Verdict.UNCHECKED, reason=str(exc))
+    except ProofTimeout:
+        return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s (numeric check)")
+    except RecursionError:
+        return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
+    ce = found.counterexample
+    if found.status is Numbers.SHAPE:
+        return Decision(Verdict.WRONG, "shapes", found.why, ce)
+    if found.status is Numbers.DIFFERENT:
+        assert ce is not None
+        if found.one_sided:
+            # S_i on one side only, defined nowhere: most likely an abbreviation (S_i for S(θ)_i) the file
+            # never spelled out. Reading it as a free variable would make a correct step wrong.
+            names = ", ".join(found.one_sided)
+            return Decision(Verdict.UNCHECKED, reason=f"{names} appear(s) only in the new line and is defined "
+                            f"nowhere — an abbreviation? (define it, or declare it in the front matter); read as a "
+                            f"free variable: {ce.sentence()}")  # fmt: skip
+        return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", ce.sentence(), ce)
+    if found.status is Numbers.NONE:
+        return Decision(Verdict.UNCHECKED, reason=found.why)
+    points = found.points
+    where = _describe_instances(search, proof=False)
+    evidence = f"agrees at {points} points" + (f" ({where})" if where else "") + " to ≥ 72 bits (interval arithmetic)"
+    remaining = deadline - time.monotonic()
+    methods: list[str] = []
+    failure = ""
+    try:
+        proof_search = Search(env, symbols, left, right, cases)
+        with time_limit(max(remaining, 0.05)):
+            proof_insts = list(instances(proof_search, random.Random(0), proof=True))
+            for inst in proof_insts:
+                left_v, right_v = inst.left, inst.right
+                if is_matrix(left_v) and is_matrix(right_v) and left_v.shape != right_v.shape:
+                    right_v = right_v.T
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ProofTimeout("no time left")
+                proof = prove_equal(left_v, right_v, seconds=max(remaining, 0.05))
+                if not proof.proved:
+                    failure = proof.reason or "no method closed it"
+                    break
+                if proof.method not in methods:
+                    methods.append(proof.method)
+    except ProofTimeout:
+        failure = f"no symbolic proof within {seconds:g} s"
+    except (Unsupported, RecursionError) as exc:
+        failure = f"SymPy could not build the proof instances: {exc}"
+    if failure or not methods:
+        reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
+        return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
+    where = _describe_instances(proof_search, proof=True)
+    return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
+
+
+def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) -> Decision:
+    """A side written as a rounded decimal (σ(2) = 0.8808, or ≈ 0.88) is right if it is the rounding.
+
+    Only for constant steps (the counterexample names no variable): the exact value of the other side
+    must round to the written number, |exact − written| ≤ ½·10^−decimals.
+    """
+
+    def written(node: Node) -> Num | None:
+        if isinstance(node, Neg) and isinstance(node.arg, Num):
+            return Num(-node.arg.value, node.arg.decimals)
+        return node if isinstance(node, Num) else None
+
+    number = written(right) or written(left)
+    if decision.verdict is not Verdict.WRONG or not decision.counterexample:
+        if approx and decision.verdict is Verdict.PROVED:
+            return decision
+        if approx and (number is None or number.decimals is None):
+            return Decision(
+                Verdict.UNCHECKED, reason="'≈' needs a rounded decimal on one side to know how close is meant"
+            )
+        return decision
+    ce = decision.counterexample
+    if ce.point or number is None or number.decimals is None or ce.component is not None or not ce.has_values:
+        return decision
+    exact = ce.left if written(right) is not None else ce.right
+    value = mpmath.mpf(number.value.numerator) / number.value.denominator
+    if abs(exact - value) <= mpmath.mpf(5) * mpmath.mpf(10) ** (-(number.decimals + 1)) * (1 + 1e-12):
+        shown = number.value.numerator / number.value.denominator
+        reason = f"{exact} rounds to {shown} ({number.decimals} decimals as written) — a rounded value, not an identity"
+        return Decision(Verdict.NUMERIC, "rounded value", reason)
+    return decision

@@ -1,0 +1,328 @@
+"""What a file has said so far: its definitions, vectors, index letters, labels and domains.
+
+`Knowledge` learns them from the front matter (``assume:``), from a prescan of every row (which
+names carry letter subscripts, which are sizes, which are functions), and from each definition as
+the walk meets it. The evaluator reads an `Environment`; the parser reads the `Notation`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import sympy as sp
+
+from derivations.errors import InputError, ParseError
+from derivations.notation.document import Document, Event, Row
+from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
+from derivations.notation.tree import Call, Index, Node, Rel, Sum, Sym, walk
+from derivations.notation.vocabulary import VOCABULARY
+
+RESERVED = {"e", "\\pi", "n"}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``name = body``, ``name(params) = body`` or ``name_{i} = body`` (index_params), from ``line``."""
+
+    name: str
+    body: Node
+    line: int
+    params: tuple[str, ...] = ()
+    index_params: tuple[str, ...] = ()
+
+
+@dataclass
+class Environment:
+    """What the file has said so far: definitions, vector families, one-hot labels, domains, aliases."""
+
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    families: set[str] = field(default_factory=set)  # names used with letter subscripts: vectors of size n
+    index_letters: set[str] = field(default_factory=set)
+    one_hot: dict[str, str] = field(default_factory=dict)  # family → index letter of its 1
+    probability: set[str] = field(default_factory=set)  # families that are probability vectors
+    domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
+    sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
+
+    def copy(self) -> Environment:
+        return replace(
+            self,
+            definitions=dict(self.definitions),
+            families=set(self.families),
+            index_letters=set(self.index_letters),
+            one_hot=dict(self.one_hot),
+            probability=set(self.probability),
+            domains=dict(self.domains),
+            sizes=set(self.sizes),
+        )
+
+    def is_function(self, name: str) -> bool:
+        d = self.definitions.get(name)
+        return d is not None and bool(d.params)
+
+
+class SymbolTable:
+    """Generated SymPy symbols for the file's names, with their LaTeX for display."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, sp.Symbol] = {}
+        self.latex: dict[sp.Symbol, str] = {}
+        self.base: dict[sp.Symbol, str] = {}
+
+    def get(self, name: str, index: tuple[int, ...] = ()) -> sp.Symbol:
+        key = name if not index else f"{name}_{{{','.join(map(str, index))}}}"
+        sym = self._by_name.get(key)
+        if sym is None:
+            sym = sp.Symbol(f"v{len(self._by_name)}", real=True)
+            self._by_name[key] = sym
+            self.latex[sym] = key
+            self.base[sym] = name
+        return sym
+
+
+#: ``f(u) = …``, ``CE(y, \hat{y}) = …``: a name applied to plain names, then '=' — a function being defined.
+FUNCTION_DEFINITION = re.compile(
+    r"^\s*([A-Za-z]|[A-Z]{2,})\s*\(\s*((?:\\?[A-Za-z]+|\\hat\{[A-Za-z]\})(?:\s*,\s*(?:\\?[A-Za-z]+|\\hat\{[A-Za-z]\}))*)\s*\)\s*="
+)
+ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z])\s*$")
+PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
+ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
+DOMAIN = re.compile(r"^\s*(.+?)\s*\\in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
+CONDITION = re.compile(r"^\s*\(?\s*\\text\{\s*(if|when|for|given|assuming|provided)\b[^}]*\}\s*(.+?)\)?\s*$")
+INDEX_RANGE = re.compile(r"^\s*([a-z](?:\s*,\s*[a-z])*)\s*\\text\{\s*(?:are\s+|is\s+an?\s+)?ind(ex|ices)\s*\}\s*$")
+
+
+def definable(node: Node, env: Environment) -> Target | None:
+    """(name, params, index params) if ``node = …`` would define a new name here, else None."""
+    if isinstance(node, Sym):
+        name = node.name
+        if name in env.definitions or name in RESERVED or name in env.index_letters:
+            return None
+        return name, (), ()
+    if isinstance(node, Call) and node.func.primes == 0 and node.func.power is None:
+        name = node.func.name
+        if name in VOCABULARY.by_name or name in env.definitions:
+            return None
+        if all(isinstance(a, Sym) for a in node.args):
+            return name, tuple(a.name for a in node.args), ()
+    if isinstance(node, Index) and isinstance(node.base, Sym):
+        name = node.base.name
+        if name in env.definitions or name in env.one_hot:
+            return None
+        if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
+            return name, (), tuple(i.name for i in node.indices)
+    return None
+
+
+#: (name, parameters, index parameters) of a name being defined.
+Target = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass
+class ParsedRow:
+    """A row parsed once: its relation chain (operand trees with their text) or why it cannot be read,
+    the tree of a question row (``… = ?``), its own condition, and a ``where`` definition beside it."""
+
+    row: Row
+    chain: list[tuple[str, Node, str]] | None = None
+    error: ParseError | None = None
+    question: Node | None = None
+    condition: Rel | None = None
+    condition_text: str = ""
+    definition: tuple[Node, Node] | None = None  # (name being defined, body)
+
+
+@dataclass
+class ParsedEvent:
+    """A prose event; a case line with its relation (None if unreadable)."""
+
+    event: Event
+    relation: Rel | None = None
+
+
+Parsed = ParsedRow | ParsedEvent
+
+
+class Knowledge:
+    """The environment, the notation and the symbols of one file, and how each is learned."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.env = Environment()
+        self.symbols = SymbolTable()
+        self.notation = Notation(tags={"o", *doc.front.tags})
+
+    def learn_front_matter(self) -> None:
+        """The ``assume:`` lines: definitions, aliases, one-hot labels, probability vectors, domains, indices."""
+        for line, text in self.doc.front.assume:
+            self._assume(line, text)
+
+    def _assume(self, line: int, text: str) -> None:
+        where = f"{self.doc.path}:{line}"
+        m = ALIAS.match(text)
+        if m:
+            self.notation.aliases[m.group(1).strip()] = m.group(2).strip()
+            return
+        m = ONE_HOT.match(text)
+        if m:
+            self.env.one_hot[self._name_of(m.group(1), where)] = m.group(2)
+            self.env.index_letters.add(m.group(2))
+            return
+        m = PROBABILITY.match(text)
+        if m:
+            self.env.probability.add(self._name_of(m.group(1), where))
+            return
+        m = DOMAIN.match(text)
+        if m:
+            self.env.domains[self._name_of(m.group(1), where)] = (Fraction(m.group(2)), Fraction(m.group(3)))
+            return
+        m = INDEX_RANGE.match(text)
+        if m:
+            self.env.index_letters.update(x.strip() for x in m.group(1).split(","))
+            return
+        try:
+            chain = parse_relation_chain(text, self.notation)
+        except ParseError as exc:
+            raise InputError(
+                f"{where}: front matter: {exc} (expected NAME = …, "
+                "'y \\text{ one-hot at } k', 'x \\in [a, b]' or 'A \\equiv B')"
+            ) from None
+        if len(chain) != 2 or chain[1][0] != "=":
+            raise InputError(f"{where}: front matter: expected one definition 'NAME = …'")
+        target = definable(chain[0][1], self.env)
+        if target is None:
+            raise InputError(f"{where}: front matter: '{text}' does not define a new name")
+        self.define(target, chain[1][1], line)
+
+    def _name_of(self, text: str, where: str) -> str:
+        try:
+            node = parse_expression(text, self.notation)
+        except ParseError as exc:
+            raise InputError(f"{where}: front matter: {exc}") from None
+        if not isinstance(node, Sym):
+            raise InputError(f"{where}: front matter: '{text}' is not a name")
+        return node.name
+
+    def define(self, target: Target, body: Node, line: int) -> None:
+        """Learn ``target = body`` (from ``line``) for the rest of the file."""
+        name, params, index_params = target
+        self.env.definitions[name] = Definition(name, body, line, params, index_params)
+        if params:
+            self.notation.functions.add(name)
+        self.learn_letters(body)
+
+    def learn_letters(self, node: Node) -> None:
+        """Sizes (sum bounds), vector families and index letters that ``node`` uses."""
+        self.env.sizes |= sum_bounds(node)
+        families, letters = subscript_letters(node)
+        self.env.families |= {f for f in families if f not in self.env.definitions}
+        self.env.index_letters |= letters
+
+    def prescan(self) -> list[Parsed]:
+        """Every row and case line parsed once (function names first, so that every row sees them all),
+        and the index letters, vector families and sizes they use learned; the parses, in document order."""
+        for row in self.doc.rows:
+            m = FUNCTION_DEFINITION.match(row.text)
+            if m and m.group(1) not in ("e", "d"):
+                self.notation.functions.add(m.group(1))
+        where_definitions = {}
+        for k, item in enumerate(self.doc.items):
+            if isinstance(item, Row) and item.justification:
+                where_definitions[k] = self._where_definition(item)
+        parsed: list[Parsed] = []
+        for k, item in enumerate(self.doc.items):
+            if isinstance(item, Event):
+                parsed.append(self._parse_event(item))
+                continue
+            p = ParsedRow(item, definition=where_definitions.get(k))
+            text = item.text
+            if text.rstrip().endswith("?"):
+                try:
+                    p.question = parse_expression(text.rstrip()[:-1], self.notation)
+                except ParseError as exc:
+                    p.error = exc
+            else:
+                try:
+                    p.chain = parse_relation_spans(text, self.notation)
+                except ParseError as exc:
+                    p.error = exc
+                else:
+                    for _, node, _ in p.chain:
+                        self.learn_letters(node)
+            p.condition, p.condition_text = self._parse_condition(item)
+            parsed.append(p)
+        for p in parsed:
+            if isinstance(p, ParsedEvent) and p.relation is not None:
+                for side in (p.relation.lhs, p.relation.rhs):
+                    if isinstance(side, Sym) and re.fullmatch(r"[a-z]", side.name):
+                        self.env.index_letters.add(side.name)
+        self.env.index_letters -= self.env.sizes
+        self.env.families -= self.env.index_letters | self.env.sizes
+        return parsed
+
+    def _parse_event(self, event: Event) -> ParsedEvent:
+        if event.kind != "case":
+            return ParsedEvent(event)
+        try:
+            chain = parse_relation_chain(event.text, self.notation)
+            return ParsedEvent(event, Rel(chain[1][0], chain[0][1], chain[1][1]))
+        except (ParseError, IndexError):
+            return ParsedEvent(event)
+
+    def _parse_condition(self, row: Row) -> tuple[Rel | None, str]:
+        """The row's own condition (``\\quad \\text{if } i = k``) as a relation, or its text if unreadable."""
+        m = CONDITION.match(row.justification_latex or "")
+        if not m:
+            return None, ""
+        text = m.group(2).strip().rstrip(".,;")
+        try:
+            chain = parse_relation_chain(text, self.notation)
+        except ParseError:
+            return None, text
+        if len(chain) != 2 or chain[1][0] not in ("=", "!=", "<", ">", "<=", ">="):
+            return None, text
+        return Rel(chain[1][0], chain[0][1], chain[1][1]), text
+
+    def _where_definition(self, row: Row) -> tuple[Node, Node] | None:
+        """``\\quad \\text{where } f(x) = …``: a function defined for the rest of the file (its name known now)."""
+        m = re.match(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$", row.justification)
+        if not m:
+            return None
+        try:
+            chain = parse_relation_chain(m.group(1), self.notation)
+        except ParseError:
+            return None
+        if len(chain) == 2 and chain[1][0] == "=":
+            target = definable(chain[0][1], self.env)
+            if target is not None and target[1]:
+                self.notation.functions.add(target[0])
+                return chain[0][1], chain[1][1]
+        return None
+
+
+def sum_bounds(node: Node) -> set[str]:
+    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``): vector lengths, valued n."""
+    return {n.hi.name for n in walk(node) if isinstance(n, Sum) and isinstance(n.hi, Sym)}
+
+
+def subscript_letters(node: Node) -> tuple[set[str], set[str]]:
+    """(families, index letters): names used with a letter subscript, and those letters."""
+    families: set[str] = set()
+    letters: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, Index):
+            letter_idx = [i.name for i in n.indices if isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name)]
+            if letter_idx and isinstance(n.base, Sym):
+                families.add(n.base.name)
+            letters.update(letter_idx)
+        if isinstance(n, Sum):
+            letters.add(n.var)
+        if isinstance(n, Call) and _takes_vector(n.func.name):
+            families.update(a.name for a in n.args if isinstance(a, Sym))  # S(θ): θ is a vector
+    return families, letters
+
+
+def _takes_vector(name: str) -> bool:
+    f = VOCABULARY.by_name.get(name)
+    return f is not None and f.vector

@@ -1,0 +1,209 @@
+"""Where a step is evaluated: the sizes n and index assignments (instances), and the sample points.
+
+Free index letters are discovered by evaluating (an index with no value raises `MissingIndex`,
+which adds it); each side is built at concrete sizes n and every assignment of the free indices
+the case in force allows: all assignments at n = 2, 3 and each pattern of equal and distinct
+indices at n = 4, 5 (at random positions). For proofs, n = 2…4, one assignment per pattern when
+relabelling the components maps the others to it (no literal index, only full sums).
+Sample points are simple values first (0, 1, −1), then dyadic reals up to ±800, inside any
+declared domain, probability vectors drawn on the simplex.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from derivations.check.environment import Environment, SymbolTable
+from derivations.check.evaluate import Context, condition_holds, evaluate
+from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
+from derivations.notation.tree import Node, Rel
+
+NUMERIC_SIZES = (2, 3, 4, 5)
+ALL_ASSIGNMENTS_UP_TO = 3
+PROOF_SIZES = (2, 3, 4)
+MAX_FREE_INDICES = 4
+
+
+@dataclass
+class Instance:
+    n: int | None
+    assign: dict[str, int]
+    left: sp.Basic
+    right: sp.Basic
+    symmetric: bool = True
+
+
+@dataclass
+class Search:
+    env: Environment
+    symbols: SymbolTable
+    left: Node
+    right: Node
+    cases: tuple[Rel, ...]
+    free: list[str] = field(default_factory=list)
+    used_n: bool = False
+    symmetric: bool = True
+    out_of_range: bool = False
+    scalar_bare: bool = False
+
+
+def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
+    """Both sides; if they only make sense with the bare vector names (y for the vector of y_i) read as
+    scalars — a file that writes (wx − y)² here and Σ_i y_i elsewhere — that reading, for both sides."""
+    if search.scalar_bare:
+        ctx.flags.scalar_bare = True
+    try:
+        return evaluate(search.left, ctx), evaluate(search.right, ctx)
+    except ShapeMismatch:
+        if search.scalar_bare:
+            raise
+        search.scalar_bare = True
+        ctx.flags.scalar_bare = True
+        ctx.flags.used_n = False
+        return evaluate(search.left, ctx), evaluate(search.right, ctx)
+
+
+def _build(search: Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic] | None:
+    """Both sides at (n, assign); None if a case rules the assignment out or an index is out of range."""
+    ctx = Context(search.env, search.symbols, n, dict(assign))
+    for rel in search.cases:
+        holds = condition_holds(rel, ctx)
+        if holds is not True and holds is not False:
+            raise Unsupported("a case condition that is not a relation between indices")
+        if not holds:
+            return None
+    try:
+        left, right = pair(search, ctx)
+    except OutOfRange:
+        search.out_of_range = True
+        return None
+    finally:
+        search.used_n |= ctx.flags.used_n
+        search.symmetric &= not ctx.flags.asymmetric
+    return left, right
+
+
+def _discover(search: Search) -> None:
+    """Fill ``search.free`` with the index letters the two sides (and the cases) need."""
+    for rel in search.cases:
+        for side in (rel.lhs, rel.rhs):
+            name = getattr(side, "name", None)
+            if name and name not in search.free:
+                search.free.append(name)
+    while True:
+        n = max(3, len(search.free) + 1)
+        assign = {name: k + 1 for k, name in enumerate(search.free)}
+        try:
+            ctx = Context(search.env, search.symbols, n, assign)
+            pair(search, ctx)
+            search.used_n |= ctx.flags.used_n
+            return
+        except MissingIndex as exc:
+            if exc.name in search.free or len(search.free) >= MAX_FREE_INDICES:
+                raise Unsupported(f"too many free indices ({', '.join(search.free)}, {exc.name})") from None
+            search.free.append(exc.name)
+        except OutOfRange:
+            return
+
+
+def _patterns(names: list[str]) -> Iterator[list[int]]:
+    """Set partitions of the names as restricted growth strings: block number of each name."""
+
+    def grow(prefix: list[int]) -> Iterator[list[int]]:
+        if len(prefix) == len(names):
+            yield list(prefix)
+            return
+        for b in range(max(prefix, default=-1) + 2):
+            yield from grow([*prefix, b])
+
+    yield from grow([])
+
+
+def instances(search: Search, rng: random.Random, *, proof: bool = False) -> Iterator[Instance]:
+    """The (n, assignment) instances of the step, numeric or proof set."""
+    _discover(search)
+    free = search.free
+    if not free and not search.used_n:
+        built = _build(search, 3, {})
+        if built is not None:
+            yield Instance(None, {}, *built)
+        return
+    sizes = PROOF_SIZES if proof else NUMERIC_SIZES
+    for n in sizes:
+        seen: set[tuple[int, ...]] = set()
+        if not free:
+            built = _build(search, n, {})
+            if built is not None:
+                yield Instance(n, {}, *built)
+            continue
+        if proof and search.symmetric:
+            assigns = [[b + 1 for b in p] for p in _patterns(free) if max(p) < n]
+        elif n <= ALL_ASSIGNMENTS_UP_TO or (proof and not search.symmetric):
+            assigns = [list(a) for a in itertools.product(range(1, n + 1), repeat=len(free))]
+        else:
+            assigns = []
+            for p in _patterns(free):
+                if max(p) < n:
+                    positions = rng.sample(range(1, n + 1), max(p) + 1)
+                    assigns.append([positions[b] for b in p])
+        for a in assigns:
+            if tuple(a) in seen:
+                continue
+            seen.add(tuple(a))
+            built = _build(search, n, dict(zip(free, a)))
+            if built is not None:
+                yield Instance(n, dict(zip(free, a)), *built, symmetric=search.symmetric)
+
+
+def _grid(x: float, bits: int = 10) -> Fraction:
+    return Fraction(round(x * (1 << bits)), 1 << bits)
+
+
+def sample_point(
+    symbols: list[sp.Symbol], table: SymbolTable, env: Environment, rng: random.Random, k: int
+) -> list[Fraction]:
+    """Point number k: simple values first (0, 1, −1, small integers), then random dyadic reals, some large."""
+    out = []
+    for j, s in enumerate(symbols):
+        base = table.base.get(s, "")
+        lo_hi = env.domains.get(base)
+        if lo_hi is not None:
+            lo, hi = lo_hi
+            simple = [lo, hi, (lo + hi) / 2]
+            v = simple[k] if k < 3 else lo + (hi - lo) * _grid(rng.random())
+            out.append(Fraction(v))
+            continue
+        if k == 0:
+            v = Fraction(0)
+        elif k == 1:
+            v = Fraction(1 + j % 3)
+        elif k == 2:
+            v = Fraction(-1 - j % 2)
+        else:
+            r = rng.random()
+            if r < 0.6:
+                v = _grid(rng.uniform(-3, 3))
+            elif r < 0.85:
+                v = _grid(rng.uniform(-40, 40), 6)
+            else:
+                v = _grid(rng.choice([-1, 1]) * rng.uniform(40, 800), 4)
+        out.append(v)
+    return out
+
+
+def probability_fix(symbols: list[sp.Symbol], values: list[Fraction], table: SymbolTable, env: Environment) -> None:
+    """Probability vectors: entries 1…n−1 drawn in [0, 1) with sum ≤ 1 (entry n is 1 − their sum, symbolically)."""
+    for fam in env.probability:
+        idx = [j for j, s in enumerate(symbols) if table.base.get(s) == fam]
+        for j in idx:
+            values[j] = abs(values[j]) % 1
+        total = sum((values[j] for j in idx), Fraction(0))
+        if total > 1:
+            for j in idx:
+                values[j] /= 2 * total

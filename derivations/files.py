@@ -1,0 +1,69 @@
+"""Files the tool writes and the cache it keeps: a leaf module, it imports nothing of ours but errors.
+
+Every output is written atomically (a temporary file in the same folder, then a rename), with the
+permissions a plain ``open`` would give under the user's umask, so a reader never sees half a file
+and an interrupted run never leaves one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from derivations.errors import OutputError
+
+
+def cache_dir(*parts: str) -> Path:
+    """The tool's cache folder (``$XDG_CACHE_HOME/derivations/…``, else ``~/.cache/derivations/…``)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base.joinpath("derivations", *parts)
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why ``path`` cannot be written (checked before any work is done), or None if it can."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return f"cannot write '{path}': it is a directory (expected a file path)"
+    if not parent.is_dir():
+        return f"cannot write '{path}': directory '{parent}' does not exist"
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"cannot write '{path}': permission denied"
+    return None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, make_dirs: bool = False) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        if make_dirs:
+            directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output gets the user's usual mode
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def write_text_atomic(path: Path, text: str, *, make_dirs: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    write_bytes_atomic(path, text.encode("utf-8"), make_dirs=make_dirs)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` atomically (two-space indent, Unicode kept)."""
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,759 @@
+"""A safe parser for the notes' LaTeX: tokens → a small syntax tree, never `sympify` or `eval`.
+
+The notation is the notes' own (docs/derivation-files.md): σ and S/softmax as functions, σ' the
+derivative, ``e^{…}`` Euler's number, ``\\log`` natural, ``\\sum_k`` over 1…n, Leibniz fractions
+``\\frac{dMSE}{d\\hat{y}}`` and operators ``\\frac{\\partial}{\\partial \\theta_i}`` as *evaluated*
+derivatives, subscripts as indices, ``h^o``/``W^{(1)}`` superscripts as layer tags, implicit
+products (``y(1-y)`` is a product unless ``y`` is a function), upper-case runs (``MSE``, ``CE``)
+and ``\\text{…}`` as names. Which words and commands are functions comes from the vocabulary.
+The tree is turned into SymPy by `derivations.check.evaluate`, which builds every SymPy object
+itself.
+
+The row is tokenized once; groups (``{…}``), scripts, fractions and environment cells are parsed
+from slices of that token list, so every error carries the offset of the token in the row.
+
+Limits (FINDINGS.md, "Security of SymPy entry points"): a row of at most `MAX_ROW` characters,
+nesting at most `MAX_DEPTH`, integer literals of at most `MAX_DIGITS` digits, numeric exponents of
+magnitude at most `MAX_EXPONENT` and powers stacked at most `MAX_TOWER` deep (``e^{-x^2}`` is two);
+past them a row is refused as `ParseError` (an `unchecked` step), before SymPy sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from derivations.errors import ParseError
+from derivations.notation.tokens import MAX_DIGITS, Kind, Token, replace_unicode, tokenize
+from derivations.notation.tree import (
+    Abs,
+    Add,
+    Call,
+    Cases,
+    Const,
+    Deriv,
+    Div,
+    Func,
+    Index,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Partial,
+    Pow,
+    Rel,
+    Sum,
+    Sym,
+    Transpose,
+    Vector,
+    children,
+    is_variable,
+)
+from derivations.notation.vocabulary import VOCABULARY, Role
+
+MAX_ROW = 500
+MAX_DEPTH = 20
+MAX_EXPONENT = 100
+MAX_TOWER = 3
+__all__ = ["MAX_DIGITS", "Notation", "Parser", "parse_expression", "parse_relation_chain", "parse_relation_spans"]
+
+GREEK = VOCABULARY.commands_of(Role.LETTER)
+DECORATIONS = VOCABULARY.commands_of(Role.DECORATION)
+IMPLICATIONS = VOCABULARY.commands_of(Role.IMPLICATION)
+DOTS = VOCABULARY.commands_of(Role.DOTS)
+CONSTANTS = {"pi": "pi", "infty": "oo"}
+COMPARISONS = ("=", "!=", "<", ">", "<=", ">=")
+#: Commands that join factors, so that they never start an implicit product.
+JOINERS = ("cdot", "times", "odot", "circ", "pm", "mp", "quad", "qquad")
+#: Words of a case condition's text that are not part of the relation.
+CONDITION_WORDS = ("if", "for", "when")
+OTHERWISE = ("o.w.", "o.w", "o.", "ow", "otherwise", "else")
+
+
+@dataclass
+class Notation:
+    """What the parser must know about a document: which names are functions, which tags there are."""
+
+    functions: set[str] = field(default_factory=set)  # user-defined function names (``CE``, ``f``)
+    tags: set[str] = field(default_factory=lambda: {"o"})  # superscript letters read as layer tags
+    aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
+
+
+class Parser:
+    """Recursive descent over the tokens of one row (or of a slice of them: a group, a script, a cell)."""
+
+    def __init__(self, text: str, notation: Notation | None = None, *, tokens: Sequence[Token] | None = None) -> None:
+        if tokens is None:
+            if len(text) > MAX_ROW:
+                raise ParseError(f"longer than {MAX_ROW} characters")
+            text = replace_unicode(text)
+            tokens = tokenize(text)
+        self.text = text
+        self.tokens = list(tokens)
+        self.i = 0
+        self.depth = 0
+        self.in_abs = 0  # inside |…|: a '|' closes, it does not open
+        self.spans: list[tuple[int, int]] = []  # (start, end) of each operand of a relation chain
+        self.notation = notation or Notation()
+
+    # -- helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def next(self) -> Token:
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def at(self, kind: Kind, text: str | None = None) -> bool:
+        t = self.tok
+        return t.kind is kind and (text is None or t.text == text)
+
+    def at_op(self, *texts: str) -> bool:
+        return self.tok.is_op(*texts)
+
+    def at_cmd(self, *names: str) -> bool:
+        return self.tok.is_cmd(*names)
+
+    def expect_op(self, text: str, what: str) -> Token:
+        if not self.at_op(text):
+            found = self.tok.text or "end of formula"
+            raise ParseError(f"expected {what}, found '{found}'", self.tok.pos)
+        return self.next()
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"nested deeper than {MAX_DEPTH} levels", self.tok.pos)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def sub(self, tokens: Sequence[Token], end: int) -> Parser:
+        """A parser for a slice of this row's tokens (a group, a script, a cell), ending at offset ``end``."""
+        p = Parser(self.text, self.notation, tokens=[*tokens, Token(Kind.EOF, "", end, end)])
+        p.depth = self.depth
+        return p
+
+    def source(self, tokens: Sequence[Token]) -> str:
+        """The row's text that a slice of tokens covers (for tag names and condition words)."""
+        return self.text[tokens[0].pos : tokens[-1].end] if tokens else ""
+
+    def group(self) -> tuple[list[Token], int]:
+        """``{ … }``: the tokens inside the braces (the '{' is the current token) and the offset of the '}'."""
+        start = self.next()
+        depth = 1
+        inside: list[Token] = []
+        while True:
+            t = self.tok
+            if t.kind is Kind.EOF:
+                raise ParseError("'{' is never closed (expected '}')", start.pos)
+            if t.is_op("{"):
+                depth += 1
+            elif t.is_op("}"):
+                depth -= 1
+                if depth == 0:
+                    self.next()
+                    return inside, t.pos
+            inside.append(self.next())
+
+    # -- entry points
+    def parse_expression(self) -> Node:
+        """expression EOF: the whole token list as one expression."""
+        node = self.expr()
+        if not self.at(Kind.EOF):
+            raise ParseError(f"unexpected '{self.tok.text}'", self.tok.pos)
+        return node
+
+    def parse_relation_chain(self) -> list[tuple[str, Node]]:
+        """chain := [relation] expression (relation expression)*: ``a = b ⇒ c`` as [("", a), ("=", b), ("=>", c)]."""
+        out: list[tuple[str, Node]] = []
+        rel = ""
+        while True:
+            if self.at(Kind.EOF):
+                if rel:
+                    raise ParseError(f"nothing after '{rel}'", self.tok.pos)
+                break
+            op = self.relation()
+            if op is not None:
+                if rel:
+                    raise ParseError(f"two relations in a row ('{rel}' then '{op}')", self.tok.pos)
+                rel = op
+                continue
+            begin = self.tok.pos
+            out.append((rel, self.expr()))
+            self.spans.append((begin, self.tok.pos))
+            rel = ""
+            if not self.at(Kind.EOF) and self.relation(peek=True) is None:
+                raise ParseError(f"unexpected '{self.tok.text}'", self.tok.pos)
+        return out
+
+    def relation(self, peek: bool = False) -> str | None:
+        """relation := '=' | '<' | '>' | '<=' | '>=' | \\neq … | \\approx ('~') | \\Rightarrow, \\therefore … ('=>')."""
+        t = self.tok
+        op: str | None = None
+        if t.is_op("=", "<", ">"):
+            op = t.text
+        elif t.kind is Kind.CMD and t.text in VOCABULARY.relations:
+            op = VOCABULARY.relations[t.text]
+        elif t.kind is Kind.CMD and t.text in IMPLICATIONS:
+            op = "=>"
+        if op is not None and not peek:
+            self.next()
+            if op in "<>" and self.at_op("="):
+                self.next()
+                op += "="
+        return op
+
+    # -- grammar
+    def expr(self) -> Node:
+        """expression := ['+'] signed_term (('+' | '-') term)*."""
+        self.enter()
+        terms: list[Node] = []
+        if self.at_op("+"):
+            self.next()
+        terms.append(self.signed_term())
+        while self.at_op("+", "-") or self.at_cmd("pm"):
+            op = self.next().text
+            if op == "pm":
+                raise ParseError("'\\pm' is not a single value", self.tok.pos)
+            t = self.term()
+            terms.append(Neg(t) if op == "-" else t)
+        self.leave()
+        return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def signed_term(self) -> Node:
+        """signed_term := '-' signed_term | ['+'] term."""
+        if self.at_op("-"):
+            self.next()
+            return Neg(self.signed_term())
+        if self.at_op("+"):
+            self.next()
+        return self.term()
+
+    def starts_factor(self) -> bool:
+        """Whether the current token can start a factor of an implicit product."""
+        t = self.tok
+        if t.kind in (Kind.NUM, Kind.NAME, Kind.TEXT, Kind.BEGIN):
+            return t.kind is not Kind.TEXT or t.text.lower() not in ("if", "o.w", "otherwise", "else", "where")
+        if t.kind is Kind.OP:
+            return t.text in "([{" or (t.text == "|" and not self.in_abs)
+        if t.kind is Kind.CMD:
+            if t.text in VOCABULARY.relations or t.text in IMPLICATIONS:
+                return False
+            return t.text not in (*JOINERS, "end")
+        return False
+
+    def term(self) -> Node:
+        """term := unary (('\\cdot' | '\\times' | '*' | '\\odot' | '\\circ' | '/') unary | factor)*."""
+        self.enter()
+        factors: list[Node] = [self.unary()]
+        elementwise = False
+        while True:
+            if self.at_cmd("cdot", "times") or self.at_op("*"):
+                self.next()
+                factors.append(self.unary())
+            elif self.at_cmd("odot", "circ"):
+                self.next()
+                elementwise = True
+                factors.append(self.unary())
+            elif self.at_op("/"):
+                pos = self.tok.pos
+                self.next()
+                den = self.unary()
+                num = factors[0] if len(factors) == 1 else Mul(tuple(factors))
+                if isinstance(num, Partial) and isinstance(den, Partial):
+                    if not is_variable(den.of):
+                        raise ParseError("'\\partial' must be followed by a variable after '/'", pos)
+                    factors = [Deriv(num.of, den.of)]
+                else:
+                    factors = [Div(num, den)]
+            elif self.starts_factor():
+                factors.append(self.factor())
+            else:
+                break
+        self.leave()
+        return factors[0] if len(factors) == 1 else Mul(tuple(factors), elementwise)
+
+    def unary(self) -> Node:
+        """unary := '-' unary | '+' unary | factor."""
+        if self.at_op("-"):
+            self.next()
+            return Neg(self.unary())
+        if self.at_op("+"):
+            self.next()
+            return self.unary()
+        return self.factor()
+
+    def factor(self) -> Node:
+        """factor := sum | fraction | primary postfix*."""
+        if self.at_cmd("sum", "prod"):
+            return self.sum()
+        if self.at_cmd("frac", "dfrac", "tfrac"):
+            return self.frac()
+        return self.postfix(self.primary())
+
+    def postfix(self, node: Node) -> Node:
+        """postfix := '_' script | '^' script | "'" (of a function) | '(' arguments ')' | operand of \\log x."""
+        while True:
+            if self.at_op("_"):
+                pos = self.next().pos
+                tokens, end = self.script()
+                node = self.subscript(node, tokens, end, pos)
+            elif self.at_op("^"):
+                pos = self.next().pos
+                tokens, end = self.script()
+                node = self.superscript(node, tokens, end, pos)
+            elif self.at_op("'") and isinstance(node, Func):
+                self.next()
+                node = Func(node.name, node.primes + 1, node.power)
+            elif self.at_op("(") and isinstance(node, Func):
+                node = self.call(node)
+            elif isinstance(node, Func) and _bare_operand(node.name):
+                if not self.starts_factor():
+                    raise ParseError(f"'\\{node.name}' needs an argument", self.tok.pos)
+                node = Call(node, (self.power_operand(),))
+            else:
+                return node
+
+    def power_operand(self) -> Node:
+        """operand := '-' operand | fraction | primary postfix*: ``\\log x^2`` is log(x²)."""
+        if self.at_op("-"):
+            self.next()
+            return Neg(self.power_operand())
+        if self.at_cmd("frac", "dfrac"):
+            return self.frac()
+        return self.postfix(self.primary())
+
+    def script(self) -> tuple[list[Token], int]:
+        """script := '{' tokens '}' | one token (a letter, a digit, a command, a text, an upper-case run)."""
+        t = self.tok
+        if t.is_op("{"):
+            return self.group()
+        if t.kind is Kind.EOF:
+            raise ParseError("a script needs something after '_' or '^'", t.pos)
+        self.next()
+        if t.kind is Kind.NAME and len(t.text) > 1 and not t.text.isupper():
+            raise ParseError("a script of several letters needs braces", t.pos)
+        if t.kind is Kind.NUM and len(t.text) > 1:
+            raise ParseError("a script of several digits needs braces ('x_{12}')", t.pos)
+        return [t], t.end
+
+    def subscript(self, node: Node, tokens: list[Token], end: int, pos: int) -> Node:
+        """subscript := label (\\text{out}, MSE) | letters (ij) | index (',' index)*; δ_ij is the Kronecker delta."""
+        if not tokens:
+            raise ParseError("empty subscript", pos)
+        if isinstance(node, Sym) and len(tokens) == 1:
+            t = tokens[0]
+            if t.kind is Kind.TEXT or (t.kind is Kind.NAME and len(t.text) > 1 and t.text.isupper()):
+                return Sym(f"{node.name}_{{{t.text}}}")
+        parts = _split(tokens, ",")
+        if len(parts) == 1 and 2 <= len(tokens) <= 3 and _adjacent_letters(tokens):
+            parts = [[t] for t in tokens]  # \delta_{ij}, W_{jk}
+        idx = tuple(self.sub(p, p[-1].end if p else end).parse_expression() for p in parts)
+        if isinstance(node, Sym) and node.name == "\\delta" and len(idx) == 2:
+            return Call(Func("kronecker"), idx)
+        return Index(node, idx)
+
+    def superscript(self, node: Node, tokens: list[Token], end: int, pos: int) -> Node:
+        """superscript := T | \\top (transpose) | \\prime | layer tag (o, (1), [l]) | exponent."""
+        if not tokens:
+            raise ParseError("empty superscript", pos)
+        first = tokens[0]
+        if len(tokens) == 1 and (first.kind is Kind.NAME and first.text == "T" or first.is_cmd("top", "intercal")):
+            return Transpose(node)
+        if len(tokens) == 1 and (first.is_cmd("prime") or first.is_op("'")) and isinstance(node, Func):
+            return Func(node.name, node.primes + 1)
+        raw = self.source(tokens)
+        bracketed = len(tokens) >= 3 and (
+            (tokens[0].is_op("(") and tokens[-1].is_op(")")) or (tokens[0].is_op("[") and tokens[-1].is_op("]"))
+        )
+        if raw in self.notation.tags or (bracketed and len(raw) <= 6):
+            if isinstance(node, Sym):
+                return Sym(f"{node.name}^{{{raw}}}")
+            if isinstance(node, Index) and isinstance(node.base, Sym):
+                return Index(Sym(f"{node.base.name}^{{{raw}}}"), node.indices)
+            raise ParseError(f"layer tag '^{raw}' on something that is not a name", first.pos)
+        exp = self.sub(tokens, end).parse_expression()
+        if isinstance(exp, Num) and abs(exp.value) > MAX_EXPONENT:
+            raise ParseError(f"exponent larger than {MAX_EXPONENT}", first.pos)
+        if _tower(exp) >= MAX_TOWER:  # 2^{2^{2^{2^{2}}}} has 19729 digits: refused before anything computes it
+            raise ParseError(f"powers nested more than {MAX_TOWER} deep", first.pos)
+        if isinstance(node, Const) and node.name == "e":
+            return Call(Func("exp"), (exp,))
+        if isinstance(node, Func):
+            if isinstance(exp, Num) and exp.value == -1:
+                raise ParseError(f"inverse function '{node.name}^{{-1}}' is not supported", first.pos)
+            return Func(node.name, node.primes, exp)
+        return Pow(node, exp)
+
+    def call(self, func: Func) -> Node:
+        """call := '(' expression (',' expression)* ')'."""
+        start = self.next().pos
+        args = [self.expr()]
+        while self.at_op(","):
+            self.next()
+            args.append(self.expr())
+        self.expect_op(")", "')' to close the arguments")
+        if func.name == "kronecker" and len(args) != 2:
+            raise ParseError("Kronecker delta takes two indices", start)
+        return Call(func, tuple(args))
+
+    def sum(self) -> Node:
+        """sum := (\\sum | \\prod) '_' (letter | '{' letter ['=' expression] '}') ['^' script] signed_term."""
+        product = self.next().text == "prod"
+        var = None
+        lo = hi = None
+        if self.at_op("_"):
+            pos = self.next().pos
+            tokens, end = self.script()
+            first = tokens[0] if tokens else None
+            if first is None or first.kind is not Kind.NAME or len(first.text) != 1:
+                raise ParseError("expected a summation index like '_k' or '_{k=1}'", first.pos if first else pos)
+            var = first.text
+            if len(tokens) > 1:
+                if not tokens[1].is_op("=") or len(tokens) < 3:
+                    raise ParseError("expected a summation index like '_k' or '_{k=1}'", tokens[1].pos)
+                lo = self.sub(tokens[2:], end).parse_expression()
+        if self.at_op("^"):
+            self.next()
+            tokens, end = self.script()
+            hi = self.sub(tokens, end).parse_expression()
+        if var is None:
+            raise ParseError("a sum needs its index ('\\sum_k')", self.tok.pos)
+        if not self.starts_factor() and not self.at_op("-"):
+            raise ParseError("a sum needs a body", self.tok.pos)
+        return Sum(var, self.signed_term(), lo, hi, product)
+
+    def frac(self) -> Node:
+        """fraction := \\frac argument argument: a Leibniz derivative, or a quotient."""
+        self.next()
+        num, num_end = self.frac_argument("the numerator of \\frac")
+        den, den_end = self.frac_argument("the denominator of \\frac")
+        deriv = self.leibniz(num, num_end, den, den_end)
+        if deriv is not None:
+            return deriv
+        return self.postfix(Div(self.sub(num, num_end).parse_expression(), self.sub(den, den_end).parse_expression()))
+
+    def frac_argument(self, what: str) -> tuple[list[Token], int]:
+        """argument := '{' tokens '}' | one letter or digit."""
+        t = self.tok
+        if t.is_op("{"):
+            return self.group()
+        if t.kind in (Kind.NUM, Kind.NAME) and len(t.text) == 1:
+            self.next()
+            return [t], t.end
+        raise ParseError(f"expected {what}", t.pos)
+
+    def leibniz(self, num: list[Token], num_end: int, den: list[Token], den_end: int) -> Node | None:
+        """leibniz := d[^k] [F] / d x[^k]: ``\\frac{dF}{dx}``, ``\\frac{\\partial F}{\\partial x}``, ``\\frac{d}{dx} …``.
+
+        None when the fraction is not a derivative (``\\frac{d}{2}``, ``\\frac{dx}{d(x)}``).
+        """
+        if not num or not den or not _is_d(num[0]) or not _is_d(den[0]):
+            return None
+        if len(den) < 2 or not (den[1].kind in (Kind.NAME, Kind.CMD, Kind.TEXT) or den[1].is_op("{")):
+            return None
+        k = 1
+        order = 1
+        if len(num) > 1 and num[1].is_op("^"):
+            order, k = _order(num, 2)
+        wrt_tokens = den[1:]
+        if order > 1:
+            if len(wrt_tokens) < 3 or _trailing_order(wrt_tokens) != order:
+                raise ParseError("the orders of a higher derivative do not match", den[0].pos)
+            wrt_tokens = wrt_tokens[: _trailing_order_start(wrt_tokens)]
+        wrt = self.sub(wrt_tokens, den_end).parse_expression()
+        if not is_variable(wrt):
+            return None
+        rest = num[k:]
+        if not rest:
+            if not self.starts_factor() and not self.at_op("-"):
+                raise ParseError("a derivative operator needs something to differentiate", self.tok.pos)
+            if self.at_op("(", "["):  # d/dx (…): the parentheses delimit the operand
+                operand = self.postfix(self.paren())
+            elif self.at(Kind.CMD) and VOCABULARY.function_command(self.tok.text) and self.peek().text in ("(", "'"):
+                operand = self.postfix(self.primary())
+            else:  # otherwise the operator takes the rest of the product, like a sum
+                operand = self.signed_term()
+            return Deriv(operand, wrt, order)
+        of = self.sub(rest, num_end).parse_expression()
+        if isinstance(of, Func):
+            of = Call(of, (wrt,))
+        return Deriv(of, wrt, order)
+
+    def primary(self) -> Node:
+        """primary := number | name | text | '(' … ')' | '{' … '}' | '|' … '|' | environment | command."""
+        self.enter()
+        try:
+            return self._primary()
+        finally:
+            self.leave()
+
+    def _primary(self) -> Node:
+        t = self.tok
+        if t.kind is Kind.NUM:
+            self.next()
+            decimals = len(t.text.split(".", 1)[1]) if "." in t.text else None
+            return Num(Fraction(t.text), decimals)
+        if t.kind is Kind.NAME:
+            self.next()
+            return self.name(t.text)
+        if t.kind is Kind.TEXT:
+            self.next()
+            word = t.text.strip()
+            f = VOCABULARY.function_word(word)
+            if f is not None:
+                return Func(f.name)
+            if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word):
+                return self.name(word, text_cmd=True)
+            raise ParseError(f"'\\text{{{word}}}' is not a name", t.pos)
+        if t.is_op("(", "["):
+            return self.paren()
+        if t.is_op("{"):
+            tokens, end = self.group()
+            return self.sub(tokens, end).parse_expression()
+        if t.is_op("|"):
+            self.next()
+            self.in_abs += 1
+            inner = self.expr()
+            self.in_abs -= 1
+            self.expect_op("|", "'|' to close the absolute value")
+            return Abs(inner)
+        if t.kind is Kind.BEGIN:
+            return self.environment()
+        if t.kind is Kind.CMD:
+            return self.command()
+        found = t.text or "end of formula"
+        raise ParseError(f"expected a value, found '{found}'", t.pos)
+
+    def name(self, text: str, text_cmd: bool = False) -> Node:
+        """name := a function's word | e (Euler's number) | a defined function before '(' | S( / CE( | a name."""
+        f = VOCABULARY.by_word.get(text)
+        if f is not None:
+            return Func(f.name)
+        if text == "e" and not text_cmd:
+            return Const("e")
+        if text in self.notation.functions and self.at_op("("):
+            return Func(text)
+        if (text == "S" or (text.isupper() and len(text) > 1)) and self.at_op("("):
+            return Func("softmax" if text == "S" else text)
+        return Sym(self.notation.aliases.get(text, text))
+
+    def command(self) -> Node:
+        """command := constant | function | Greek letter | decoration{letter} | \\nabla name | \\sqrt | \\partial | \\sum."""
+        t = self.next()
+        name = t.text
+        if name in CONSTANTS:
+            return Const(CONSTANTS[name])
+        f = VOCABULARY.function_command(name)
+        if f is not None:
+            return Func(f.name)
+        if name in GREEK:
+            return Sym(self.notation.aliases.get("\\" + name, "\\" + name))
+        if name in DECORATIONS:
+            if self.at_op("{"):
+                inner, _ = self.group()
+            else:
+                inner = [self.next()]
+            letter = inner[0] if len(inner) == 1 else None
+            if letter is not None and letter.kind is Kind.NAME and len(letter.text) == 1:
+                text = letter.text
+            elif letter is not None and letter.kind is Kind.CMD:
+                text = "\\" + letter.text
+            else:
+                raise ParseError(f"'\\{name}' over something that is not a letter", t.pos)
+            full = f"\\{name}{{{text}}}"
+            return Sym(self.notation.aliases.get(full, full))
+        if name == "nabla":
+            target = self.postfix(self.primary())
+            if not isinstance(target, Sym):
+                raise ParseError("'\\nabla' must be followed by a name", t.pos)
+            return Sym("\\nabla " + target.name)
+        if name == "sqrt":
+            if self.at_op("["):
+                raise ParseError("only square roots are supported", t.pos)
+            return Pow(self.primary(), Num(Fraction(1, 2)))
+        if name == "partial":  # ∂L/∂w written inline: ∂ followed by what it differentiates, then / ∂ variable
+            return Partial(self.postfix(self.primary()))
+        if name in DOTS:
+            raise ParseError("an ellipsis ('\\dots') is not a value that can be checked", t.pos)
+        if name == "lvert":
+            inner = self.expr()
+            if not self.at_cmd("rvert"):
+                raise ParseError(f"expected '\\rvert', found '{self.tok.text or 'end of formula'}'", self.tok.pos)
+            self.next()
+            return Abs(inner)
+        if name in ("sum", "prod"):
+            self.i -= 1
+            return self.sum()
+        raise ParseError(f"unknown command '\\{name}'", t.pos)
+
+    def paren(self) -> Node:
+        """paren := '(' expression (',' expression)* ')' | '[' … ']': a value, or a tuple as a row vector."""
+        open_ = self.next().text
+        close = ")" if open_ == "(" else "]"
+        items = [self.expr()]
+        while self.at_op(","):
+            self.next()
+            items.append(self.expr())
+        self.expect_op(close, f"'{close}'")
+        if len(items) == 1:
+            return items[0]
+        return Vector(tuple(items), column=False)
+
+    def environment(self) -> Node:
+        """environment := \\begin{bmatrix|pmatrix|matrix|Bmatrix|cases} rows \\end{…}; rows split at \\\\ and &."""
+        begin = self.next()
+        env = begin.text
+        depth = 1
+        body: list[Token] = []
+        while True:
+            tk = self.tok
+            if tk.kind is Kind.EOF:
+                raise ParseError(f"'\\begin{{{env}}}' without '\\end{{{env}}}'", begin.end)
+            if tk.kind is Kind.BEGIN:
+                depth += 1
+            elif tk.kind is Kind.END:
+                depth -= 1
+                if depth == 0:
+                    if tk.text != env:
+                        raise ParseError(f"'\\begin{{{env}}}' closed by '\\end{{{tk.text}}}'", tk.pos)
+                    self.next()
+                    break
+            body.append(self.next())
+        rows = [r for r in _split(body, "\\\\") if r]
+        if env in ("bmatrix", "pmatrix", "matrix", "Bmatrix"):
+            cells = [_split(r, "&") for r in rows]
+            if len(cells) == 1:  # one row: a row vector
+                entries = tuple(self._cell(c, tk.pos) for c in cells[0])
+                return self.postfix(Vector(entries, column=False))
+            if any(len(c) != 1 for c in cells):
+                raise ParseError("only vectors (one row or one column) are supported", begin.end)
+            return self.postfix(Vector(tuple(self._cell(c[0], tk.pos) for c in cells), column=True))
+        if env == "cases":
+            branches = []
+            for r in rows:
+                cols = _split(r, "&")
+                if len(cols) != 2:
+                    raise ParseError("a case needs a value and a condition separated by '&'", r[0].pos)
+                branches.append((self._cell(cols[0], tk.pos), self.condition(cols[1], tk.pos)))
+            return Cases(tuple(branches))
+        raise ParseError(f"environment '{env}' is not supported inside a formula", begin.end)
+
+    def _cell(self, tokens: list[Token], end: int) -> Node:
+        if not tokens:
+            raise ParseError("an empty entry", end)
+        return self.sub(tokens, tokens[-1].end).parse_expression()
+
+    def condition(self, tokens: list[Token], end: int) -> Rel | None:
+        """condition := ['if' | \\text{if|for|when}] relation | otherwise: None stands for otherwise."""
+        if tokens and tokens[0].kind is Kind.TEXT:
+            words = tokens[0].text.split()
+            if words and words[0].lower().rstrip(",") in OTHERWISE:
+                return None
+            if words and words[0] in CONDITION_WORDS and len(words) == 1:
+                tokens = tokens[1:]
+        elif len(tokens) >= 2 and self.source(tokens[:2]) == "if":
+            tokens = tokens[2:]
+        while tokens and tokens[-1].is_op(","):
+            tokens = tokens[:-1]
+        if not tokens:
+            raise ParseError("a case condition must be one relation like 'i = k'", end)
+        if self.source(tokens).replace(" ", "") in OTHERWISE:
+            return None
+        chain = self.sub(tokens, tokens[-1].end).parse_relation_chain()
+        if len(chain) != 2 or chain[1][0] not in COMPARISONS:
+            raise ParseError("a case condition must be one relation like 'i = k'", tokens[0].pos)
+        return Rel(chain[1][0], chain[0][1], chain[1][1])
+
+
+def _bare_operand(name: str) -> bool:
+    f = VOCABULARY.by_name.get(name)
+    return f is not None and f.bare_operand
+
+
+def _is_d(t: Token) -> bool:
+    """The d of a Leibniz fraction: ``d``, ``\\mathrm{d}`` or ``\\partial``."""
+    return (t.kind in (Kind.NAME, Kind.TEXT) and t.text == "d") or t.is_cmd("partial")
+
+
+def _order(tokens: list[Token], k: int) -> tuple[int, int]:
+    """The order written after d^ at tokens[k] (a digit, or {digit}) and the index after it."""
+    if k < len(tokens) and tokens[k].kind is Kind.NUM and len(tokens[k].text) == 1:
+        return int(tokens[k].text), k + 1
+    if k + 2 < len(tokens) and tokens[k].is_op("{") and tokens[k + 1].kind is Kind.NUM and tokens[k + 2].is_op("}"):
+        return int(tokens[k + 1].text), k + 3
+    raise ParseError("the order of a derivative must be a digit ('d^2')", tokens[k - 1].pos)
+
+
+def _trailing_order_start(tokens: list[Token]) -> int:
+    """Where a trailing ``^2`` or ``^{2}`` starts in ``tokens`` (len(tokens) if there is none)."""
+    if len(tokens) >= 2 and tokens[-2].is_op("^") and tokens[-1].kind is Kind.NUM:
+        return len(tokens) - 2
+    if len(tokens) >= 4 and tokens[-4].is_op("^") and tokens[-3].is_op("{") and tokens[-1].is_op("}"):
+        return len(tokens) - 4
+    return len(tokens)
+
+
+def _trailing_order(tokens: list[Token]) -> int | None:
+    start = _trailing_order_start(tokens)
+    if start == len(tokens):
+        return None
+    digit = tokens[start + 1] if tokens[start + 1].kind is Kind.NUM else tokens[start + 2]
+    return int(digit.text) if digit.kind is Kind.NUM and len(digit.text) == 1 else None
+
+
+def _split(tokens: list[Token], sep: str) -> list[list[Token]]:
+    """``tokens`` split at the operator ``sep`` outside braces, brackets and environments."""
+    out: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.kind is Kind.BEGIN or t.is_op("{", "(", "["):
+            depth += 1
+        elif t.kind is Kind.END or t.is_op("}", ")", "]"):
+            depth -= 1
+        if depth == 0 and t.is_op(sep):
+            out.append([])
+            continue
+        out[-1].append(t)
+    return out
+
+
+def _adjacent_letters(tokens: list[Token]) -> bool:
+    """Single letters written together with nothing between them (``ij`` in ``W_{ij}``)."""
+    return all(t.kind is Kind.NAME and len(t.text) == 1 for t in tokens) and all(
+        b.pos == a.end for a, b in zip(tokens, tokens[1:])
+    )
+
+
+def _tower(node: Node) -> int:
+    """How many powers are stacked in ``node`` (e^{…} counts as a power)."""
+    if isinstance(node, Pow):
+        return 1 + max(_tower(node.base), _tower(node.exp))
+    if isinstance(node, Call) and node.func.name == "exp":
+        return 1 + max(_tower(a) for a in node.args)
+    return max((_tower(c) for c in children(node)), default=0)
+
+
+def parse_relation_chain(text: str, notation: Notation | None = None) -> list[tuple[str, Node]]:
+    """One row as [(relation, operand), …]; the first relation is '' unless the row starts with one."""
+    return Parser(text, notation).parse_relation_chain()
+
+
+def parse_relation_spans(text: str, notation: Notation | None = None) -> list[tuple[str, Node, str]]:
+    """Like `parse_relation_chain`, with each operand's source text."""
+    p = Parser(text, notation)
+    chain = p.parse_relation_chain()
+    return [(rel, node, p.text[a:b].strip()) for (rel, node), (a, b) in zip(chain, p.spans)]
+
+
+def parse_expression(text: str, notation: Notation | None = None) -> Node:
+    """One expression (no relation)."""
+    return Parser(text, notation).parse_expression()

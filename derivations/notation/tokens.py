@@ -1,0 +1,152 @@
+"""Tokens of one formula row: commands, names, numbers, text and operators, with their offsets.
+
+Which commands are spacing, sizing, text, decorations, letters, relations or functions is read from
+the vocabulary (`derivations.notation.vocabulary`); this module only cuts the row into pieces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from derivations.errors import ParseError
+from derivations.notation.layout import read_group
+from derivations.notation.vocabulary import VOCABULARY, Role
+
+MAX_DIGITS = 6
+
+
+class Kind(Enum):
+    """What a token is."""
+
+    NUM = "num"
+    NAME = "name"
+    CMD = "cmd"
+    TEXT = "text"
+    OP = "op"
+    BEGIN = "begin"
+    END = "end"
+    EOF = "eof"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its kind, its text (a command without its backslash), and where it starts and ends."""
+
+    kind: Kind
+    text: str
+    pos: int
+    end: int = -1
+
+    def is_op(self, *texts: str) -> bool:
+        """An operator token, one of ``texts`` if given."""
+        return self.kind is Kind.OP and (not texts or self.text in texts)
+
+    def is_cmd(self, *names: str) -> bool:
+        """A command token, one of ``names`` if given."""
+        return self.kind is Kind.CMD and (not names or self.text in names)
+
+
+SPACING_SYMBOLS = frozenset({",", ";", ":", "!", " "})  # \, \; \: \! and "\ "
+SPACING = VOCABULARY.commands_of(Role.SPACING)
+SIZING = VOCABULARY.commands_of(Role.SIZING)
+TEXTUAL = VOCABULARY.commands_of(Role.TEXT)
+OPERATORS = "+-*/=()[]{}^_',|&<>!?;:"
+#: Characters written directly instead of their command, as they are read.
+UNICODE = {"−": "-", "·": "\\cdot ", "×": "\\times ", "σ": "\\sigma ", "θ": "\\theta ", "∂": "\\partial ",
+           "≠": "\\neq ", "∑": "\\sum ", "α": "\\alpha ", "⇒": "\\Rightarrow ", "∴": "\\therefore "}  # fmt: skip
+
+
+def replace_unicode(text: str) -> str:
+    """The row with directly written symbols (σ, −, ⇒ …) replaced by their commands."""
+    for u, repl in UNICODE.items():
+        text = text.replace(u, repl)
+    return text
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of one row; spacing and sizing commands dropped, ``\\text{…}`` kept whole, an EOF at the end."""
+    text = replace_unicode(text)
+    tokens: list[Token] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace() or c == "~":
+            i += 1
+            continue
+        if c == "\\":
+            m = re.match(r"\\([A-Za-z]+)\*?", text[i:])
+            if not m:
+                sym = text[i + 1 : i + 2]
+                if sym in SPACING_SYMBOLS:
+                    i += 2
+                    continue
+                if sym == "\\":
+                    tokens.append(Token(Kind.OP, "\\\\", i, i + 2))
+                elif sym == "|":
+                    raise ParseError("norms ('\\|x\\|') are not supported", i)
+                elif sym in "{}":
+                    tokens.append(Token(Kind.OP, {"{": "(", "}": ")"}[sym], i, i + 2))
+                else:
+                    raise ParseError(f"unexpected '\\{sym}'", i)
+                i += 2
+                continue
+            name = m.group(1)
+            end = i + m.end()
+            if name in SPACING or name in SIZING:
+                i = end
+                continue
+            if name in TEXTUAL:
+                j = end
+                while j < n and text[j].isspace():
+                    j += 1
+                content, after = read_group(text, j)
+                tokens.append(Token(Kind.TEXT, content.strip(), i, after))
+                i = after
+                continue
+            if name in ("begin", "end"):
+                content, after = read_group(text, end)
+                tokens.append(Token(Kind.BEGIN if name == "begin" else Kind.END, content.strip().rstrip("*"), i, after))
+                i = after
+                continue
+            tokens.append(Token(Kind.CMD, name, i, end))
+            i = end
+            continue
+        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+            m = re.match(r"\d*\.?\d+|\d+", text[i:])
+            assert m is not None
+            digits = m.group(0).replace(".", "")
+            if len(digits) > MAX_DIGITS:
+                raise ParseError(f"number with more than {MAX_DIGITS} digits", i)
+            tokens.append(Token(Kind.NUM, m.group(0), i, i + m.end()))
+            i += m.end()
+            continue
+        if c.isalpha():
+            m = re.match(r"[A-Za-z]+", text[i:])
+            if not m:  # a non-ASCII letter (Hangul in an equation): not notation we know
+                raise ParseError(f"unexpected character '{c}'", i)
+            tokens.extend(_split_letters(m.group(0), i))
+            i += m.end()
+            continue
+        if c in OPERATORS:
+            if c == "<" and text[i : i + 2] == "<=":
+                tokens.append(Token(Kind.CMD, "le", i, i + 2))
+                i += 2
+                continue
+            tokens.append(Token(Kind.OP, c, i, i + 1))
+            i += 1
+            continue
+        raise ParseError(f"unexpected character '{c}'", i)
+    tokens.append(Token(Kind.EOF, "", n, n))
+    return tokens
+
+
+def _split_letters(run: str, pos: int) -> list[Token]:
+    """A run of letters: a function's word (``softmax``) or an upper-case run (``MSE``) is one name; else letters."""
+    if VOCABULARY.function_word(run) is not None:
+        return [Token(Kind.NAME, run, pos, pos + len(run))]
+    return [
+        Token(Kind.NAME, m.group(0), pos + m.start(), pos + m.end()) for m in re.finditer(r"[A-Z]{2,}|[A-Za-z]", run)
+    ]
