@@ -20,6 +20,7 @@ past them a row is refused as `ParseError` (an `unchecked` step), before SymPy s
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -366,7 +367,7 @@ class Parser:
         if not tokens:
             raise ParseError("empty superscript", pos)
         first = tokens[0]
-        if len(tokens) == 1 and (first.kind is Kind.NAME and first.text == "T" or first.is_cmd("top", "intercal")):
+        if len(tokens) == 1 and ((first.kind is Kind.NAME and first.text == "T") or first.is_cmd("top", "intercal")):
             return Transpose(node)
         if len(tokens) == 1 and (first.is_cmd("prime") or first.is_op("'")) and isinstance(node, Func):
             return Func(node.name, node.primes + 1)
@@ -452,7 +453,7 @@ class Parser:
         raise ParseError(f"expected {what}", t.pos)
 
     def leibniz(self, num: list[Token], num_end: int, den: list[Token], den_end: int) -> Node | None:
-        """leibniz := d[^k] [F] / d x[^k]: ``\\frac{dF}{dx}``, ``\\frac{\\partial F}{\\partial x}``, ``\\frac{d}{dx} …``.
+        """leibniz := d[^k] [F] / d x[^k]: ``\\frac{dF}{dx}``, ``\\frac{\\partial F}{\\partial x}``, ``\\frac{d}{dx}``.
 
         None when the fraction is not a derivative (``\\frac{d}{2}``, ``\\frac{dx}{d(x)}``).
         """
@@ -547,7 +548,7 @@ class Parser:
         return Sym(self.notation.aliases.get(text, text))
 
     def command(self) -> Node:
-        """command := constant | function | Greek letter | decoration{letter} | \\nabla name | \\sqrt | \\partial | \\sum."""
+        """command := constant | function | Greek letter | decoration{letter} | \\nabla name | \\sqrt | \\partial."""
         t = self.next()
         name = t.text
         if name in CONSTANTS:
@@ -729,7 +730,7 @@ def _split(tokens: list[Token], sep: str) -> list[list[Token]]:
 def _adjacent_letters(tokens: list[Token]) -> bool:
     """Single letters written together with nothing between them (``ij`` in ``W_{ij}``)."""
     return all(t.kind is Kind.NAME and len(t.text) == 1 for t in tokens) and all(
-        b.pos == a.end for a, b in zip(tokens, tokens[1:])
+        b.pos == a.end for a, b in itertools.pairwise(tokens)
     )
 
 

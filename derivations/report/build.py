@@ -20,7 +20,6 @@ from derivations.check.results import Derivation
 from derivations.errors import OutputError
 from derivations.files import write_text_atomic
 from derivations.identities.identity import Identity
-from derivations.report import figures
 from derivations.notation.typeset import (
     VERDICT_MACROS,
     counterexample_text,
@@ -30,6 +29,7 @@ from derivations.notation.typeset import (
     identity_align,
     verbatim,
 )
+from derivations.report import figures
 from derivations.verdict import Verdict
 from derivations.verify.run import IdentityResult, VerifyResult
 
@@ -187,8 +187,9 @@ def _derivation_section(d: Derivation) -> str:
     title = escape_text(d.title) if d.title else verbatim(name)
     out = [
         f"\\subsection{{{title}}}\\label{{file:{_label(name)}}}",
-        f"File \\texttt{{{escape_text(name)}}}: {len(d.steps)} steps --- {c[Verdict.PROVED]} proved, {c[Verdict.NUMERIC]} "
-        f"numeric, {c[Verdict.WRONG]} wrong, {c[Verdict.UNCHECKED]} unchecked, {c[Verdict.DEFINITION]} definitions. "
+        f"File \\texttt{{{escape_text(name)}}}: {len(d.steps)} steps --- {c[Verdict.PROVED]} proved, "
+        f"{c[Verdict.NUMERIC]} numeric, {c[Verdict.WRONG]} wrong, {c[Verdict.UNCHECKED]} unchecked, "
+        f"{c[Verdict.DEFINITION]} definitions. "
         r"Each step as the notes wrote it, with its source line at the left and its verdict at the right.",
         "{\\small",
         derivation_align(d.steps),
