@@ -19,6 +19,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 from mpmath import iv
+from mpmath.libmp import mpf_atan
 
 from derivations.errors import Unsupported
 from derivations.notation.functions import sigmoid
@@ -42,6 +43,18 @@ def _iv_heaviside(u: Any, at_zero: Any = None) -> Any:
 def _iv_copysign(one: Any, u: Any) -> Any:
     """sign(u) away from 0 (SymPy prints sign(u) as copysign(1, u))."""
     return iv.mpf(_iv_sign(u, "the sign of an interval around 0"))
+
+
+def _iv_increasing(mpf_fn: Callable[..., Any]) -> Callable[[Any], Any]:
+    """The interval form of an increasing function from mpmath's directed-rounding kernel (``mpf_atan``):
+    [f(a) rounded down, f(b) rounded up] encloses f over [a, b]."""
+
+    def f(u: Any) -> Any:
+        u = u if isinstance(u, iv.mpf) else iv.mpf(u)
+        a, b = u._mpi_
+        return iv.make_mpf((mpf_fn(a, iv.prec, "f"), mpf_fn(b, iv.prec, "c")))
+
+    return f
 
 
 def _kronecker(i: sp.Expr, j: sp.Expr) -> sp.Expr:
@@ -120,6 +133,8 @@ FUNCTIONS: tuple[Function, ...] = (
              mpmath=mpmath.sin),
     Function("cos", sp.cos, ("cos",), ("cos",), bare_operand=True, printed="cos", interval=iv.cos,
              mpmath=mpmath.cos),
+    Function("atan", sp.atan, ("arctan",), ("arctan",), bare_operand=True, printed="atan",
+             interval=_iv_increasing(mpf_atan), mpmath=mpmath.atan),
     Function("max", sp.Max, ("max",), ("max",), arity=2, differentiable=False),
     Function("min", sp.Min, ("min",), ("min",), arity=2, differentiable=False),
     Function("relu", _relu, (), ("relu", "ReLU")),

@@ -312,3 +312,15 @@ def test_worked_examples_with_rounded_numbers(tmp_path: Path) -> None:
     d = check_text(tmp_path, text)
     assert verdicts(d) == ["numeric", "numeric", "wrong", "wrong"]
     assert "rounded value" in d.steps[0].reason
+
+
+def test_arctan_is_read_differentiated_and_checked(tmp_path) -> None:
+    # d/dx arctan x = 1/(1 + x²) by hand; 1/(1 − x²) differs at x = 1/2 (4/5 vs 4/3)
+    d = check_text(
+        tmp_path,
+        displays(
+            r"\frac{d}{dx} \arctan(x) = \frac{1}{1 + x^2}",
+            r"\frac{d}{dx} \operatorname{arctan} x = \frac{1}{1 - x^2}",
+        ),
+    )
+    assert verdicts(d) == ["proved", "wrong"]
