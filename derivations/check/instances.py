@@ -112,7 +112,7 @@ def _discover(search: Search) -> None:
             return
 
 
-def _patterns(names: list[str]) -> Iterator[list[int]]:
+def patterns(names: list[str]) -> Iterator[list[int]]:
     """Set partitions of the names as restricted growth strings: block number of each name."""
 
     def grow(prefix: list[int]) -> Iterator[list[int]]:
@@ -143,12 +143,12 @@ def instances(search: Search, rng: random.Random, *, proof: bool = False) -> Ite
                 yield Instance(n, {}, *built)
             continue
         if proof and search.symmetric:
-            assigns = [[b + 1 for b in p] for p in _patterns(free) if max(p) < n]
+            assigns = [[b + 1 for b in p] for p in patterns(free) if max(p) < n]
         elif n <= ALL_ASSIGNMENTS_UP_TO or (proof and not search.symmetric):
             assigns = [list(a) for a in itertools.product(range(1, n + 1), repeat=len(free))]
         else:
             assigns = []
-            for p in _patterns(free):
+            for p in patterns(free):
                 if max(p) < n:
                     positions = rng.sample(range(1, n + 1), max(p) + 1)
                     assigns.append([positions[b] for b in p])

@@ -541,7 +541,7 @@ class Parser:
             return Func(f.name)
         if text == "e" and not text_cmd:
             return Const("e")
-        if text in self.notation.functions and self.at_op("("):
+        if text in self.notation.functions and self.at_op("(", "'"):
             return Func(text)
         if (text == "S" or (text.isupper() and len(text) > 1)) and self.at_op("("):
             return Func("softmax" if text == "S" else text)
