@@ -108,15 +108,14 @@ class Counterexample:
         """True when both sides' values are known (not a shape mismatch)."""
         return self.left is not None and self.right is not None
 
+    def scope(self) -> list[str]:
+        """``["n = 2", "k = 1"]``: the size and index assignment the counterexample holds at."""
+        return ([f"n = {self.n}"] if self.n is not None else []) + [f"{k} = {v}" for k, v in self.indices.items()]
+
     def where(self) -> str:
         """``at x = 0 (n = 2, k = 1, component 1)``: the point and the scope, in words."""
         at = ", ".join(f"{k} = {format_point(v)}" for k, v in self.point.items()) or "every point"
-        extra = []
-        if self.n is not None:
-            extra.append(f"n = {self.n}")
-        extra += [f"{k} = {v}" for k, v in self.indices.items()]
-        if self.component is not None:
-            extra.append(f"component {self.component}")
+        extra = self.scope() + ([f"component {self.component}"] if self.component is not None else [])
         return f"at {at}" + (f" ({', '.join(extra)})" if extra else "")
 
     def sentence(self) -> str:

@@ -19,18 +19,10 @@ COVER_SIZES = (2, 3, 4)
 
 @dataclass(frozen=True)
 class _Chain:
-    """A chain found from one side to the other: its cases (as relations), lines, and how it holds."""
+    """A chain found from one side to the other: its cases as relations (to check they cover), and the proof."""
 
     cases: tuple[Rel, ...]
-    first_line: int
-    last_line: int
-    numeric: bool
-    wrong_lines: tuple[int, ...]
-
-    def proof(self) -> ChainProof:
-        return ChainProof(
-            tuple(_case_text(c) for c in self.cases), self.first_line, self.last_line, self.numeric, self.wrong_lines
-        )
+    proof: ChainProof
 
 
 def against(checker: Checker, name: str, equations: tuple[str, ...]) -> Against:
@@ -53,7 +45,7 @@ def against(checker: Checker, name: str, equations: tuple[str, ...]) -> Against:
         for start, end in ((lhs, rhs), (rhs, lhs)):
             covered = _covering(checker, _chains(checker, start, end, eq))
             if covered:
-                found = EquationProof.from_chains(eq, [c.proof() for c in covered])
+                found = EquationProof.from_chains(eq, [c.proof for c in covered])
                 break
         result.equations.append(found)
     return result
@@ -96,7 +88,9 @@ def _chains(checker: Checker, start: Node, end: Node, eq: str) -> list[_Chain]:
         head = parent or seg
         used = (starts[id(head)], verdict, *seg.verdicts, *(parent.verdicts if parent else ()))
         wrong = (*seg.skipped, *(parent.skipped if parent else ()))
-        out.append(_Chain(seg.cases, head.exprs[0].line, seg.exprs[-1].line, Verdict.NUMERIC in used, wrong))
+        lines = (head.exprs[0].line, seg.exprs[-1].line)
+        cases = tuple(_case_text(c) for c in seg.cases)
+        out.append(_Chain(seg.cases, ChainProof(cases, *lines, Verdict.NUMERIC in used, wrong)))
     return out
 
 

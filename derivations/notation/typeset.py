@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
+import sympy as sp
+
+from derivations.notation.vocabulary import ENVIRONMENTS, VOCABULARY
 from derivations.verdict import Counterexample, Verdict, format_number, format_point
 
 
@@ -48,21 +51,11 @@ MATHJAX_MARK = {
     Verdict.DEFINITION: rf"\color{{blue}}{{:=\text{{ {Verdict.DEFINITION.value}}}}}",
 }
 
-#: Commands a formula may use and still be copied into the document as written.
-SAFE_COMMANDS = {
-    "frac", "dfrac", "tfrac", "sqrt", "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "cdot",
-    "times", "odot", "circ", "sum", "prod", "log", "ln", "exp", "tanh", "sinh", "cosh", "sin", "cos", "max",
-    "min", "partial", "nabla", "hat", "bar", "tilde", "vec", "mathbf", "boldsymbol", "mathcal", "dot",
-    "widehat", "overline", "text", "operatorname", "mathrm", "textrm", "mathit", "textit", "textbf", "mbox",
-    "quad", "qquad", "therefore", "because", "Rightarrow", "Longrightarrow", "implies", "rightarrow", "to",
-    "neq", "ne", "le", "leq", "ge", "geq", "approx", "begin", "end", "vdots", "cdots", "ldots", "dots",
-    "ddots", "top", "intercal", "prime", "infty", "pm", "mp", "in", "equiv", "lvert", "rvert",
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
-    "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi",
-    "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega", "ell",
-    "displaystyle", "textstyle",
-}  # fmt: skip
-SAFE_ENVIRONMENTS = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "cases", "aligned"}
+#: Commands a formula may use and still be copied into the document as written: those of the
+#: vocabulary whose record says the preamble (LaTeX, amsmath, amssymb) defines them.
+SAFE_COMMANDS: frozenset[str] = VOCABULARY.typeset_commands()
+#: Environments a formula may contain and still be copied.
+SAFE_ENVIRONMENTS: frozenset[str] = frozenset(name for name, copied in ENVIRONMENTS.items() if copied)
 
 UNICODE_TEXT = {
     "σ": r"\ensuremath{\sigma}", "θ": r"\ensuremath{\theta}", "ŷ": r"\ensuremath{\hat{y}}",
@@ -133,10 +126,7 @@ def counterexample_text(step: StepLike) -> str:
     if ce is None or not ce.has_values:
         return escape_text(step.reason)
     point = ", ".join(f"{k} = {format_point(v)}" for k, v in ce.point.items() if math_is_safe(k))
-    scope = []
-    if ce.n is not None:
-        scope.append(f"n = {ce.n}")
-    scope += [f"{k} = {v}" for k, v in ce.indices.items()]
+    scope = ce.scope()
     if ce.component is not None:
         scope.append(f"\\text{{component }} {ce.component}")
     where = f"${point}$" if point else "every point"
@@ -181,8 +171,6 @@ def derivation_align(steps: Iterable[StepLike], *, marks: Mapping[Verdict, str] 
 
 def identity_align(identity: object, *, fit: bool = True) -> str:
     """An identity's statement (notes' notation) and the derivation SymPy carried out, one ``align*``."""
-    import sympy as sp
-
     rows = []
     for eq in getattr(identity, "notation", ()):
         claim = _fit(formula(eq), r"0.6\linewidth") if fit else formula(eq)
