@@ -1,7 +1,10 @@
 """The command line: parse arguments, call the core, render, map the result to an exit code.
 
-Exit codes: 0 all good, 1 something checked is wrong, 2 the command itself could not run
-(bad option, unreadable input, unwritable output) — always one line on stderr, never a traceback.
+Exit codes (`derivations.errors`): 0 all good, 1 something checked is wrong, 2 the command itself
+could not run (bad option, unreadable input, unwritable output) — always one line on stderr, never a
+traceback — and 3 for a bug of ours. Each command imports its stage inside its own function, so that
+``derivations check`` does not pay for the grader or the report at start-up (there is no import
+circle to dodge: docs/architecture.md).
 """
 
 from __future__ import annotations

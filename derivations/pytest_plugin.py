@@ -52,6 +52,7 @@ class DerivationItem(pytest.Item):
     """Checks the file with `derivations.check.check_file`."""
 
     def runtest(self) -> None:
+        # imported here, not at the top: every pytest run loads this plugin, most never check a derivation
         from derivations.check import check_file
         from derivations.errors import DerivationsError
         from derivations.identities import get
