@@ -102,6 +102,7 @@ class Counterexample:
     left: mpmath.mpf | None = None
     right: mpmath.mpf | None = None
     reason: str = ""
+    difference: mpmath.mpf | None = None  # left − right, kept when the two values print alike
 
     @property
     def has_values(self) -> bool:
@@ -113,16 +114,23 @@ class Counterexample:
         return ([f"n = {self.n}"] if self.n is not None else []) + [f"{k} = {v}" for k, v in self.indices.items()]
 
     def where(self) -> str:
-        """``at x = 0 (n = 2, k = 1, component 1)``: the point and the scope, in words."""
-        at = ", ".join(f"{k} = {format_point(v)}" for k, v in self.point.items()) or "every point"
+        """``at x = 0 (n = 2, k = 1, component 1)``: the point and the scope, in words ("" for numbers)."""
+        at = ", ".join(f"{k} = {format_point(v)}" for k, v in self.point.items())
         extra = self.scope() + ([f"component {self.component}"] if self.component is not None else [])
-        return f"at {at}" + (f" ({', '.join(extra)})" if extra else "")
+        scope = f"({', '.join(extra)})" if extra else ""
+        if not at:
+            return f"for {scope[1:-1]}" if scope else ""
+        return f"at {at}" + (f" {scope}" if scope else "")
 
     def sentence(self) -> str:
         """The counterexample in one line: where, and both sides' values."""
         if not self.has_values:
             return self.reason
-        return f"{self.where()}: left side {format_number(self.left)}, right side {format_number(self.right)}"
+        values = f"left side {format_number(self.left)}, right side {format_number(self.right)}"
+        if self.difference is not None and format_number(self.left) == format_number(self.right):
+            values += f" (left − right = {mpmath.nstr(self.difference, 3)})"
+        where = self.where()
+        return f"{where}: {values}" if where else values
 
     def to_json(self) -> dict:
         """The JSON object of ``check --json`` (values as strings of 17 significant digits)."""
@@ -140,6 +148,8 @@ class Counterexample:
         if self.has_values:
             out["left"] = format_number(self.left)
             out["right"] = format_number(self.right)
+            if self.difference is not None and out["left"] == out["right"]:
+                out["difference"] = mpmath.nstr(self.difference, 3)
         return out
 
 

@@ -30,7 +30,7 @@ from derivations.check.instances import (
     probability_fix,
     sample_point,
 )
-from derivations.check.intervals import Point, compare_at, lambdify_sides
+from derivations.check.intervals import CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.errors import ProofTimeout, Unsupported
 from derivations.notation.tree import Neg, Node, Num, Rel
 from derivations.verdict import Counterexample, Decision, Verdict
@@ -67,6 +67,7 @@ class Numbers(Enum):
     EQUAL = "equal at every point"
     DIFFERENT = "different at a point"
     SHAPE = "shapes differ"
+    UNDECIDED = "undecided at every point"
     NONE = "no point to compare"
 
 
@@ -80,6 +81,8 @@ class NumericResult:
     instances: int = 0
     why: str = ""
     one_sided: list[str] = field(default_factory=list)
+    constant: bool = True  # no instance has a free variable: the step is about numbers
+    confident: bool = True  # the shapes that differ come from declarations, not from a default reading
 
 
 def numeric_check(search: Search, rng: random.Random, deadline: float) -> NumericResult:
@@ -92,12 +95,16 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
         return NumericResult(Numbers.NONE, why=why)
     per = max(3, -(-POINTS // len(insts)))
     agreed = 0
-    undefined_only = True
+    undecided = 0
+    constant = True
     for inst in insts:
         why = shapes_differ(inst.left, inst.right)
         if why:
+            # confident only when no side is a bare name whose shape the file never gave (a scalar by default)
+            sides = [side for side in (inst.left, inst.right) if not is_matrix(side)]
+            confident = all(not side.free_symbols for side in sides)
             return NumericResult(Numbers.SHAPE, Counterexample(n=inst.n, indices=dict(inst.assign), reason=why),
-                                 agreed, len(insts), why)  # fmt: skip
+                                 agreed, len(insts), why, confident=confident)  # fmt: skip
         pairs = [
             (k, a, b)
             for k, (a, b) in enumerate(zip(_flat(inst.left), _flat(inst.right)))
@@ -109,6 +116,7 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
         right = [b for _, _, b in pairs]
         symbols = sorted(set().union(*(e.free_symbols for e in left + right)), key=lambda s: s.name)
         fn = lambdify_sides(symbols, left + right)
+        constant &= not symbols
         tries = 0
         got = 0
         while got < per and tries < 4 * per:
@@ -117,7 +125,10 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
             values = sample_point(symbols, search.symbols, search.env, rng, tries)
             probability_fix(symbols, values, search.symbols, search.env)
             tries += 1
-            res = compare_at(fn, len(left), values)
+            if not symbols:  # a constant step is decided at the highest precision there is
+                res = compare_at(fn, len(left), values, confirm_bits=MAX_BITS, zero_bits=MAX_BITS)
+            else:  # the first agreements must survive a large increase of precision (saturation)
+                res = compare_at(fn, len(left), values, confirm_bits=CONFIRM_BITS if agreed < 2 else 0)
             if res.status is Point.DIFFERENT:
                 ce = Counterexample(
                     point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
@@ -126,20 +137,32 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
                     component=pairs[res.component][0] + 1 if len(_flat(inst.left)) > 1 else None,
                     left=res.left,
                     right=res.right,
+                    difference=res.difference,
                 )
                 return NumericResult(
-                    Numbers.DIFFERENT, ce, agreed, len(insts), one_sided=_one_sided(search, left, right)
+                    Numbers.DIFFERENT,
+                    ce,
+                    agreed,
+                    len(insts),
+                    one_sided=_one_sided(search, left, right),
+                    constant=not symbols,
                 )
             if res.status is Point.EQUAL:
                 got += 1
                 agreed += 1
-                undefined_only = False
+            elif res.status is Point.UNDECIDED:
+                undecided += 1
             if not symbols:
                 break
+    if agreed == 0 and undecided:
+        why = (
+            f"both sides agree to within 2^-{ZERO_BITS} of 0 at every point, but a zero cannot be certified "
+            "by evaluation"
+        )
+        return NumericResult(Numbers.UNDECIDED, instances=len(insts), why=why, constant=constant)
     if agreed == 0:
-        why = "no point where both sides are defined and real" if undefined_only else "undecided at every point"
-        return NumericResult(Numbers.NONE, instances=len(insts), why=why)
-    return NumericResult(Numbers.EQUAL, points=agreed, instances=len(insts))
+        return NumericResult(Numbers.NONE, instances=len(insts), why="no point where both sides are defined and real")
+    return NumericResult(Numbers.EQUAL, points=agreed, instances=len(insts), constant=constant)
 
 
 def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> list[str]:
@@ -195,7 +218,12 @@ def decide(
         return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
     ce = found.counterexample
     if found.status is Numbers.SHAPE:
-        return Decision(Verdict.WRONG, "shapes", found.why, ce)
+        if found.confident:
+            return Decision(Verdict.WRONG, "shapes", found.why, ce)
+        # A scalar side made of names the file gave no shape (a bold \mathbf{a} is a scalar unless declared):
+        # the mismatch says the reading is in doubt, not that the step is false.
+        reason = f"{found.why} — is a name a vector or matrix the file does not declare? (declare its shape)"
+        return Decision(Verdict.UNCHECKED, "shapes", reason, ce)
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
         if found.one_sided:
@@ -210,7 +238,12 @@ def decide(
         return Decision(Verdict.UNCHECKED, reason=found.why)
     points = found.points
     where = _describe_instances(search, proof=False)
-    evidence = f"agrees at {points} points" + (f" ({where})" if where else "") + " to ≥ 72 bits (interval arithmetic)"
+    if found.status is Numbers.UNDECIDED:
+        evidence = found.why
+    elif found.constant:
+        evidence = f"the two numbers agree to {MAX_BITS} bits (interval arithmetic)"
+    else:
+        evidence = f"agrees at {points} points" + (f" ({where})" if where else "") + " to ≥ 72 bits (interval arithmetic)"
     remaining = deadline - time.monotonic()
     methods: list[str] = []
     failure = ""
@@ -236,6 +269,12 @@ def decide(
     except (Unsupported, RecursionError) as exc:
         failure = f"SymPy could not build the proof instances: {exc}"
     if failure or not methods:
+        if found.status is Numbers.UNDECIDED or found.constant:
+            # no agreement to lean on (only "both near 0"), or a step about numbers, which agreement at one
+            # precision never decides (σ(100) = 1 agrees to 144 bits): no verdict without a proof
+            what = "a step about numbers needs an exact decision" if found.constant else "no point decided it"
+            reason = f"{evidence}; {failure or 'no proof instance'} — {what}"
+            return Decision(Verdict.UNCHECKED, "", reason, None, points)
         reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
         return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
     where = _describe_instances(proof_search, proof=True)

@@ -21,6 +21,12 @@ from derivations.notation.vocabulary import VOCABULARY
 
 START_BITS = 96
 MAX_BITS = 1 << 14
+#: Agreement at a precision: left − right known to within 2^-72 of the sides' magnitude.
+AGREE_BITS = 72
+#: Where the climb stops while both sides still straddle 0 (a true zero never settles: it stays undecided).
+ZERO_BITS = 1 << 12
+#: The precision the first agreeing points of a step must also agree at (saturation: σ(x² + 100) = 1).
+CONFIRM_BITS = 1 << 12
 #: Everything the lambdified sides may call, as rigorous interval functions (outward rounding).
 IV_NAMESPACE = VOCABULARY.interval_namespace()
 
@@ -45,23 +51,32 @@ class PointResult:
     component: int | None = None
     left: mpmath.mpf | None = None
     right: mpmath.mpf | None = None
+    difference: mpmath.mpf | None = None  # left − right, at the precision that certified it
 
 
 def _finite(v: object) -> bool:
     return isinstance(v, iv.mpf) and mpmath.isfinite(v.a) and mpmath.isfinite(v.b)
 
 
-def compare_at(fn: Callable, count: int, values: list[Fraction]) -> PointResult:
+def compare_at(
+    fn: Callable, count: int, values: list[Fraction], *, confirm_bits: int = 0, zero_bits: int = ZERO_BITS
+) -> PointResult:
     """Equal, different (certified), undefined, or undecided at one exact point, in interval arithmetic.
 
-    At each precision (96 bits, doubled up to 2¹⁴) every entry of left − right is an interval that
-    contains the true difference. An interval without 0 certifies a difference; one that contains 0 and
-    is narrower than 2^-(bits-24) of the sides' magnitude is agreement to that many bits; sides that
-    are both within 2^-(bits/2) of 0 (from 192 bits on) agree as zero, where relative agreement means
-    nothing.
+    At each precision (96 bits, doubled up to `MAX_BITS`) every entry of left − right is an interval
+    that contains the true difference. An interval without 0 certifies a difference. One that contains
+    0 and is narrower than 2^-72 of the sides' magnitude is agreement at that precision — but
+    it counts only if it survives a large increase of precision: the point is evaluated again at
+    4× the bits (and at least ``confirm_bits``) and must agree there too, else the difference found
+    there is certified. σ(100) and 1 agree to 96 bits and differ by 2^-144: that is how it is seen.
+    Sides near 0 are never equal by being small: a zero must come out exactly, or the point stays
+    undecided (σ(200)(1 − σ(200)) is 1e-87, not 0); while both sides' intervals still contain 0 the
+    precision climbs to ``zero_bits`` only (a difference of magnitude below 2^-zero_bits is not seen).
     """
     saved = iv.prec
     bits = START_BITS
+    agreed_at = 0
+    defined = False
     try:
         while bits <= MAX_BITS:
             iv.prec = bits
@@ -72,7 +87,7 @@ def compare_at(fn: Callable, count: int, values: list[Fraction]) -> PointResult:
             except (ZeroDivisionError, ValueError, OverflowError, TypeError, NameError):
                 return PointResult(Point.UNDEFINED)
             settled = True
-            defined = False
+            both_around_zero = True  # every unsettled entry: both sides' intervals contain 0
             for k in range(count):
                 a, b = out[k], out[count + k]
                 a = a if isinstance(a, iv.mpf) else iv.mpf(a)
@@ -82,15 +97,25 @@ def compare_at(fn: Callable, count: int, values: list[Fraction]) -> PointResult:
                     continue
                 d = a - b
                 if d.a > 0 or d.b < 0:
-                    return PointResult(Point.DIFFERENT, k, mpmath.mpf(a.mid.a), mpmath.mpf(b.mid.a))
+                    with mpmath.workprec(bits):
+                        values_at = (mpmath.mpf(a.mid.a), mpmath.mpf(b.mid.a), mpmath.mpf(d.mid.a))
+                    return PointResult(Point.DIFFERENT, k, *values_at)
                 defined = True
                 scale = max(abs(a.a), abs(a.b), abs(b.a), abs(b.b))
-                tiny = mpmath.ldexp(1, -(bits // 2))
-                if d.delta.b > scale * mpmath.ldexp(1, -(bits - 24)) and not (bits > START_BITS and scale <= tiny):
-                    settled = False  # neither agreement to bits − 24 bits nor both sides 0 to bits/2 bits
+                if d.delta.b > scale * mpmath.ldexp(1, -AGREE_BITS):
+                    settled = False  # not agreement to AGREE_BITS bits (a width of exactly 0 always agrees)
+                    both_around_zero &= a.a <= 0 <= a.b and b.a <= 0 <= b.b
             if settled and defined:
-                return PointResult(Point.EQUAL)
+                if agreed_at and bits >= max(4 * agreed_at, confirm_bits):
+                    return PointResult(Point.EQUAL)
+                agreed_at = agreed_at or bits
+                bits = min(max(4 * agreed_at, confirm_bits), MAX_BITS) if bits < MAX_BITS else 2 * bits
+                continue
+            if both_around_zero and bits >= zero_bits:
+                break
             bits *= 2
+        if agreed_at and defined:
+            return PointResult(Point.EQUAL)  # agreed at the highest precision there is
         return PointResult(Point.UNDEFINED if not defined else Point.UNDECIDED)
     finally:
         iv.prec = saved
