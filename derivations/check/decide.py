@@ -30,7 +30,7 @@ from derivations.check.instances import (
     probability_fix,
     sample_point,
 )
-from derivations.check.intervals import CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
+from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.errors import ProofTimeout, Unsupported
 from derivations.notation.tree import Neg, Node, Num, Rel
 from derivations.verdict import Counterexample, Decision, Verdict
@@ -243,7 +243,8 @@ def decide(
     elif found.constant:
         evidence = f"the two numbers agree to {MAX_BITS} bits (interval arithmetic)"
     else:
-        evidence = f"agrees at {points} points" + (f" ({where})" if where else "") + " to ≥ 72 bits (interval arithmetic)"
+        scope = f" ({where})" if where else ""
+        evidence = f"agrees at {points} points{scope} to ≥ {AGREE_BITS} bits (interval arithmetic)"
     remaining = deadline - time.monotonic()
     methods: list[str] = []
     failure = ""
