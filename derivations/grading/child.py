@@ -5,8 +5,11 @@ Standalone on purpose: it imports only the standard library and NumPy (never `de
 
     python -I child.py REQUEST_FD REPLY_FD SUBMISSION NAME,NAME,…
 
-Messages both ways: a 4-byte big-endian length, a JSON header, then for each array named in the
-header's ``arrays`` list a 4-byte length and an ``.npy`` body. Arrays are written with
+Messages both ways: a 4-byte big-endian length, a JSON header, then as many arrays as the
+header's ``arrays`` count says, each a 4-byte length and an ``.npy`` body. Replies: ``ready`` (the
+functions defined), ``import_error``, ``result``, ``bad_result``, and ``exception`` with its
+``kind`` (``memory`` for a MemoryError, ``recursion`` for a RecursionError, else ``exception``),
+so the grader reads what failed from data, never from the message's wording. Arrays are written with
 ``allow_pickle=False``: an object array is refused here, and the grader loads with
 ``allow_pickle=False`` too, so nothing is ever unpickled. stdout and stderr go nowhere the grader
 reads. Everything the submission might tamper with (``json``, ``numpy.lib.format``, ``os.write``)
@@ -14,6 +17,7 @@ is bound before it is imported; if it tampers anyway it only spoils its own repl
 grader checks.
 """
 
+import importlib.util
 import io
 import json
 import os
@@ -37,8 +41,10 @@ _asarray = np.asarray
 _ndarray = np.ndarray
 _exit = os._exit
 
+# The protocol's bounds: the grader's sandbox.py spells the same (tests/…/test_protocol.py checks it).
 MAX_HEADER = 1 << 16
 MAX_ARRAY = 1 << 26
+MAX_ARRAYS = 8
 
 
 def _read_exact(fd, n):
@@ -74,8 +80,11 @@ def _receive(fd):
     if size > MAX_HEADER:
         _exit(3)
     header = _loads(_read_exact(fd, size))
+    count = header.get("arrays", 0)
+    if not isinstance(count, int) or not 0 <= count <= MAX_ARRAYS:
+        _exit(3)
     arrays = []
-    for _ in range(header.get("arrays", 0)):
+    for _ in range(count):
         (n,) = _unpack(">I", _read_exact(fd, 4))
         if n > MAX_ARRAY:
             _exit(3)
@@ -88,11 +97,18 @@ def _describe(exc):
     return "".join(lines).strip()[-500:]
 
 
+def _kind(exc):
+    """What failed, as data for the grader: running out of memory or of stack is not an ordinary exception."""
+    if isinstance(exc, MemoryError):
+        return "memory"
+    if isinstance(exc, RecursionError):
+        return "recursion"
+    return "exception"
+
+
 def main():
     request_fd, reply_fd, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     api = sys.argv[4].split(",")
-    import importlib.util
-
     try:
         spec = importlib.util.spec_from_file_location("submission", path)
         module = importlib.util.module_from_spec(spec)
@@ -117,13 +133,15 @@ def main():
         try:
             result = getattr(module, name)(*args)
         except SystemExit as exc:
-            _send(reply_fd, {"type": "exception", "error": f"called exit({exc.code!r})"})
+            _send(reply_fd, {"type": "exception", "kind": "exception", "error": f"called exit({exc.code!r})"})
             continue
         except BaseException as exc:
-            _send(reply_fd, {"type": "exception", "error": _describe(exc)})
+            _send(reply_fd, {"type": "exception", "kind": _kind(exc), "error": _describe(exc)})
             continue
         try:
             items = list(result) if isinstance(result, tuple) else [result]
+            if len(items) > MAX_ARRAYS:
+                raise TypeError(f"returned a tuple of {len(items)} values (at most {MAX_ARRAYS} are read)")
             out = []
             for item in items:
                 arr = _asarray(item)

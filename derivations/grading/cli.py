@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,8 +19,14 @@ from rich.table import Table
 from derivations.errors import EXIT_OK, InputError
 from derivations.files import write_json_atomic, write_text_atomic
 from derivations.grading.api import API
-from derivations.grading.grade import VERDICTS, Config, Result, grade
-from derivations.grading.sandbox import find_sandbox
+from derivations.grading.config import Config
+from derivations.grading.grade import grade
+from derivations.grading.results import Result
+from derivations.grading.sandbox import find_sandbox, free_uid
+from derivations.verdict import Outcome
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
 
 SUFFIXES = (".py", ".md", ".tex")
 
@@ -55,6 +63,7 @@ def students(folder: Path) -> list[tuple[str, Path | None, str]]:
 
 
 def render(result: Result, console: Console, quiet: bool) -> None:
+    """The result as a table of tests (unless ``quiet``), its warnings, and the total."""
     if not quiet:
         table = Table(pad_edge=False, box=None, header_style="bold")
         table.add_column("test")
@@ -62,9 +71,9 @@ def render(result: Result, console: Console, quiet: bool) -> None:
         table.add_column("verdict")
         table.add_column("feedback", overflow="fold", ratio=1)
         for t in result.tests:
-            style = "green" if t.passed else ("dim" if t.verdict == "not_submitted" else "red")
+            style = "green" if t.passed else ("dim" if t.verdict is Outcome.NOT_SUBMITTED else "red")
             first = t.output.split("\n")[0]
-            table.add_row(t.name, f"{t.score:g}/{t.max_score:g}", f"[{style}]{VERDICTS[t.verdict]}[/]", escape(first))
+            table.add_row(t.name, f"{t.score:g}/{t.max_score:g}", f"[{style}]{t.verdict.words}[/]", escape(first))
             for extra in t.output.split("\n")[1:]:
                 table.add_row("", "", "", escape(extra))
         console.print(table)
@@ -75,29 +84,29 @@ def render(result: Result, console: Console, quiet: bool) -> None:
     console.print(f"{escape(result.student)}: {result.score:g}/{result.max_score:g}")
 
 
+#: This process's sandbox uid: a `--jobs` worker's own (set by `_init_worker`), None for the default.
 _SLOT_UID: int | None = None
 
 
-def _init_worker(slots) -> None:  # type: ignore[no-untyped-def]
+def _init_worker(slots: Queue) -> None:
     """Each worker process takes a slot, and as root its own sandbox uid (RLIMIT_NPROC and sweeps are per uid)."""
     global _SLOT_UID
-    from derivations.grading import sandbox
-
     slot = slots.get()
-    _SLOT_UID = sandbox.free_uid(slot) if os.geteuid() == 0 else None
-    sandbox.DEFAULT_UID = _SLOT_UID
+    _SLOT_UID = free_uid(slot) if os.geteuid() == 0 else None
 
 
 def _grade_one(student: str, path: str, config: Config, against: str | None) -> dict:
+    """One student's result as the batch's JSON (a usage error in their file is their note, not the run's end)."""
     box = find_sandbox(uid=_SLOT_UID)
     try:
-        result = grade(Path(path), config, against=against, student=student)
+        result = grade(Path(path), config, against=against, student=student, box=box)
     except InputError as exc:
         result = Result(student, path, "unknown", error=str(exc))
     return result.to_json() | {"_sandbox_isolated": box.isolated}
 
 
 def run_batch(args: argparse.Namespace, config: Config) -> int:
+    """Grade every student of ``args.batch``: the CSV, one JSON per student, a progress bar."""
     roster = students(args.batch)
     out_csv: Path = args.csv or args.batch.with_name(args.batch.name + "-grades.csv")
     json_dir = out_csv.with_name(out_csv.stem + "-results")
@@ -113,8 +122,6 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
                 rows[s] = {"student": s, "score": 0, "max_score": 0, "output": why, "error": why, "tests": []}
                 progress.advance(task)
         if args.jobs > 1:
-            import multiprocessing as mp
-
             ctx = mp.get_context("fork")
             slots = ctx.Queue()
             for k in range(args.jobs):
@@ -155,11 +162,12 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    """`derivations grade`: one submission or a folder of them; the exit code."""
     config = Config.load(args.config)
     if (args.submission is None) == (args.batch is None):
         raise InputError("give one submission, or --batch DIR (not both)")
     if args.against:
-        from derivations.identities import get
+        from derivations.identities import get  # SymPy (0.6 s): only when an identity is named
 
         get(args.against)
     if args.require_sandbox:
@@ -173,7 +181,7 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.csv:
         raise InputError("--csv is for --batch")
     _check_submission(args.submission)
-    from derivations.report.terminal import make_console
+    from derivations.report.terminal import make_console  # SymPy through the report's types (1 s)
 
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)

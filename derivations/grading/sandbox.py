@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import pwd
 import resource
 import select
 import shutil
@@ -30,18 +31,29 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 from numpy.lib import format as npy_format
 
+from derivations.verdict import Outcome
+
 CHILD = Path(__file__).with_name("child.py")
 SYSTEM_PYTHON = "/usr/bin/python3"
+# The protocol's bounds, spelled in child.py too (it imports nothing of ours; tests/…/test_protocol.py
+# checks that the two agree).
+#: Bytes of one message's JSON header.
 MAX_HEADER = 1 << 16
+#: Bytes of one array's .npy body.
 MAX_ARRAY = 1 << 26
+#: Arrays in one message.
 MAX_ARRAYS = 8
+#: What the child reports as the ``kind`` of an exception the submission raised.
+EXCEPTION_KINDS = {"exception": Outcome.EXCEPTION, "memory": Outcome.MEMORY, "recursion": Outcome.RECURSION}
 
 
 @dataclass(frozen=True)
@@ -73,9 +85,9 @@ class Sandbox:
 
 
 class ChildError(Exception):
-    """The child did not answer a call normally; ``kind`` is the verdict."""
+    """The child did not answer a call normally; ``kind`` is the part's outcome."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: Outcome, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -113,8 +125,6 @@ SANDBOX_UID = 61000
 
 def free_uid(slot: int = 0) -> int:
     """The slot-th uid ≥ SANDBOX_UID with no account and no running process (one per parallel job)."""
-    import pwd
-
     busy = {_uid_of(entry) for entry in Path("/proc").iterdir() if entry.name.isdigit()}
     found = -1
     for uid in range(SANDBOX_UID, SANDBOX_UID + 1000):
@@ -141,21 +151,23 @@ def _uid_of(entry: Path) -> int | None:
     return int(parts[1]) if len(parts) > 1 else None
 
 
-_SANDBOXES: dict[int | None, Sandbox] = {}
-#: The uid this process's children run as (a `--jobs` worker sets its own); None: chosen on first use.
-DEFAULT_UID: int | None = None
+@cache
+def _default_uid() -> int | None:
+    """As root, the first free sandbox uid (chosen once per process); otherwise None (children run as us)."""
+    return free_uid() if os.geteuid() == 0 else None
 
 
 def find_sandbox(uid: int | None = None) -> Sandbox:
-    """The best way to run children on this machine (probed once per uid, by starting one)."""
-    global DEFAULT_UID
+    """The best way to run children on this machine, as ``uid`` (as root; default: the first free one).
+
+    Probed once per uid, by starting one child. A `--jobs` worker passes the uid of its slot.
+    """
+    return _sandbox_for(uid if uid is not None else _default_uid())
+
+
+@cache
+def _sandbox_for(uid: int | None) -> Sandbox:
     root = os.geteuid() == 0
-    if uid is None and root:
-        if DEFAULT_UID is None:
-            DEFAULT_UID = free_uid()
-        uid = DEFAULT_UID
-    if uid in _SANDBOXES:
-        return _SANDBOXES[uid]
     candidates = []
     if root:
         if _python_with_numpy(SYSTEM_PYTHON):
@@ -170,7 +182,6 @@ def find_sandbox(uid: int | None = None) -> Sandbox:
         for python in candidates:
             box = Sandbox("bwrap", python, child_uid, _bwrap_binds(python))
             if _probe(box):
-                _SANDBOXES[uid] = box
                 return box
         notes.append("bubblewrap is installed but could not start a child here")
     else:
@@ -178,9 +189,7 @@ def find_sandbox(uid: int | None = None) -> Sandbox:
     if root and not candidates:
         notes.append(f"no interpreter with NumPy readable by uid {uid} (apt-get install python3-numpy)")
     python = candidates[0] if candidates else sys.executable
-    box = Sandbox("rlimits", python, child_uid if candidates else None, (), "; ".join(notes))
-    _SANDBOXES[uid] = box
-    return box
+    return Sandbox("rlimits", python, child_uid if candidates else None, (), "; ".join(notes))
 
 
 def _probe(box: Sandbox) -> bool:
@@ -196,7 +205,7 @@ def _probe(box: Sandbox) -> bool:
             return False
 
 
-def _limits(limits: Limits) -> callable:
+def _limits(limits: Limits) -> Callable[[], None]:
     def apply() -> None:  # runs in the child between fork and exec: setrlimit only (FINDINGS: preexec_fn)
         mem = limits.memory_mib << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -303,10 +312,10 @@ class Child:
         header, _ = self._receive(self.limits.import_seconds, importing=True)
         if header.get("type") == "import_error":
             self.close()
-            raise ChildError("import_error", str(header.get("error", "")))
+            raise ChildError(Outcome.IMPORT_ERROR, str(header.get("error", "")))
         if header.get("type") != "ready" or not isinstance(header.get("functions"), list):
             self.close()
-            raise ChildError("protocol", "the child's first message was not 'ready'")
+            raise ChildError(Outcome.PROTOCOL, "the child's first message was not 'ready'")
         return [f for f in header["functions"] if f in self.api]
 
     def close(self) -> None:
@@ -374,16 +383,17 @@ class Child:
             self.close()
             what = "importing the submission" if importing else "the call"
             limit = self.limits.import_seconds if importing else self.limits.call_seconds
-            kind = "import_timeout" if importing else "timeout"
+            kind = Outcome.IMPORT_TIMEOUT if importing else Outcome.TIMEOUT
             raise ChildError(kind, f"{what} took longer than {limit:g} s") from None
         except EOFError:
             code = self._exit_code()
             self.close()
             where = "while importing" if importing else "during the call"
-            raise ChildError("crashed", f"the process ended {where} ({code})") from None
-        except (ValueError, UnicodeDecodeError, json.JSONDecodeError, struct.error) as exc:
+            raise ChildError(Outcome.CRASHED, f"the process ended {where} ({code})") from None
+        except (ValueError, UnicodeDecodeError, struct.error, RecursionError) as exc:  # JSONDecodeError: a ValueError
             self.close()
-            raise ChildError("protocol", f"the child broke the protocol: {exc}") from None
+            what = "a header nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+            raise ChildError(Outcome.PROTOCOL, f"the child broke the protocol: {what}") from None
         return header, arrays
 
     def _exit_code(self) -> str:
@@ -402,7 +412,7 @@ class Child:
     def call(self, name: str, args: list[np.ndarray], floats: tuple[int, ...] = ()) -> tuple[list[np.ndarray], bool]:
         """The function's return value as arrays (and whether it was a tuple); ChildError otherwise."""
         if self.proc is None:
-            raise ChildError("crashed", "the process is not running")
+            raise ChildError(Outcome.CRASHED, "the process is not running")
         bodies = []
         for a in args:
             buf = BytesIO()
@@ -415,15 +425,22 @@ class Child:
         except (BrokenPipeError, OSError):
             code = self._exit_code()
             self.close()
-            raise ChildError("crashed", f"the process ended before the call ({code})") from None
+            raise ChildError(Outcome.CRASHED, f"the process ended before the call ({code})") from None
         header, arrays = self._receive(self.limits.call_seconds)
         kind = header.get("type")
+        error = str(header.get("error", ""))[:500]
         if kind == "result":
             return arrays, bool(header.get("tuple"))
-        if kind in ("exception", "bad_result"):
-            raise ChildError(kind, str(header.get("error", ""))[:500])
+        if kind == "bad_result":
+            raise ChildError(Outcome.BAD_RESULT, error)
+        if kind == "exception":
+            which = header.get("kind")
+            outcome = EXCEPTION_KINDS.get(which) if isinstance(which, str) else None
+            if outcome is not None:
+                raise ChildError(outcome, error)
+            kind = f"exception of kind {str(which)[:40]}"
         self.close()
-        raise ChildError("protocol", f"an unexpected reply {str(kind)[:40]!r}")
+        raise ChildError(Outcome.PROTOCOL, f"an unexpected reply {str(kind)[:60]!r}")
 
     def _write_all(self, data: bytes) -> None:
         deadline = time.monotonic() + self.limits.call_seconds

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from derivations.grading.grade import Config, grade
+from derivations.grading.config import Config
+from derivations.grading.grade import grade
 from derivations.grading.sandbox import Limits, find_sandbox, processes_of
+from derivations.verdict import Outcome
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 CONFIG = replace(
@@ -26,19 +28,20 @@ def sigmoid(x):
 """
 
 HOSTILE = {
-    "loop_at_import": ("while True:\n    pass\n", "sigmoid", "import_timeout"),
-    "loop_in_call": ("def sigmoid(x):\n    while True:\n        pass\n", "sigmoid", "timeout"),
-    "memory_bomb": ("def sigmoid(x):\n    return [0] * (1 << 34)\n", "sigmoid", ("memory", "crashed")),
+    "loop_at_import": ("while True:\n    pass\n", "sigmoid", Outcome.IMPORT_TIMEOUT),
+    "loop_in_call": ("def sigmoid(x):\n    while True:\n        pass\n", "sigmoid", Outcome.TIMEOUT),
+    "memory_bomb": ("def sigmoid(x):\n    return [0] * (1 << 34)\n", "sigmoid", Outcome.MEMORY),
+    "recursion_bomb": ("def sigmoid(x):\n    return sigmoid(x)\n", "sigmoid", Outcome.RECURSION),
     "fork_bomb": (
         "import os\ndef sigmoid(x):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n",
         "sigmoid",
-        ("timeout", "crashed", "exception"),
+        (Outcome.TIMEOUT, Outcome.CRASHED, Outcome.EXCEPTION),
     ),
-    "exit_at_import": ("import sys\nsys.exit(0)\n", "sigmoid", "import_error"),
-    "os_exit_in_call": ("import os\ndef sigmoid(x):\n    os._exit(0)\n", "sigmoid", "crashed"),
-    "syntax_error": ("def sigmoid(x)\n    return x\n", "sigmoid", "import_error"),
-    "exception_at_import": ("raise RuntimeError('boom')\n", "sigmoid", "import_error"),
-    "imports_the_grader": ("import derivations, numeric\n" + CORRECT_SIGMOID, "sigmoid", "import_error"),
+    "exit_at_import": ("import sys\nsys.exit(0)\n", "sigmoid", Outcome.IMPORT_ERROR),
+    "os_exit_in_call": ("import os\ndef sigmoid(x):\n    os._exit(0)\n", "sigmoid", Outcome.CRASHED),
+    "syntax_error": ("def sigmoid(x)\n    return x\n", "sigmoid", Outcome.IMPORT_ERROR),
+    "exception_at_import": ("raise RuntimeError('boom')\n", "sigmoid", Outcome.IMPORT_ERROR),
+    "imports_the_grader": ("import derivations, numeric\n" + CORRECT_SIGMOID, "sigmoid", Outcome.IMPORT_ERROR),
     "returns_wrong_shape": (
         "import numpy as np\ndef sigmoid(x):\n    return np.reshape(1 / (1 + np.exp(-x)), (-1, 1))\n",
         "sigmoid",
@@ -47,34 +50,34 @@ HOSTILE = {
     "returns_ints": (
         "import numpy as np\ndef sigmoid(x):\n    return np.zeros(np.shape(x), dtype=int)\n",
         "sigmoid",
-        "wrong",
+        Outcome.WRONG,
     ),
-    "returns_objects": ("def sigmoid(x):\n    return {'answer': 42}\n", "sigmoid", "bad_result"),
+    "returns_objects": ("def sigmoid(x):\n    return {'answer': 42}\n", "sigmoid", Outcome.BAD_RESULT),
     "returns_strings": (
         "import numpy as np\ndef sigmoid(x):\n    return np.full(np.shape(x), 'x')\n",
         "sigmoid",
-        "wrong",
+        Outcome.WRONG,
     ),
     "returns_nan": (
         "import numpy as np\ndef sigmoid(x):\n    return np.full(np.shape(x), np.nan)\n",
         "sigmoid",
-        "wrong",
+        Outcome.WRONG,
     ),
     "returns_complex": (
         "import numpy as np\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x + 0j))\n",
         "sigmoid",
-        "wrong",
+        Outcome.WRONG,
     ),
     "pickle_payload": (
         "import os\nclass Evil:\n    def __reduce__(self):\n        return (os.system, ('touch /tmp/derivations-pwned',))\n"
         "def sigmoid(x):\n    return Evil()\n",
         "sigmoid",
-        "bad_result",
+        Outcome.BAD_RESULT,
     ),
     "breaks_the_protocol": (  # writes garbage into the reply pipe (its number is in the child's argv)
         "import os, sys\ndef sigmoid(x):\n    os.write(int(sys.argv[2]), b'\\x00\\x00\\x00\\x05{bad}')\n    return x\n",
         "sigmoid",
-        "protocol",
+        Outcome.PROTOCOL,
     ),
     "prints_fake_results": (
         "import json, os\nprint(json.dumps({'score': 100, 'max_score': 100}))\n"
@@ -82,7 +85,7 @@ HOSTILE = {
         "    try:\n        open(p, 'w').write('{\"score\": 100}')\n    except OSError:\n        pass\n"
         + CORRECT_SIGMOID,
         "sigmoid",
-        "passed",
+        Outcome.PASSED,
     ),
     # Isolation probes: each computes σ correctly only if it could NOT see what it must not see.
     "reads_secrets": (
@@ -91,7 +94,7 @@ HOSTILE = {
         "    return 'GRADER_SECRET' in os.environ or os.path.exists('/work') or os.path.exists('/root/.pyenv')\n"
         "def sigmoid(x):\n    return np.zeros(np.shape(x)) if _leak() else 1 / (1 + np.exp(-x))\n",
         "sigmoid",
-        "passed",
+        Outcome.PASSED,
     ),
     "opens_a_socket": (
         "import socket\nimport numpy as np\n"
@@ -99,15 +102,19 @@ HOSTILE = {
         "    except OSError:\n        return False\n"
         "def sigmoid(x):\n    return np.zeros(np.shape(x)) if _online() else 1 / (1 + np.exp(-x))\n",
         "sigmoid",
-        "passed",
+        Outcome.PASSED,
     ),
     "leaves_a_detached_process": (
         "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(600)\n    os._exit(0)\n"
         + CORRECT_SIGMOID,
         "sigmoid",
-        "passed",
+        Outcome.PASSED,
     ),
-    "monkeypatches_numpy": ("import numpy as np\nnp.exp = lambda x: 0 * x\n" + CORRECT_SIGMOID, "sigmoid", "wrong"),
+    "monkeypatches_numpy": (
+        "import numpy as np\nnp.exp = lambda x: 0 * x\n" + CORRECT_SIGMOID,
+        "sigmoid",
+        Outcome.WRONG,
+    ),
 }
 
 
@@ -136,9 +143,11 @@ def test_hostile_submission(name: str, box, tmp_path: Path, monkeypatch) -> None
     tests = {t.name: t for t in result.tests}
     got = tests[f"{function}: correctness"].verdict
     if verdict is None:  # a wrong shape: the message says so
-        assert got == "wrong" and "shape" in tests[f"{function}: correctness"].output
+        assert got is Outcome.WRONG and "shape" in tests[f"{function}: correctness"].output
     else:
-        assert got in ((verdict,) if isinstance(verdict, str) else verdict), tests[f"{function}: correctness"].output
+        assert got in ((verdict,) if isinstance(verdict, Outcome) else verdict), tests[
+            f"{function}: correctness"
+        ].output
     assert not Path("/tmp/derivations-pwned").exists()
     if box.uid is not None:
         assert processes_of(box.uid) == []

@@ -1,0 +1,71 @@
+"""`derivations grade` as a command: Gradescope JSON, usage errors, and --batch with --jobs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
+ALL = ("sigmoid", "sigmoid_grad", "softmax", "softmax_jacobian", "cross_entropy", "ce_softmax_grad", "mse_layer_grads")
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "derivations", "grade", *args], capture_output=True, text=True,
+                          env=env, timeout=900, cwd=cwd)  # fmt: skip
+
+
+def test_gradescope_json_also_when_the_import_fails(tmp_path: Path) -> None:
+    sub = tmp_path / "broken.py"
+    sub.write_text("def sigmoid(x)\n")
+    out = tmp_path / "results.json"
+    r = _cli(str(sub), "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["score"] == 0 and data["max_score"] == 70
+    assert "SyntaxError" in data["output"]
+    for t in data["tests"]:
+        assert {"name", "score", "max_score", "status", "output"} <= set(t)
+        assert t["name"].split(":")[0] in ALL and t["status"] == "failed"
+
+
+def test_grader_usage_errors_exit_2(tmp_path: Path) -> None:
+    r = _cli(str(tmp_path / "missing.py"))
+    assert r.returncode == 2 and "does not exist" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = _cli("--batch", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "not a folder" in r.stderr
+    r = _cli(str(EXAMPLES / "correct.py"), "--csv", str(tmp_path / "x.csv"))
+    assert r.returncode == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[limits]\ncall_seconds = 0\n")
+    r = _cli(str(EXAMPLES / "correct.py"), "--config", str(bad))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "[limits] call_seconds = 0" in r.stderr and "bad.toml" in r.stderr
+
+
+def test_batch_writes_a_csv_and_one_json_per_student(tmp_path: Path) -> None:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "alice.py").write_text((EXAMPLES / "correct.py").read_text())
+    (folder / "bob").mkdir()
+    (folder / "bob" / "hw.py").write_text((EXAMPLES / "bug_mse_factor.py").read_text())
+    (folder / "carol").mkdir()
+    (folder / "dave.md").write_text((EXAMPLES / "answer_correct.md").read_text())
+    config = tmp_path / "fast.toml"
+    config.write_text("[examples]\ncorrectness = 20\nstability = 20\n")
+    out = tmp_path / "grades.csv"
+    r = _cli("--batch", str(folder), "--csv", str(out), "--jobs", "2", "--config", str(config), "--quiet")
+    assert r.returncode == 0, r.stderr
+    rows = {row["student"]: row for row in csv.DictReader(out.open())}
+    assert set(rows) == {"alice", "bob", "carol", "dave"}
+    assert rows["alice"]["score"] == "70" and rows["bob"]["mse_layer_grads"] == "0"
+    assert rows["dave"]["score"] == "10" and "no .py" in rows["carol"]["note"]
+    for student in rows:
+        assert json.loads((tmp_path / "grades-results" / f"{student}.json").read_text())["student"] == student
+    bob = json.loads((tmp_path / "grades-results" / "bob.json").read_text())
+    verdicts = {t["name"]: t["verdict"] for t in bob["details"]}
+    assert verdicts["mse_layer_grads: correctness"] == "wrong" and verdicts["sigmoid: correctness"] == "not_submitted"
