@@ -14,17 +14,21 @@ Every row was parsed once by `Knowledge.prescan`; the walk works on those trees.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from derivations.check.decide import decide, rounded_value
-from derivations.check.environment import Environment, Knowledge, ParsedEvent, ParsedRow, definable
+from derivations.check.decide import decide_all, rounded_value
+from derivations.check.environment import Definition, Environment, Knowledge, ParsedEvent, ParsedRow, Region, definable
+from derivations.check.instances import Setting
 from derivations.check.results import Derivation, Step
+from derivations.errors import ParseError
 from derivations.notation.document import Document, Row
-from derivations.notation.tree import Call, Cases, Index, Node, Num, Rel, Sum, Sym, walk
-from derivations.verdict import Decision, Verdict
+from derivations.notation.parser import parse_expression
+from derivations.notation.tree import Call, Cases, Index, Neg, Node, Num, Rel, Sum, Sym, walk
+from derivations.verdict import Decision, Verdict, format_point
 
 #: How a relation is written back when a row of several relations is split into steps.
 REL_LATEX = {
@@ -40,6 +44,12 @@ class Link:
     line: int
     latex: str
     error: str = ""
+
+
+#: ``y \in \{0, 1\}``
+IN_SET = re.compile(r"^\s*(.+?)\s*\\in\s*\\\{(.+)\\\}\s*$")
+#: ``x \in \mathbb{R}`` (or ℝ^n): no restriction
+REALS = re.compile(r"^\s*(.+?)\s*\\in\s*\\mathbb\{R\}(\^\{?[\w\\ ]+\}?)?\s*$")
 
 
 @dataclass
@@ -158,20 +168,30 @@ class Checker:
             left = right
         self.prev = left
 
-    def _step_condition(self, parsed: ParsedRow) -> tuple[Environment, tuple[Rel, ...], str]:
-        """The step's own condition (``\\quad \\text{if } i = k``, ``\\text{if } \\sum_i t_i = 1``).
+    def _step_condition(self, parsed: ParsedRow) -> Setting:
+        """The step's own condition put in force (``\\quad \\text{if } i = k``, ``\\text{for } x > 0``, ``i = j``).
 
-        An index relation joins the cases; Σ_i t_i = 1 makes t a probability vector for this step;
-        any other condition is returned as text, so that a counterexample outside it is not taken
-        as a counterexample of the step.
+        An index relation joins the cases; Σ_i t_i = 1 makes t a probability vector; a bound on a
+        variable (x > 0, x ≤ 1) restricts where it is sampled; a name equal to a number (y = 1) is that
+        number; ``y \\in \\{0, 1\\}`` is checked at each value; ``n = 2`` fixes the size; ``x \\in \\mathbb{R}``
+        restricts nothing. Any other condition is kept as text: a counterexample outside a condition
+        the checker could not put in force is no counterexample of the step.
         """
+        base = Setting([self.env], self._cases())
         rel, text = parsed.condition, parsed.condition_text
+        if not text:
+            return base
+        member = IN_SET.match(text)
+        if member:
+            return self._membership(base, member.group(1), member.group(2), text)
+        if REALS.match(text):
+            return base
         if rel is None:
-            return self.env, self._cases(), text
+            return Setting([self.env], self._cases(), text)
         lhs, rhs = rel.lhs, rel.rhs
         names = [getattr(x, "name", None) for x in (lhs, rhs)]
         if all(n in self.env.index_letters for n in names):
-            return self.env, (*self._cases(), rel), ""
+            return Setting([self.env], (*self._cases(), rel))
         if (
             rel.op == "="
             and isinstance(lhs, Sum)
@@ -183,8 +203,38 @@ class Checker:
             env = self.env.copy()
             env.probability.add(lhs.body.base.name)
             env.families.discard(lhs.body.base.name)
-            return env, self._cases(), ""
-        return self.env, self._cases(), text
+            return Setting([env], self._cases())
+        bound = _bound(rel)
+        if bound is not None:
+            name, op, value = bound
+            if name in self.env.sizes and op == "=" and value.denominator == 1 and value >= 1:
+                return Setting([self.env], self._cases(), sizes=(int(value),))
+            if name in self.env.index_letters or name in self.env.definitions:
+                return Setting([self.env], self._cases(), text)
+            env = self.env.copy()
+            if op == "=":
+                env.definitions[name] = Definition(name, _number(value), parsed.row.line)
+            else:
+                env.regions[name] = _region(op, value)
+            return Setting([env], self._cases())
+        return Setting([self.env], self._cases(), text)
+
+    def _membership(self, base: Setting, name_text: str, values_text: str, text: str) -> Setting:
+        """``y \\in \\{0, 1\\}``: the step at each value of the set."""
+        try:
+            node = parse_expression(name_text, self.notation)
+            values = [parse_expression(v, self.notation) for v in values_text.split(",")]
+        except ParseError:
+            return Setting(base.envs, base.cases, text)
+        numbers = [_constant(v) for v in values]
+        if not isinstance(node, Sym) or node.name in self.env.index_letters or None in numbers:
+            return Setting(base.envs, base.cases, text)
+        envs = []
+        for value in numbers:
+            env = self.env.copy()
+            env.definitions[node.name] = Definition(node.name, _number(value), 0)
+            envs.append(env)
+        return Setting(envs, base.cases, labels=[f"{name_text.strip()} = {format_point(v)}" for v in numbers])
 
     def _link(self, parsed: ParsedRow, left: Link, rel: str, right: Link, latex: str) -> None:
         row = parsed.row
@@ -207,14 +257,15 @@ class Checker:
         self.known.learn_letters(left.node)
         self.known.learn_letters(right.node)
         seed = f"{self.doc.path}:{row.line}:{row.row}:{right.latex}"
-        env, cases, condition = self._step_condition(parsed)
+        setting = self._step_condition(parsed)
+        cases, condition = setting.cases, setting.unreadable
         returns = None
         if self.pending_wrong is not None:
             wrong_step, before = self.pending_wrong
             self.pending_wrong = None
             if before.node is not None and left.line == wrong_step.line and left.node is not None:
-                back = decide(
-                    env,
+                back = decide_all(
+                    setting,
                     self.symbols,
                     before.node,
                     right.node,
@@ -230,7 +281,9 @@ class Checker:
             reason = f"checked against line {before.line}, since line {left.line} is wrong"
             decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
         else:
-            decision = decide(env, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed)
+            decision = decide_all(
+                setting, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed
+            )
         decision = rounded_value(decision, left.node, right.node, approx=rel == "~")
         if decision.verdict is Verdict.WRONG and condition:
             # The step claims to hold only under a condition the checker could not put in force: a
@@ -288,3 +341,34 @@ def mentions(node: Node, name: str) -> bool:
         elif isinstance(n, Call) and n.func.name == name:
             return True
     return False
+
+
+def _constant(node: Node) -> Fraction | None:
+    """A number written plainly (2, −1, 0.5), or None."""
+    if isinstance(node, Neg):
+        inner = _constant(node.arg)
+        return -inner if inner is not None else None
+    return node.value if isinstance(node, Num) else None
+
+
+def _number(value: Fraction) -> Node:
+    return Num(value) if value >= 0 else Neg(Num(-value))
+
+
+def _bound(rel: Rel) -> tuple[str, str, Fraction] | None:
+    """``x > 0`` or ``0 < x`` as (x, '>', 0); None unless one side is a plain name and the other a number."""
+    flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
+    for name_side, number_side, op in ((rel.lhs, rel.rhs, rel.op), (rel.rhs, rel.lhs, flip[rel.op])):
+        value = _constant(number_side)
+        if isinstance(name_side, Sym) and value is not None and op != "!=":
+            return name_side.name, op, value
+    return None
+
+
+def _region(op: str, value: Fraction) -> Region:
+    return {
+        ">": Region(lo=value, lo_open=True),
+        ">=": Region(lo=value),
+        "<": Region(hi=value, hi_open=True),
+        "<=": Region(hi=value),
+    }[op]

@@ -26,6 +26,7 @@ from derivations.check.instances import (
     NUMERIC_SIZES,
     PROOF_SIZES,
     Search,
+    Setting,
     instances,
     probability_fix,
     sample_point,
@@ -181,10 +182,10 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
 
 
 def _describe_instances(search: Search, proof: bool) -> str:
-    sizes = PROOF_SIZES if proof else NUMERIC_SIZES
+    sizes = search.sizes or (PROOF_SIZES if proof else NUMERIC_SIZES)
     parts = []
     if search.used_n or search.free:
-        parts.append(f"n = {sizes[0]}…{sizes[-1]}")
+        parts.append(f"n = {sizes[0]}…{sizes[-1]}" if len(sizes) > 1 else f"n = {sizes[0]}")
     if search.free:
         which = ", ".join(search.free)
         relabel = " (by relabelling, one per pattern of equal indices)" if proof and search.symmetric else ""
@@ -201,12 +202,13 @@ def decide(
     cases: tuple[Rel, ...] = (),
     seconds: float = 5.0,
     seed: str = "",
+    sizes: tuple[int, ...] = (),
 ) -> Decision:
-    """The verdict on ``left = right`` under the case relations in force."""
+    """The verdict on ``left = right`` under the case relations in force (at the sizes given, if any)."""
     rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
     start = time.monotonic()
     deadline = start + seconds
-    search = Search(env, symbols, left, right, cases)
+    search = Search(env, symbols, left, right, cases, sizes=sizes)
     try:
         with time_limit(seconds):
             found = numeric_check(search, rng, deadline)
@@ -249,7 +251,7 @@ def decide(
     methods: list[str] = []
     failure = ""
     try:
-        proof_search = Search(env, symbols, left, right, cases)
+        proof_search = Search(env, symbols, left, right, cases, sizes=sizes)
         with time_limit(max(remaining, 0.05)):
             proof_insts = list(instances(proof_search, random.Random(0), proof=True))
             for inst in proof_insts:
@@ -313,3 +315,31 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
         reason = f"{exact} rounds to {shown} ({number.decimals} decimals as written) — a rounded value, not an identity"
         return Decision(Verdict.NUMERIC, "rounded value", reason)
     return decision
+
+
+def decide_all(
+    setting: Setting,
+    symbols: SymbolTable,
+    left: Node,
+    right: Node,
+    *,
+    cases: tuple[Rel, ...] = (),
+    seconds: float = 5.0,
+    seed: str = "",
+) -> Decision:
+    """The step under each alternative of its setting (y = 0 and y = 1 for y ∈ {0, 1}): wrong if any is,
+    proved if all are, else the weakest verdict."""
+    decisions = [
+        decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=setting.sizes)
+        for env in setting.envs
+    ]
+    for d, label in zip(decisions, setting.labels or [""] * len(decisions)):
+        if d.verdict is Verdict.WRONG:
+            if label:
+                d.reason = f"with {label}: {d.reason}"
+            return d
+    for weaker in (Verdict.UNCHECKED, Verdict.NUMERIC):
+        for d in decisions:
+            if d.verdict is weaker:
+                return d
+    return decisions[0]

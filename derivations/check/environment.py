@@ -33,6 +33,30 @@ class Definition:
     index_params: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Region:
+    """Where a variable lives under a step's condition (``x > 0``: lo = 0, open): an interval, maybe unbounded."""
+
+    lo: Fraction | None = None
+    hi: Fraction | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def place(self, v: Fraction) -> Fraction:
+        """A sample of the whole line moved into the region (0 to the region's inside, its sign kept apart)."""
+        if self.lo is not None and self.hi is not None:
+            width = self.hi - self.lo
+            t = Fraction(1, 2) + v / (2 * (1 + abs(v)))  # (−∞, ∞) → (0, 1), 0 ↦ ½
+            return self.lo + width * t
+        if self.lo is not None:
+            out = self.lo + abs(v)
+            return out + 1 if out == self.lo and self.lo_open else out
+        if self.hi is not None:
+            out = self.hi - abs(v)
+            return out - 1 if out == self.hi and self.hi_open else out
+        return v
+
+
 @dataclass
 class Environment:
     """What the file has said so far: definitions, vector families, one-hot labels, domains, aliases."""
@@ -43,6 +67,7 @@ class Environment:
     one_hot: dict[str, str] = field(default_factory=dict)  # family → index letter of its 1
     probability: set[str] = field(default_factory=set)  # families that are probability vectors
     domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
+    regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
 
     def copy(self) -> Environment:
@@ -54,6 +79,7 @@ class Environment:
             one_hot=dict(self.one_hot),
             probability=set(self.probability),
             domains=dict(self.domains),
+            regions=dict(self.regions),
             sizes=set(self.sizes),
         )
 
@@ -89,7 +115,6 @@ ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z]
 PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
 ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
 DOMAIN = re.compile(r"^\s*(.+?)\s*\\in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
-CONDITION = re.compile(r"^\s*\(?\s*\\text\{\s*(if|when|for|given|assuming|provided)\b[^}]*\}\s*(.+?)\)?\s*$")
 INDEX_RANGE = re.compile(r"^\s*([a-z](?:\s*,\s*[a-z])*)\s*\\text\{\s*(?:are\s+|is\s+an?\s+)?ind(ex|ices)\s*\}\s*$")
 
 
@@ -272,10 +297,9 @@ class Knowledge:
 
     def _parse_condition(self, row: Row) -> tuple[Rel | None, str]:
         """The row's own condition (``\\quad \\text{if } i = k``) as a relation, or its text if unreadable."""
-        m = CONDITION.match(row.justification_latex or "")
-        if not m:
+        text = row.condition
+        if not text:
             return None, ""
-        text = m.group(2).strip().rstrip(".,;")
         try:
             chain = parse_relation_chain(text, self.notation)
         except ParseError:

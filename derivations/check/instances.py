@@ -40,6 +40,18 @@ class Instance:
 
 
 @dataclass
+class Setting:
+    """What a step is checked under: one environment per alternative (y ∈ {0, 1}), the cases in force,
+    the condition the checker could not use (as text), and the sizes a condition fixed."""
+
+    envs: list[Environment]
+    cases: tuple[Rel, ...]
+    unreadable: str = ""
+    sizes: tuple[int, ...] = ()
+    labels: list[str] = field(default_factory=list)  # one per alternative: "y = 0"
+
+
+@dataclass
 class Search:
     env: Environment
     symbols: SymbolTable
@@ -51,6 +63,7 @@ class Search:
     symmetric: bool = True
     out_of_range: bool = False
     scalar_bare: bool = False
+    sizes: tuple[int, ...] = ()  # the sizes n a condition fixes (n = 2), else the defaults
 
 
 def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
@@ -134,7 +147,7 @@ def instances(search: Search, rng: random.Random, *, proof: bool = False) -> Ite
         if built is not None:
             yield Instance(None, {}, *built)
         return
-    sizes = PROOF_SIZES if proof else NUMERIC_SIZES
+    sizes = search.sizes or (PROOF_SIZES if proof else NUMERIC_SIZES)
     for n in sizes:
         seen: set[tuple[int, ...]] = set()
         if not free:
@@ -172,6 +185,10 @@ def sample_point(
     out = []
     for j, s in enumerate(symbols):
         base = table.base.get(s, "")
+        region = env.regions.get(base)
+        if region is not None:
+            out.append(region.place(_standard(rng, j, k)))
+            continue
         lo_hi = env.domains.get(base)
         if lo_hi is not None:
             lo, hi = lo_hi
@@ -179,22 +196,24 @@ def sample_point(
             v = simple[k] if k < 3 else lo + (hi - lo) * _grid(rng.random())
             out.append(Fraction(v))
             continue
-        if k == 0:
-            v = Fraction(0)
-        elif k == 1:
-            v = Fraction(1 + j % 3)
-        elif k == 2:
-            v = Fraction(-1 - j % 2)
-        else:
-            r = rng.random()
-            if r < 0.6:
-                v = _grid(rng.uniform(-3, 3))
-            elif r < 0.85:
-                v = _grid(rng.uniform(-40, 40), 6)
-            else:
-                v = _grid(rng.choice([-1, 1]) * rng.uniform(40, 800), 4)
-        out.append(v)
+        out.append(_standard(rng, j, k))
     return out
+
+
+def _standard(rng: random.Random, j: int, k: int) -> Fraction:
+    """Coordinate j of point k on the whole line: 0, 1…3, −1…−2 first, then dyadic reals, some up to ±800."""
+    if k == 0:
+        return Fraction(0)
+    if k == 1:
+        return Fraction(1 + j % 3)
+    if k == 2:
+        return Fraction(-1 - j % 2)
+    r = rng.random()
+    if r < 0.6:
+        return _grid(rng.uniform(-3, 3))
+    if r < 0.85:
+        return _grid(rng.uniform(-40, 40), 6)
+    return _grid(rng.choice([-1, 1]) * rng.uniform(40, 800), 4)
 
 
 def probability_fix(symbols: list[sp.Symbol], values: list[Fraction], table: SymbolTable, env: Environment) -> None:

@@ -46,6 +46,7 @@ class Row:
     label: str = ""
     justification: str = ""
     justification_latex: str = ""
+    condition: str = ""  # the row's own condition (LaTeX, without its "if"/"for"): ``i = k``, ``x > 0``
 
 
 @dataclass(frozen=True)
@@ -169,29 +170,67 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
 
 
 _DEFINITION_START = re.compile(r"^\s*(\\[A-Za-z]+\{[A-Za-z]\}|\\?[A-Za-z]+)(\^\{?[^{}=]{1,4}\}?)?\s*=")
+#: What starts a claim of its own after ``\quad``: an implication, or ``=`` continuing the chain.
+_CLAIM_START = re.compile(
+    r"^\s*(\\(Rightarrow|implies|Longrightarrow|therefore|iff|Leftrightarrow|Longleftrightarrow)(?![A-Za-z])|⇒|∴|=)"
+)
+#: A condition written with a word: ``\text{if } i = k``, ``\text{for } x > 0``, ``(\text{when } y = 1)``.
+CONDITION = re.compile(r"^\s*\(?\s*\\text\{\s*(if|when|for|given|assuming|provided)\b[^}]*\}\s*(.+?)\)?\s*[.,;]?\s*$")
+_SIMPLE = r"(?:-?\d+(?:\.\d+)?|\\?[A-Za-z]+(?:\{[A-Za-z]\})?(?:_\{?[A-Za-z0-9]\}?)?)"
+#: A bare condition: ``i = j``, ``k \neq i``, ``x > 0``, ``y = 1``, ``y \in \{0, 1\}``, ``x \in \mathbb{R}``.
+_BARE_CONDITION = re.compile(
+    rf"^\s*\(?\s*{_SIMPLE}\s*(=|\\neq|\\ne|<|>|\\le|\\leq|\\ge|\\geq|\\in)\s*"
+    rf"({_SIMPLE}|\\\{{[^{{}}]*\\\}}|\\mathbb\{{R\}}(?:\^\{{?\w+\}}?)?)\s*\)?\s*[.,;]?\s*$"
+)
 
 
 def _rows(piece: str, line: int, display: int, index: int) -> list[Row]:
-    """One row, or two when what follows ``, \\quad`` is itself a definition (``x = …, \\quad w = …``)."""
-    row = _row(piece, line, display, index)
-    raw = row.justification_latex
-    if raw and "\\text" not in raw and _DEFINITION_START.match(raw):
-        first = Row(row.line, row.display, row.row, row.text, row.source, row.label)
-        return [first, *_rows(raw, line, display, index)]
-    return [row]
-
-
-def _row(piece: str, line: int, display: int, index: int) -> Row:
+    """The row, then any claim written after ``\\quad`` in it (``… \\quad \\Rightarrow \\quad 1 - σ(x) = …``), and a
+    second statement after ``, \\quad`` (``x = …, \\quad w = …``), each a row of its own."""
     source = " ".join(piece.split())
-    text = source
-    justification = raw = ""
+    pieces = _split_spacing(source)
+    text, rest = pieces[0], pieces[1:]
+    extra: list[str] = []
+    kept: list[str] = []
+    condition = ""
+    k = 0
+    while k < len(rest):
+        p = rest[k].strip()
+        if _CLAIM_START.match(p):
+            claim = p
+            while _CLAIM_START.fullmatch(claim.strip()) and k + 1 < len(rest):  # "\Rightarrow \quad 1 - σ = …"
+                k += 1
+                claim += " " + rest[k].strip()
+            extra.append(claim)
+        elif not kept and not condition and text.rstrip().endswith((",", ";")) and "=" in p:
+            extra.append(p)  # x = …, \quad w = …: two statements side by side
+        elif not condition and (m := CONDITION.match(p)):
+            condition = m.group(2).strip().rstrip(".,;")
+            kept.append(p)
+        elif not condition and _BARE_CONDITION.match(p):
+            condition = p.strip().strip("()").rstrip(".,;").strip()
+            kept.append(p)
+        elif not kept and not condition and "\\text" not in p and _DEFINITION_START.match(p):
+            extra.append(p)  # a definition beside the row
+        else:
+            kept.append(p)
+        k += 1
+    raw = " \\quad ".join(kept)
+    rows = [_row(text, source, raw, condition, line, display, index)]
+    for claim in extra:
+        rows.extend(_rows(claim, line, display, index))
+    return rows
+
+
+def _split_spacing(text: str) -> list[str]:
+    """``text`` cut at every top-level ``&&``, ``\\qquad`` and ``\\quad``."""
+    pieces = [text]
     for sep in ("&&", "\\qquad", "\\quad"):
-        parts = split_top(text, sep)
-        if len(parts) > 1:
-            text = parts[0][0]
-            raw = sep.join(p for p, _ in parts[1:]).strip()
-            justification = text_of(raw)
-            break
+        pieces = [q for p in pieces for q, _ in split_top(p, sep)]
+    return [pieces[0], *[p for p in pieces[1:] if p.strip()]]
+
+
+def _row(text: str, source: str, raw: str, condition: str, line: int, display: int, index: int) -> Row:
     parts = split_top(text, "&")
     text = " ".join(p for p, _ in parts)
     label = ""
@@ -202,7 +241,7 @@ def _row(piece: str, line: int, display: int, index: int) -> Row:
     text = text.strip().rstrip(",;").strip()
     if text.endswith(".") and not re.search(r"\d\.$", text):
         text = text[:-1].rstrip()
-    return Row(line, display, index, text, source, label, justification, raw)
+    return Row(line, display, index, text, source, label, text_of(raw), raw, condition)
 
 
 def text_of(latex: str) -> str:
@@ -262,6 +301,26 @@ def find_displays(body: list[str], first_line: int, path: str) -> list[tuple[int
     return out
 
 
+#: The words a case heading may have besides its formula and label ("(ii) $i \neq k$ case", "Case $i = j$:",
+#: "If $i = j$:", "$i = j$인 경우"); a sentence with other words ("the delta is one if $i = j$") is prose.
+_CASE_PROSE = {
+    "case", "cases", "subcase", "if", "when", "for", "in", "the", "then", "now", "consider", "first", "second",
+    "we", "have", "get", "obtain", "where",
+    "경우", "때", "인", "일", "의", "에서",
+}  # fmt: skip
+_CASE_KEY = {"case", "cases", "subcase", "if", "when", "for", "경우", "때"}
+_CASE_LABEL = re.compile(r"\(\s*[ivx]+\s*\)|\(\s*[a-d]\s*\)|\b\d+[.):]|\b[ivx]+[.)]|\*\*|__")
+
+
+def _is_case_heading(rest: str) -> bool:
+    """Whether a prose line, its one formula taken out, reads as a case heading and not as a sentence."""
+    labelled = bool(_CASE_LABEL.search(rest))
+    words = re.findall(r"[^\W\d_]+", _CASE_LABEL.sub(" ", rest).lower())
+    if len(words) > 5 or any(w not in _CASE_PROSE for w in words):
+        return False
+    return bool(set(words) & _CASE_KEY) or (labelled and not words)
+
+
 def _events(prose: str, first_line: int) -> list[Event]:
     events = []
     for k, ln in enumerate(prose.split("\n")):
@@ -271,7 +330,7 @@ def _events(prose: str, first_line: int) -> list[Event]:
             events.append(Event(first_line + k, "heading", ln.strip()))
             continue
         inline = re.findall(r"(?<!\$)\$([^$]+)\$(?!\$)", ln)
-        if len(inline) == 1 and _CASE_WORD.search(ln.replace(inline[0], "")):
+        if len(inline) == 1 and _is_case_heading(ln.replace(f"${inline[0]}$", " ")):
             rel = inline[0].strip()
             if re.fullmatch(
                 r"\\?[A-Za-z]+(\{[A-Za-z]\})?\s*(=|\\neq|\\ne|<|>|\\le|\\leq|\\ge|\\geq)\s*"
