@@ -25,7 +25,7 @@ from derivations.check.environment import Definition, Environment, Knowledge, Pa
 from derivations.check.instances import Setting
 from derivations.check.results import Derivation, Step
 from derivations.errors import ParseError
-from derivations.notation.document import Document, Row
+from derivations.notation.document import Document, EventKind, Row
 from derivations.notation.parser import parse_expression
 from derivations.notation.tree import Call, Cases, Index, Neg, Node, Num, Rel, Sum, Sym, walk
 from derivations.verdict import Decision, Verdict, format_point
@@ -46,6 +46,12 @@ class Link:
     error: str = ""
 
 
+#: A sentence that ends a case analysis: what follows is stated for every case.
+COMBINING = re.compile(
+    r"together|combin|both cases|either case|all cases|every case|in general|in summary|summar|overall|"
+    r"for all |for every |정리|종합|합치|모든",
+    re.IGNORECASE,
+)
 #: ``y \in \{0, 1\}``
 IN_SET = re.compile(r"^\s*(.+?)\s*\\in\s*\\\{(.+)\\\}\s*$")
 #: ``x \in \mathbb{R}`` (or ℝ^n): no restriction
@@ -81,6 +87,10 @@ class Checker:
         self.fork: Link | None = None
         self.pending_wrong: tuple[Step, Link] | None = None
         self.segments: list[Segment] = []
+        self._claim = False
+        self._conclusion = False
+        self.cases_opened = 0  # cases of the analysis in force
+        self.prose_since_row = False  # a sentence combining the cases came after the last row
 
     def run(self) -> Derivation:
         """Every step of the document, in order, with its verdict."""
@@ -95,20 +105,36 @@ class Checker:
         return Derivation(self.doc.path, self.doc.front.title, self.steps, time.perf_counter() - start)
 
     def _event(self, item: ParsedEvent) -> None:
-        if item.event.kind == "heading":
-            self.case = None
-            self.case_text = ""
-            self.fork = None
+        if item.event.kind is EventKind.HEADING:
+            self._end_cases()
             self.prev = None
+            return
+        if item.event.kind is EventKind.PROSE:
+            self.prose_since_row |= bool(COMBINING.search(item.event.text))
             return
         if item.relation is None:
             return
         if self.case is None:
             self.fork = self.prev
+            self.cases_opened = 0
         else:
             self.prev = self.fork
         self.case = item.relation
         self.case_text = item.event.text
+        self.cases_opened += 1
+
+    def _end_cases(self) -> None:
+        self.case = None
+        self.case_text = ""
+        self.fork = None
+        self.cases_opened = 0
+
+    def _depended_on(self) -> set[str]:
+        """The names the definitions in force are built on (y = σ(x): x), their own parameters aside."""
+        out: set[str] = set()
+        for d in self.env.definitions.values():
+            out |= names_in(d.body) - set(d.params) - set(d.index_params)
+        return out
 
     def _cases(self) -> tuple[Rel, ...]:
         return (self.case,) if self.case is not None else ()
@@ -135,10 +161,17 @@ class Checker:
         chain = [(rel, node) for rel, node, _ in parsed.chain]
         texts = [t for _, _, t in parsed.chain]
         if any(isinstance(n, Cases) for _, n in chain for n in walk(n)):
-            self.case = None
-            self.case_text = ""
-            self.fork = None
+            self._end_cases()
         first_rel, first = chain[0]
+        self._claim = first_rel == "=>"  # a row that starts with ∴ or ⇒ is a claim, never a definition
+        # A claim after a case analysis (two cases or more) is stated for all indices: introduced by a sentence
+        # that combines the cases ("putting the two cases together"), the analysis is over; else it is checked
+        # both ways (_link), and where the two readings disagree it is unchecked.
+        self._conclusion = self._claim and self.case is not None and self.cases_opened >= 2 and not row.condition
+        if self._conclusion and self.prose_since_row:
+            self._end_cases()
+            self._conclusion = False
+        self.prose_since_row = False
         if first_rel in ("", "=>"):  # a new chain, or a claim (∴, ⇒) checked on its own
             if len(chain) == 1:
                 why = "states no relation: the rows after it continue from it"
@@ -246,9 +279,11 @@ class Checker:
         if left.node is None:
             self._add(row, latex, Verdict.UNCHECKED, reason=left.error or "the line before could not be read")
             return
-        target = definable(left.node, self.env) if left.line == row.line else None
+        target = definable(left.node, self.env) if left.line == row.line and not self._claim else None
         if target is not None and mentions(right.node, target[0]):
             target = None  # x = x + 0 defines nothing: it is a claim about x
+        if target is not None and target[0] in self._depended_on():
+            target = None  # a name a definition in force is built on is never silently redefined: a claim
         if target is not None and rel == "=":
             self.known.define(target, right.node, row.line)
             kind = "function" if target[1] else "name"
@@ -285,6 +320,14 @@ class Checker:
                 setting, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed
             )
         decision = rounded_value(decision, left.node, right.node, approx=rel == "~")
+        if self._conclusion and decision.holds:
+            general = decide_all(
+                setting, self.symbols, left.node, right.node, cases=(), seconds=self.seconds, seed=seed + ":all"
+            )
+            if general.verdict is Verdict.WRONG:
+                decision = Decision(Verdict.UNCHECKED, reason=f"holds in the case {self.case_text}, but as a "
+                                    f"conclusion for every index it fails ({general.reason}) — which is meant? "
+                                    "(introduce a conclusion with a sentence, or give it its condition)")  # fmt: skip
         if decision.verdict is Verdict.WRONG and condition:
             # The step claims to hold only under a condition the checker could not put in force: a
             # counterexample outside that condition proves nothing against the step.
@@ -326,6 +369,17 @@ class Checker:
             if verdict is not Verdict.DEFINITION:
                 self.pending_wrong = None
         return step
+
+
+def names_in(node: Node) -> set[str]:
+    """The names ``node`` uses: plain and indexed names, functions applied."""
+    out: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, Sym):
+            out.add(n.name)
+        elif isinstance(n, Call):
+            out.add(n.func.name)
+    return out
 
 
 def mentions(node: Node, name: str) -> bool:

@@ -14,7 +14,7 @@ from fractions import Fraction
 import sympy as sp
 
 from derivations.errors import InputError, ParseError
-from derivations.notation.document import Document, Event, Row
+from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
 from derivations.notation.tree import Call, Index, Node, Rel, Sum, Sym, walk
 from derivations.notation.vocabulary import VOCABULARY
@@ -287,7 +287,7 @@ class Knowledge:
         return parsed
 
     def _parse_event(self, event: Event) -> ParsedEvent:
-        if event.kind != "case":
+        if event.kind is not EventKind.CASE:
             return ParsedEvent(event)
         try:
             chain = parse_relation_chain(event.text, self.notation)

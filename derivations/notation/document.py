@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from derivations.errors import InputError, ParseError
@@ -47,6 +48,14 @@ class Row:
     justification: str = ""
     justification_latex: str = ""
     condition: str = ""  # the row's own condition (LaTeX, without its "if"/"for"): ``i = k``, ``x > 0``
+
+
+class EventKind(StrEnum):
+    """What a prose line is to the checker."""
+
+    CASE = "case"  # a case heading: its relation is in force until the next case or heading
+    HEADING = "heading"  # a section heading: chains and cases end
+    PROSE = "prose"  # any other sentence
 
 
 @dataclass(frozen=True)
@@ -327,7 +336,7 @@ def _events(prose: str, first_line: int) -> list[Event]:
         if not ln.strip():
             continue
         if _HEADING.match(ln):
-            events.append(Event(first_line + k, "heading", ln.strip()))
+            events.append(Event(first_line + k, EventKind.HEADING, ln.strip()))
             continue
         inline = re.findall(r"(?<!\$)\$([^$]+)\$(?!\$)", ln)
         if len(inline) == 1 and _is_case_heading(ln.replace(f"${inline[0]}$", " ")):
@@ -337,7 +346,9 @@ def _events(prose: str, first_line: int) -> list[Event]:
                 r"\\?[A-Za-z]+(\{[A-Za-z]\})?",
                 rel,
             ):
-                events.append(Event(first_line + k, "case", rel))
+                events.append(Event(first_line + k, EventKind.CASE, rel))
+                continue
+        events.append(Event(first_line + k, EventKind.PROSE, ln.strip()))
     return events
 
 

@@ -75,3 +75,104 @@ def test_shape_mismatch_from_undeclared_names_is_unchecked(tmp_path: Path) -> No
     rows = (r"\mathbf{z} = (z_1, z_2, z_3)", r"\mathbf{z} + \mathbf{z} = 2\mathbf{a}")
     d = check_text(tmp_path, displays(*rows))
     assert verdicts(d) == ["definition", "unchecked"] and "declare" in d.steps[-1].reason
+
+
+# -- a prose sentence with an index relation is not a case heading
+
+
+def test_prose_sentence_with_an_index_relation_opens_no_case(tmp_path: Path) -> None:
+    text = (
+        "The Kronecker delta below is one if $i = j$ and zero otherwise.\n\n"
+        "$$\\frac{\\partial \\theta_j}{\\partial \\theta_i} = 1$$\n"  # false for i ≠ j
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong"]
+
+
+@pytest.mark.parametrize("heading", ["(i) $i = j$ case", "Case $i = j$:", "If $i = j$:", "$i = j$인 경우"])
+def test_case_headings_still_open_a_case(tmp_path: Path, heading: str) -> None:
+    text = f"{heading}\n\n$$\\frac{{\\partial \\theta_j}}{{\\partial \\theta_i}} = 1$$\n"  # true when i = j
+    assert verdicts(check_text(tmp_path, text)) == ["proved"]
+
+
+# -- a conclusion after a case analysis is stated for every index
+
+CASES = (
+    "---\nassume:\n  - S_i = \\operatorname{softmax}(\\theta)_i\n---\n\n"
+    "(i) $i = j$ case\n\n$$\\frac{\\partial S_j}{\\partial \\theta_i} = S_i(1 - S_i)$$\n\n"
+    "(ii) $i \\neq j$ case\n\n$$\\frac{\\partial S_j}{\\partial \\theta_i} = -S_iS_j$$\n\n"
+)
+
+
+def test_conclusion_after_cases_introduced_by_a_sentence_is_checked_for_every_index(tmp_path: Path) -> None:
+    # −S_iS_j is the i ≠ j case only: at i = j it is −S_i² ≠ S_i(1 − S_i)
+    text = (
+        CASES
+        + "Putting the two cases together:\n\n$$\\therefore \\frac{\\partial S_j}{\\partial \\theta_i} = -S_iS_j$$\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "wrong"]
+
+
+def test_conclusion_after_cases_without_a_sentence_is_never_accepted_if_it_fails_in_general(tmp_path: Path) -> None:
+    text = CASES + "$$\\therefore \\frac{\\partial S_j}{\\partial \\theta_i} = -S_iS_j$$\n"
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["proved", "proved", "unchecked"] and "every index" in d.steps[-1].reason
+
+
+def test_a_true_general_conclusion_after_cases_is_proved(tmp_path: Path) -> None:
+    text = CASES + "Together:\n\n$$\\therefore \\frac{\\partial S_j}{\\partial \\theta_i} = S_i(\\delta_{ij} - S_j)$$\n"
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "proved"]
+
+
+# -- a claim hidden after \quad is a claim of its own
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            r"\sigma(-x) = \frac{1}{1+e^{x}} \quad \Rightarrow \quad 1 - \sigma(x) = \frac{1}{1+e^{-x}}",
+            ["proved", "wrong"],
+        ),
+        (r"\sigma(-x) = \frac{1}{1+e^{x}} \qquad \implies 1 - \sigma(x) = \frac{1}{1+e^{x}}", ["proved", "proved"]),
+        (r"\sigma(0) = \frac{1}{2} \quad \therefore \quad \sigma'(0) = \frac{1}{2}", ["proved", "wrong"]),
+    ],
+)
+def test_claim_after_quad_is_checked(tmp_path: Path, row: str, expected: list[str]) -> None:
+    assert one(tmp_path, row) == expected
+
+
+# -- a row that starts with a claim marker is a claim, and a name a definition uses is not redefined
+
+
+def test_implication_row_restating_a_name_is_a_claim(tmp_path: Path) -> None:
+    rows = (r"y = \sigma(x)", r"\Rightarrow x = \log\frac{1-y}{y}", r"\Rightarrow x = \log\frac{y}{1-y}")
+    assert one(tmp_path, *rows) == ["definition", "wrong", "proved"]  # the inverse of σ is log(y/(1 − y))
+
+
+def test_a_name_a_definition_is_built_on_is_not_redefined(tmp_path: Path) -> None:
+    assert one(tmp_path, r"y = \sigma(x)", r"x = \log\frac{1-y}{y}") == ["definition", "wrong"]
+
+
+# -- conditions on variables are put in force
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\text{ReLU}'(x) = 0 \quad \text{for } x > 0", "wrong"),  # it is 1 there: x = 1 is inside x > 0
+        (r"\text{ReLU}'(x) = 0 \quad \text{for } x < 0", "numeric"),
+        (r"-y\log\hat{y} - (1-y)\log(1-\hat{y}) = -\log \hat{y} \quad \text{if } y = 1", "proved"),
+        (r"-y\log\hat{y} - (1-y)\log(1-\hat{y}) = -\log(1 - \hat{y}) \quad \text{if } y = 1", "wrong"),
+        (r"y(1 - y) = 0 \quad y \in \{0, 1\}", "proved"),
+        (r"y^2 = y \quad y \in \{0, 1, 2\}", "wrong"),  # 4 ≠ 2 at y = 2
+        (r"\sum_{k=1}^{n} k = 3 \quad n = 2", "proved"),
+        (r"|x| = x \quad \text{for } x \geq 0", "numeric"),
+    ],
+)
+def test_condition_on_a_variable_is_put_in_force(tmp_path: Path, row: str, expected: str) -> None:
+    assert one(tmp_path, row) == [expected]
+
+
+def test_a_bare_index_condition_after_quad_is_a_condition_not_a_claim(tmp_path: Path) -> None:
+    row = r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i(1 - S(\theta)_i) \quad i = j"
+    assert one(tmp_path, row) == ["proved"]
