@@ -249,9 +249,10 @@ def test_a_second_lecture_style(tmp_path: Path) -> None:
 
 
 def test_a_condition_the_checker_cannot_use_turns_wrong_into_unchecked(tmp_path: Path) -> None:
-    d = check_text(tmp_path, displays(r"\sqrt{x^2} = x \quad \text{if } x > 0", r"\sqrt{x^2} = x"))
-    assert verdicts(d) == ["unchecked", "wrong"]
-    assert "holds only if x > 0" in d.steps[0].reason
+    rows = (r"\sqrt{x^2} = x \quad \text{if } \sin(x) > 0", r"\sqrt{x^2} = x \quad \text{if } x > 0", r"\sqrt{x^2} = x")
+    d = check_text(tmp_path, displays(*rows))
+    assert verdicts(d) == ["unchecked", "numeric", "wrong"]  # x > 0 is put in force; sin(x) > 0 is not
+    assert "holds only if \\sin(x) > 0" in d.steps[0].reason
 
 
 def test_an_index_condition_on_the_step_is_a_case(tmp_path: Path) -> None:
