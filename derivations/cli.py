@@ -21,6 +21,7 @@ from derivations.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_UNREADABLE,
     EXIT_USAGE,
     DerivationsError,
     UnknownIdentityError,
@@ -78,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", type=writable_path, metavar="PATH", help="also write the verdicts as JSON")
     check.add_argument("--against", metavar="IDENTITY", help="also say whether the file proves this identity")
     check.add_argument("--quiet", action="store_true", help="only the summary line per file")
+    check.add_argument(
+        "--allow-unreadable",
+        action="store_true",
+        help=f"exit 0 even when a row could not be read (default: exit {EXIT_UNREADABLE})",
+    )
     check.add_argument(
         "--seconds", type=positive_float, default=5.0, metavar="S", help="time limit per step (default 5)"
     )
@@ -192,7 +198,11 @@ def _run_check(args: argparse.Namespace) -> int:
         docs = [d.to_json() for d in results]
         write_json_atomic(args.json, docs[0] if len(docs) == 1 else {"files": docs})
     failed = any(d.wrong or (d.against is not None and not d.against.proved) for d in results)
-    return EXIT_FAILED if failed else EXIT_OK
+    if failed:
+        return EXIT_FAILED
+    if any(d.unreadable for d in results) and not args.allow_unreadable:
+        return EXIT_UNREADABLE
+    return EXIT_OK
 
 
 def _keep_hypothesis_out_of_the_users_folder() -> None:

@@ -14,6 +14,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 #: A bug of ours.
 EXIT_INTERNAL = 3
+#: ``check``: nothing is wrong, but a row could not be read (so what it says was not checked).
+EXIT_UNREADABLE = 4
 #: Interrupted (Ctrl-C), as shells count it.
 EXIT_INTERRUPTED = 130
 

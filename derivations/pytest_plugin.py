@@ -24,6 +24,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--derivations-seconds", type=float, default=None, help="time limit per step (5)")
     parser.addini("derivations_glob", "files collected as derivations", default=DEFAULT_GLOB)
     parser.addini("derivations_strict", "unchecked steps fail too", type="bool", default=False)
+    parser.addini(
+        "derivations_allow_unreadable", "a row that cannot be read does not fail the file", type="bool", default=False
+    )
     parser.addini("derivations_seconds", "time limit per step", default="5")
 
 
@@ -72,8 +75,14 @@ class DerivationItem(pytest.Item):
         for s in derivation.wrong:
             back = f" (the next line returns to line {s.returns_to_line})" if s.returns_to_line else ""
             problems.append(f"line {s.line}: wrong: {s.latex}\n    {s.reason}{back}")
+        if not config.getini("derivations_allow_unreadable"):
+            problems += [f"line {s.line}: could not be read: {s.latex}\n    {s.reason}" for s in derivation.unreadable]
         if config.getini("derivations_strict"):
-            problems += [f"line {s.line}: {s.verdict}: {s.latex}\n    {s.reason}" for s in derivation.unchecked]
+            problems += [
+                f"line {s.line}: {s.verdict}: {s.latex}\n    {s.reason}"
+                for s in derivation.unchecked
+                if not s.unreadable
+            ]
         if proof is not None and not proof.proved:
             problems.append(f"does not prove {proof.identity}")
         self.summary = derivation.summary

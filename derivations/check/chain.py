@@ -26,6 +26,7 @@ from derivations.check.instances import Setting
 from derivations.check.results import Derivation, Step
 from derivations.errors import ParseError
 from derivations.notation.document import Document, EventKind, Row
+from derivations.notation.layout import split_top
 from derivations.notation.parser import parse_expression
 from derivations.notation.tree import Call, Cases, Index, Neg, Node, Num, Rel, Sum, Sym, walk
 from derivations.verdict import Decision, Verdict, format_point
@@ -44,6 +45,7 @@ class Link:
     line: int
     latex: str
     error: str = ""
+    note: str = ""  # why the chain continues from here (a row after it could not be read)
 
 
 #: A sentence that ends a case analysis: what follows is stated for every case.
@@ -153,8 +155,8 @@ class Checker:
         if parsed.error is not None or parsed.chain is None:
             exc = parsed.error
             reason = f"cannot read column {exc.pos + 1}: {exc}" if exc else "cannot read the row"
-            self._add(row, text, Verdict.UNCHECKED, reason=reason)
-            self.prev = Link(None, row.line, text, error="the line before could not be read")
+            self._add(row, text, Verdict.UNCHECKED, reason=reason, unreadable=True)
+            self._unreadable(row)
             return
         if not parsed.chain:
             return
@@ -200,6 +202,36 @@ class Checker:
             self._link(parsed, left, rel, right, latex.strip())
             left = right
         self.prev = left
+
+    def _unreadable(self, row: Row) -> None:
+        """After a row that could not be read: continue from the last expression that can be.
+
+        A row that continues the chain (``= …``) is skipped: the next row is checked against the
+        expression before it (equal to it if every link holds). Otherwise the row's last operand is
+        read alone if it can be. A name the row seems to define is remembered, so that steps using it
+        are not judged as if it were a free variable.
+        """
+        text = row.text
+        note = f"line {row.line} could not be read"
+        head = split_top(text, "=")
+        if len(head) > 1 and head[0][0].strip():
+            try:
+                target = definable(parse_expression(head[0][0], self.notation), self.env)
+            except ParseError:
+                target = None
+            if target is not None:
+                self.env.unread[target[0]] = row.line
+        if text.lstrip().startswith("=") and self.prev is not None and self.prev.node is not None:
+            self.prev = Link(self.prev.node, self.prev.line, self.prev.latex, note=note)
+            return
+        try:
+            last = parse_expression(head[-1][0], self.notation) if len(head) > 1 else None
+        except ParseError:
+            last = None
+        if last is not None:
+            self.prev = Link(last, row.line, head[-1][0].strip(), note=note)
+        else:
+            self.prev = Link(None, row.line, text, error="the line before could not be read")
 
     def _step_condition(self, parsed: ParsedRow) -> Setting:
         """The step's own condition put in force (``\\quad \\text{if } i = k``, ``\\text{for } x > 0``, ``i = j``).
@@ -319,6 +351,9 @@ class Checker:
             decision = decide_all(
                 setting, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed
             )
+            if left.note and left.line != row.line:
+                reason = f"checked against line {left.line}, the last expression that could be read ({left.note})"
+                decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
         decision = rounded_value(decision, left.node, right.node, approx=rel == "~")
         if self._conclusion and decision.holds:
             general = decide_all(
@@ -349,7 +384,14 @@ class Checker:
             self.segments.append(Segment([left, right], [decision.verdict], self._cases(), self.env.copy()))
 
     def _add(
-        self, row: Row, latex: str, verdict: Verdict, *, decision: Decision | None = None, reason: str = ""
+        self,
+        row: Row,
+        latex: str,
+        verdict: Verdict,
+        *,
+        decision: Decision | None = None,
+        reason: str = "",
+        unreadable: bool = False,
     ) -> Step:
         step = Step(
             line=row.line,
@@ -363,6 +405,7 @@ class Checker:
             case=self.case_text,
             row=row.row,
             display=row.display,
+            unreadable=unreadable,
         )
         self.steps.append(step)
         if verdict is not Verdict.WRONG and self.pending_wrong is not None and self.pending_wrong[0] is not step:

@@ -84,6 +84,7 @@ class NumericResult:
     one_sided: list[str] = field(default_factory=list)
     constant: bool = True  # no instance has a free variable: the step is about numbers
     confident: bool = True  # the shapes that differ come from declarations, not from a default reading
+    bases: set[str] = field(default_factory=set)  # the names whose entries the differing instance uses
 
 
 def numeric_check(search: Search, rng: random.Random, deadline: float) -> NumericResult:
@@ -147,6 +148,7 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
                     len(insts),
                     one_sided=_one_sided(search, left, right),
                     constant=not symbols,
+                    bases={search.symbols.base.get(v, "") for v in symbols},
                 )
             if res.status is Point.EQUAL:
                 got += 1
@@ -175,7 +177,8 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
         base = search.symbols.base.get(sym, "")
         if not base or base in env.definitions or base in env.domains or base in env.probability:
             continue
-        abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base)
+        entry = search.symbols.latex[sym].startswith(base + "_{")  # a_1: an entry of a vector never declared
+        abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base) or entry
         if abbreviation:
             out.append(search.symbols.latex[sym])
     return out
@@ -228,6 +231,10 @@ def decide(
         return Decision(Verdict.UNCHECKED, "shapes", reason, ce)
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
+        unread = sorted({f"{name} (line {env.unread[name]})" for name in found.bases if name in env.unread})
+        if unread:
+            return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(unread)}, defined on a line that could not "
+                            f"be read; read as a free variable: {ce.sentence()}")  # fmt: skip
         if found.one_sided:
             # S_i on one side only, defined nowhere: most likely an abbreviation (S_i for S(θ)_i) the file
             # never spelled out. Reading it as a free variable would make a correct step wrong.

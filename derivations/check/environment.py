@@ -68,6 +68,7 @@ class Environment:
     probability: set[str] = field(default_factory=set)  # families that are probability vectors
     domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
     regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
+    unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
 
     def copy(self) -> Environment:
@@ -80,6 +81,7 @@ class Environment:
             probability=set(self.probability),
             domains=dict(self.domains),
             regions=dict(self.regions),
+            unread=dict(self.unread),
             sizes=set(self.sizes),
         )
 

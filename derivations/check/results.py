@@ -30,6 +30,7 @@ class Step:
     row: int = 1
     display: int = 0
     justification_latex: str = ""
+    unreadable: bool = False  # the row could not be read (its reason says where and why)
 
     @classmethod
     def decided(cls, decision: Decision, **where: object) -> Step:
@@ -62,6 +63,7 @@ class Step:
             "row": self.row,
             "display": self.display,
             "justification_latex": self.justification_latex,
+            **({"unreadable": True} if self.unreadable else {}),
         }
 
 
@@ -90,6 +92,11 @@ class Derivation:
     def unchecked(self) -> list[Step]:
         """The unchecked steps, in order."""
         return [s for s in self.steps if s.verdict is Verdict.UNCHECKED]
+
+    @property
+    def unreadable(self) -> list[Step]:
+        """The rows that could not be read, in order."""
+        return [s for s in self.steps if s.unreadable]
 
     def _repr_latex_(self) -> str:
         """Jupyter: every step with its verdict, the same ``align*`` as the report."""

@@ -205,3 +205,11 @@ def test_an_internal_error_is_one_line_with_exit_3(monkeypatch, capsys) -> None:
     assert main(["check", str(NOTE1), "--quiet"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "internal error (RuntimeError: simulated bug)" in err[0]
+
+
+def test_check_exits_4_when_a_row_cannot_be_read_unless_allowed(tmp_path: Path) -> None:
+    f = tmp_path / "typo.md"
+    f.write_text("$$\\sigma(0) \\cdto 1$$\n\n$$\\sigma(-x) = 1 - \\sigma(x)$$\n", encoding="utf-8")
+    proc = run("check", str(f))
+    assert proc.returncode == 4 and "typo.md:1: could not be read" in proc.stdout
+    assert run("check", str(f), "--allow-unreadable").returncode == 0

@@ -37,13 +37,22 @@ def test_an_identity_not_proved_fails(pytester: pytest.Pytester) -> None:
 
 
 def test_glob_and_strict_options(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".md", notes="$$x = \\vdots$$\n\n$$\\sigma(-x) = 1 - \\sigma(x)$$\n")
+    pytester.makefile(".md", notes="$$\\sigma(0) = ?$$\n\n$$\\sigma(-x) = 1 - \\sigma(x)$$\n")
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes()  # *.deriv.md only, by default
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "--derivations-glob", "*.md").assert_outcomes(passed=1)
     pytester.makeini("[pytest]\nderivations_glob = *.md\nderivations_strict = true\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*unchecked*"])
+
+
+def test_an_unreadable_row_fails_the_file_unless_allowed(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".deriv.md", notes="$$\\sigma(0) \\cdto 1$$\n\n$$\\sigma(-x) = 1 - \\sigma(x)$$\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*could not be read*"])
+    pytester.makeini("[pytest]\nderivations_allow_unreadable = true\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
 def test_pyargs_collects_the_registry() -> None:

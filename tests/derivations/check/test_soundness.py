@@ -176,3 +176,31 @@ def test_condition_on_a_variable_is_put_in_force(tmp_path: Path, row: str, expec
 def test_a_bare_index_condition_after_quad_is_a_condition_not_a_claim(tmp_path: Path) -> None:
     row = r"\frac{\partial S(\theta)_j}{\partial \theta_i} = S(\theta)_i(1 - S(\theta)_i) \quad i = j"
     assert one(tmp_path, row) == ["proved"]
+
+
+# -- an unreadable row: listed, and the chain goes on from the last expression that can be read
+
+TYPO = (
+    "$$\\begin{aligned}\n\\sigma'(x) &= \\frac{e^{-x}}{(1+e^{-x})^2} \\\\\n"
+    "&= \\frac{1}{1+e^{-x}} \\cdto \\frac{e^{-x}}{1+e^{-x}} \\\\\n&= ROW\n\\end{aligned}$$\n"
+)
+
+
+def test_a_wrong_step_after_an_unreadable_row_is_wrong(tmp_path: Path) -> None:
+    d = check_text(tmp_path, TYPO.replace("ROW", r"\sigma(x)(1 + \sigma(x))"))
+    assert verdicts(d) == ["proved", "unchecked", "wrong"]
+    assert [s.line for s in d.unreadable] == [2] and "line 2 could not be read" in d.steps[-1].reason
+
+
+def test_a_true_step_after_an_unreadable_row_holds(tmp_path: Path) -> None:
+    assert verdicts(check_text(tmp_path, TYPO.replace("ROW", r"\sigma(x)(1 - \sigma(x))"))) == [
+        "proved",
+        "unchecked",
+        "proved",
+    ]
+
+
+def test_a_name_defined_on_an_unreadable_row_is_not_a_free_variable(tmp_path: Path) -> None:
+    # a_1 = σ(z_1) could not be read; a_1(1 − a_1) is then not judged as if a_1 were any number
+    rows = (r"a_1 = \sigma(z_1) \cdto 2", r"\frac{d}{d z_1} \sigma(z_1) = a_1(1 - a_1)")
+    assert one(tmp_path, *rows) == ["unchecked", "unchecked"]
