@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from derivations.identities.identity import Case, CrossCheck, ForwardFn, Target
+from derivations.identities.identity import Case, CheckKind, CrossCheck, ForwardFn, Target, Unit
 
 NOTE1 = "seeds/000_5f7004ab4e107f42.txt"
 NOTE2 = "seeds/004_5a61a512d9afddb4.txt"
@@ -45,10 +45,10 @@ def claim_check(cases: st.SearchStrategy[Case], target: Callable[[int], Target])
     """The notes' right side, lambdified, against the derived left side (γ_N rounding bound)."""
     return CrossCheck(
         against="claim (lambdified)",
-        kind="claim",
+        kind=CheckKind.CLAIM,
         cases=cases,
         target=target,
-        unit="ε·|claim|_abs",
+        unit=Unit.CLAIM_ROUNDING,
         tolerance=float("nan"),  # γ_N, computed per size from the claim's operation count
         reason="γ_N ≈ N: N roundings, each ≤ ε/2 of the magnitudes it combines (N = operations in the claim)",
         counts=far_from_underflow,
@@ -61,7 +61,7 @@ def witness_check(
     target: Callable[[int], Target],
     candidate: Callable[[Case], np.ndarray],
     *,
-    unit: str,
+    unit: Unit,
     tolerance: float,
     reason: str,
     counts: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -69,7 +69,7 @@ def witness_check(
     """The `numeric/` witness against the derived left side."""
     return CrossCheck(
         against=f"numeric.{name}",
-        kind="witness",
+        kind=CheckKind.WITNESS,
         cases=cases,
         target=target,
         unit=unit,
@@ -88,20 +88,20 @@ def derivative_checks(
     return (
         CrossCheck(
             against=f"central differences of {of}",
-            kind="central",
+            kind=CheckKind.CENTRAL,
             cases=cases,
             target=target,
-            unit="× bound",
+            unit=Unit.BOUND,
             tolerance=1.0,
             reason=reason,
             forward=forward,
         ),
         CrossCheck(
             against=f"complex step of {of}",
-            kind="complex",
+            kind=CheckKind.COMPLEX,
             cases=cases,
             target=target,
-            unit="× bound",
+            unit=Unit.BOUND,
             tolerance=1.0,
             reason="complex step's bound: 4ε|D| + Richardson truncation estimate ×4 + underflow floor",
             forward=forward,

@@ -23,7 +23,7 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.mse_layer import layer_forward, layer_grads
 from derivations.identities.softmax import softmax_exprs
 from derivations.identities.strategies import probability_vectors
@@ -188,7 +188,7 @@ MSE_LAYER_BATCH_GRADIENTS = Identity(
             MSE_CASES,
             _mse_target,
             partial(layer_grads, x_key="X"),
-            unit="ε·|claim|_abs",
+            unit=Unit.CLAIM_ROUNDING,
             tolerance=16.0,
             counts=far_from_underflow,
             reason="the single-row bound (8) plus the batch sum of m ≤ 4 rows' roundings",
@@ -218,7 +218,7 @@ SOFTMAX_REGRESSION_GRADIENTS = Identity(
             SOFTMAX_CASES,
             _softmax_target,
             _softmax_grads,
-            unit="ε·|claim|_abs",
+            unit=Unit.CLAIM_ROUNDING,
             tolerance=16.0,
             counts=far_from_underflow,
             reason="ŷ − y per row (≤ 2ε), then Xᵀ· and the mean over m ≤ 3 rows",

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import numeric
 from derivations.identities._common import cached_target, claim_check, derivative_checks, scalar, witness_check
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.strategies import reals
 from derivations.notation.functions import sigmoid
 from numeric.activations import bce_with_logits
@@ -61,7 +61,7 @@ BCE_SIGMOID_GRADIENT = Identity(
             CASES,
             _target,
             lambda c: numeric.bce_sigmoid_grad(c.values["h"], c.values["y"]),
-            unit="ε",
+            unit=Unit.EPS,
             tolerance=2.0,
             reason="absolute: (1 − y)σ(h) − yσ(−h), two σ ≤ 0.75ε each, products and difference ≤ ε/2 each",
         ),

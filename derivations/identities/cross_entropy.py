@@ -17,7 +17,7 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.general_n import ce_derivation, ce_gradient_parts
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.softmax import CLAIM_GRID_BITS, softmax_exprs
 from derivations.identities.strategies import logit_vectors, probability_vectors
 from numeric.softmax import ce_from_logits
@@ -107,7 +107,7 @@ CE_SOFTMAX_GRADIENT = Identity(
             _ONE_HOT,
             _target,
             _grad,
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=4.0,
             counts=normal_only,
             reason="the witness's target for one-hot y: ≤ 4 ulp, the k-th included",
@@ -117,7 +117,7 @@ CE_SOFTMAX_GRADIENT = Identity(
             _SOFT,
             _target,
             _grad,
-            unit="ε",
+            unit=Unit.EPS,
             tolerance=2.0,
             reason="the witness's target for soft labels: absolute error ≤ 2ε",
         ),

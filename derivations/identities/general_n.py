@@ -48,8 +48,8 @@ def softmax_jacobian_parts() -> list[Part]:
     _, refined, claimed = jacobian_steps()
     delta = sp.KroneckerDelta(i, j)
     return [
-        Part("general n, i = j (refined under 1 ≤ i ≤ n)", refined.subs(j, i), claimed.subs(j, i)),
-        Part("general n, i ≠ j (δ_ij = 0)", refined.subs(delta, 0), claimed.subs(delta, 0)),
+        Part("general n, i = j (refined under 1 ≤ i ≤ n)", refined.subs(j, i), claimed.subs(j, i), general=True),
+        Part("general n, i ≠ j (δ_ij = 0)", refined.subs(delta, 0), claimed.subs(delta, 0), general=True),
     ]
 
 
@@ -68,8 +68,8 @@ def ce_gradient_parts() -> list[Part]:
     if not pulled.has(total):
         raise AssertionError(f"simplify did not pull Σ_j y_j out of {pulled}")  # the proof's shape changed
     return [
-        Part("general n: Σ_j y_j pulled out of the sum", derived, pulled),
-        Part("general n: with Σ_j y_j = 1", pulled, claimed, {total: sp.S.One}),
+        Part("general n: Σ_j y_j pulled out of the sum", derived, pulled, general=True),
+        Part("general n: with Σ_j y_j = 1", pulled, claimed, {total: sp.S.One}, general=True),
     ]
 
 
@@ -81,8 +81,8 @@ def mse_parts() -> list[Part]:
     common = -2 * (t - y_hat) * y_hat * (1 - y_hat)
     dw = sp.refine(sp.diff(mse, W[i]).doit(), sp.Q.ge(i, 1) & sp.Q.le(i, d))
     return [
-        Part("general d: dMSE/dW_i (refined under 1 ≤ i ≤ d)", dw, common * x[i]),
-        Part("general d: dMSE/db", sp.diff(mse, b).doit(), common),
+        Part("general d: dMSE/dW_i (refined under 1 ≤ i ≤ d)", dw, common * x[i], general=True),
+        Part("general d: dMSE/db", sp.diff(mse, b).doit(), common, general=True),
     ]
 
 

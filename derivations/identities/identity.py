@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ class Part:
     derived: sp.Basic
     claimed: sp.Basic
     substitutions: Mapping[sp.Basic, sp.Expr] = field(default_factory=dict)
+    #: A step of the proof for a symbolic size (n or d as a symbol), not a proof at one size.
+    general: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,33 @@ class Case:
 ForwardFn = Callable[[Case], tuple]
 
 
+class CheckKind(Enum):
+    """What a cross-check compares with the exact left side (`derivations.verify.crosscheck` measures each)."""
+
+    CLAIM = "claim"  # the notes' right side, lambdified for float64
+    WITNESS = "witness"  # the `numeric/` function
+    CENTRAL = "central"  # central differences of a forward function
+    COMPLEX = "complex"  # the complex step of a forward function
+
+
+class Unit(StrEnum):
+    """The unit a cross-check's error is measured in; its value is how the table and JSON write it."""
+
+    ULP = "ulp"  # units in the last place of the exact value
+    EPS = "ε"  # absolute, in multiples of ε = 2⁻⁵²
+    CLAIM_ROUNDING = "ε·|claim|_abs"  # ε times the magnitudes the claim combines
+    BOUND = "× bound"  # multiples of a numerical derivative's own error bound
+
+
 @dataclass(frozen=True)
 class CrossCheck:
     """One cross-check of an identity: what it compares, on which inputs, in which unit, how tight."""
 
     against: str
-    kind: str
+    kind: CheckKind
     cases: st.SearchStrategy[Case]
     target: Callable[[int], Target]
-    unit: str
+    unit: Unit
     tolerance: float
     reason: str
     candidate: Callable[[Case], np.ndarray] | None = None

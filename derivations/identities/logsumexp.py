@@ -15,7 +15,7 @@ from derivations.identities._common import (
     symbol_vector,
     witness_check,
 )
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.softmax import CLAIM_GRID_BITS, SIZES, logit_cases, softmax_exprs
 from numeric.softmax import log_softmax
 
@@ -30,7 +30,7 @@ def gradient_parts(n: int) -> tuple[np.ndarray, sp.Matrix, sp.Matrix]:
 def general_parts() -> list[Part]:
     """Symbolic n: diff of log Σ_k e^{θ_k} refined under 1 ≤ i ≤ n."""
     derived = sp.refine(sp.diff(sp.log(gn.Z), gn.theta[gn.i]).doit(), gn.IN_RANGE)
-    return [Part("general n: ∂LSE/∂θ_i (refined under 1 ≤ i ≤ n)", derived, gn.softmax(gn.i))]
+    return [Part("general n: ∂LSE/∂θ_i (refined under 1 ≤ i ≤ n)", derived, gn.softmax(gn.i), general=True)]
 
 
 @cached_target
@@ -88,7 +88,7 @@ LOGSUMEXP_GRADIENT = Identity(
             _WITNESS,
             _target,
             lambda c: numeric.softmax(c.values["theta"]),
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=4.0,
             counts=normal_only,
             reason="the softmax witness's target: ≤ 4 ulp where normal",

@@ -18,7 +18,7 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.general_n import mse_parts
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.notation.functions import sigmoid
 from numeric.network import mse_loss, mse_loss_magnitude
 
@@ -146,7 +146,7 @@ MSE_LAYER_GRADIENTS = Identity(
             CASES,
             _target,
             layer_grads,
-            unit="ε·|claim|_abs",
+            unit=Unit.CLAIM_ROUNDING,
             tolerance=8.0,
             counts=far_from_underflow,
             reason="y − ŷ cancels by nature: σ ≤ 1.5 ulp, σ' ≤ 1.5 ulp and 4 roundings, "

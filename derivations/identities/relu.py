@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import numeric
 from derivations.identities._common import cached_target, claim_check, derivative_checks, scalar, witness_check
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.strategies import reals
 
 x = sp.Symbol("x", real=True)
@@ -53,7 +53,7 @@ RELU_SUBGRADIENT = Identity(
             CASES,
             _target,
             lambda c: numeric.relu_grad(c.values["x"]),
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=0.5,
             reason="exact: 0 or 1, with 0 at x = 0 (half an ulp: any error at all fails)",
         ),

@@ -16,7 +16,7 @@ from derivations.identities._common import (
     scalar,
     witness_check,
 )
-from derivations.identities.identity import Case, CrossCheck, Identity, Part, Target
+from derivations.identities.identity import Case, CrossCheck, Identity, Part, Target, Unit
 from derivations.identities.strategies import reals
 from derivations.notation.functions import sigmoid
 
@@ -57,7 +57,7 @@ def _derivative_identity(name: str, claimed: sp.Expr, statement: str, source: st
             CASES,
             target,
             lambda c: numeric.sigmoid_grad(c.values["x"]),
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=3.0,
             counts=normal_only,
             reason="the witness's target: ≤ 3 ulp where σ'(x) is a normal float",
@@ -113,7 +113,7 @@ SIGMOID_REFLECTION = Identity(
             CASES,
             _REFLECTION_TARGET,
             lambda c: numeric.sigmoid(-c.values["x"]),
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=1.5,
             reason="the witness's target: σ ≤ 1.5 ulp, subnormals included",
         ),
@@ -122,7 +122,7 @@ SIGMOID_REFLECTION = Identity(
             CASES,
             _REFLECTION_TARGET,
             lambda c: 1 - numeric.sigmoid(c.values["x"]),
-            unit="ε",
+            unit=Unit.EPS,
             tolerance=1.25,
             reason="absolute: σ(x) ≤ 1.5 ulp ≤ 0.75ε (σ < 1), plus the subtraction's ε/2",
         ),

@@ -17,7 +17,7 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.general_n import jacobian_derivation, softmax_jacobian_parts
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.strategies import logit_vectors
 
 SIZES = tuple(range(1, 9))
@@ -86,7 +86,7 @@ SOFTMAX_JACOBIAN = Identity(
             _WITNESS_CASES,
             _target,
             lambda c: numeric.softmax_jacobian(c.values["theta"]),
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=8.5,
             counts=normal_only,
             reason="normal entries: two factors each ≤ 4 ulp (the softmax target) and the product's ½ ulp",

@@ -14,7 +14,7 @@ from derivations.identities._common import (
     scalar,
     witness_check,
 )
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.strategies import reals
 from derivations.notation.functions import sigmoid
 
@@ -60,7 +60,7 @@ TANH_DERIVATIVE = Identity(
             CASES,
             _derivative_target,
             lambda c: numeric.tanh_grad(c.values["x"]),
-            unit="ulp",
+            unit=Unit.ULP,
             tolerance=3.5,
             counts=normal_only,
             reason="4σ'(2x): σ' ≤ 3 ulp where normal, ×4 and 2x exact",
@@ -88,7 +88,7 @@ TANH_SIGMOID_RELATION = Identity(
             CASES,
             _relation_target,
             lambda c: 2 * numeric.sigmoid(2 * c.values["x"]) - 1,
-            unit="ε",
+            unit=Unit.EPS,
             tolerance=2.5,
             reason="absolute: 2·(σ ≤ 1.5 ulp ≤ 0.75ε) + the subtraction's ε/2 (tanh ≈ x near 0 cancels by nature)",
         ),

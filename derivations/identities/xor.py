@@ -23,7 +23,7 @@ from derivations.identities._common import (
     witness_check,
 )
 from derivations.identities.batch import symbol_matrix
-from derivations.identities.identity import Case, Identity, Part, Target
+from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.notation.functions import sigmoid
 from numeric.xor import XOR_X, XOR_Y, xor_loss
 
@@ -114,7 +114,7 @@ XOR_NETWORK_GRADIENTS = Identity(
             CASES,
             _target,
             _grads,
-            unit="ε·|claim|_abs",
+            unit=Unit.CLAIM_ROUNDING,
             tolerance=32.0,
             counts=far_from_underflow,
             reason="two layers of σ (≤ 1.5 ulp each), σ' (≤ 3 ulp), products and the sums over 4 rows",

@@ -103,7 +103,17 @@ def math_is_safe(latex: str) -> bool:
         if m.group(1) not in SAFE_COMMANDS:
             return False
     envs = re.findall(r"\\(?:begin|end)\s*\{([^}]*)\}", latex)
-    return all(e in SAFE_ENVIRONMENTS for e in envs) and latex.count("{") == latex.count("}")
+    return all(e in SAFE_ENVIRONMENTS for e in envs) and _braces_nest(latex)
+
+
+def _braces_nest(latex: str) -> bool:
+    """Every ``}`` closes an earlier ``{`` and every ``{`` is closed (``x}{`` balances in number only)."""
+    depth = 0
+    for ch in latex:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def verbatim(text: str) -> str:

@@ -22,6 +22,10 @@ def make_console() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
+#: The colour of an identity's symbolic result: proved, undecided (a method ran out of time), not proved.
+SYMBOLIC_STYLE = {Verdict.PROVED: "green", Verdict.UNCHECKED: "magenta", Verdict.WRONG: "red"}
+
+
 def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console | None = None) -> None:
     """The `verify` table and the one-line summary (the summary alone with ``quiet``)."""
     console = console or make_console()
@@ -37,7 +41,7 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
             table.add_column(col, **kw)
         for ident in result.identities:
             mark = "[green]✓[/]" if ident.passed else "[red]✗[/]"
-            style = "green" if ident.proved else "red"
+            style = SYMBOLIC_STYLE[ident.symbolic_verdict]
             general = "  [cyan](general n)[/]" if ident.general_n else ""
             table.add_row(f"{mark} [bold]{ident.name}[/]{general}  {ident.statement}", "", "", "", "")
             table.add_row(f"    [dim]{ident.source}[/]", "", "", "", "")
@@ -122,6 +126,8 @@ def render_check(derivation: Derivation, *, quiet: bool = False, console: Consol
                     f"  {_escape(e.equation)}: [red]no chain of steps that hold leads from its left side "
                     "to its right side[/]"
                 )
+    for step in derivation.unreadable:
+        console.print(f"[magenta]{derivation.file}:{step.line}: could not be read — {_escape(step.reason)}[/]")
     console.print(f"{derivation.file}: {len(derivation.steps)} steps — {summary_text(derivation)}")
 
 

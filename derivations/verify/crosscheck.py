@@ -24,13 +24,15 @@ import mpmath
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings, target
 
-from derivations.identities.identity import Case, CrossCheck, Target
+from derivations.identities.identity import Case, CheckKind, CrossCheck, Target, Unit
 from derivations.verify.lambdify import ExactEvaluator, FloatEvaluator
 from numeric.finite_diff import central_diff, complex_step
 
 EPS = float(np.finfo(np.float64).eps)
 #: The analytic side's own rounding allowed on top of a numerical derivative's bound, in ulps.
 REFERENCE_ULPS = 8.0
+#: The kinds whose candidate is a numerical derivative (with a step h per input).
+NUMERICAL_DERIVATIVES = frozenset({CheckKind.CENTRAL, CheckKind.COMPLEX})
 
 
 class CheckFailure(AssertionError):
@@ -49,7 +51,7 @@ class CheckResult:
     against: str
     examples: int
     max_error: float
-    unit: str
+    unit: Unit
     tolerance: float
     worst_input: str
     passed: bool
@@ -62,7 +64,7 @@ class CheckResult:
             "against": self.against,
             "examples": self.examples,
             "max_error": _json_float(self.max_error),
-            "unit": self.unit,
+            "unit": self.unit.value,
             "tolerance": self.tolerance,
             "worst_input": self.worst_input,
             "passed": self.passed,
@@ -126,13 +128,13 @@ def _measure(check: CrossCheck, case: Case) -> Measurement:
     flat = tgt.flatten(case.values)
     exact = _exact(tgt)(flat)  # sets its own precision
     reference = np.array([float(e) for e in exact])
-    if check.kind == "claim":
+    if check.kind is CheckKind.CLAIM:
         claim = _claim(tgt)
         got = claim(flat)
         n_ops = claim.rounding_count
         errors = _mp_abs_diff(got, exact) / _rounding_unit(claim, flat)
         limit = np.full(errors.shape, n_ops / (1 - n_ops * EPS))
-    elif check.kind == "witness":
+    elif check.kind is CheckKind.WITNESS:
         assert check.candidate is not None
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise"):
@@ -144,18 +146,20 @@ def _measure(check: CrossCheck, case: Case) -> Measurement:
         if got.shape != reference.shape:
             raise CheckFailure(f"witness returned {got.size} values, expected {reference.size}", where=case.describe())
         diff = _mp_abs_diff(got, exact)
-        if check.unit == "ulp":
+        if check.unit is Unit.ULP:
             errors = diff / np.spacing(np.abs(reference))
-        elif check.unit == "ε":
+        elif check.unit is Unit.EPS:
             errors = diff / EPS
-        else:  # ε·|claim|_abs: the witness may cancel where the claim's own evaluation does
+        elif check.unit is Unit.CLAIM_ROUNDING:  # the witness may cancel where the claim's own evaluation does
             errors = diff / _rounding_unit(_claim(tgt), flat)
+        else:
+            raise ValueError(f"{check.against}: a witness's error is not measured in {check.unit}")
         limit = np.full(errors.shape, check.tolerance)
-    else:
+    elif check.kind in NUMERICAL_DERIVATIVES:
         assert check.forward is not None
         f, x0, batched, *f_magnitude = check.forward(case)
         with np.errstate(all="ignore"):
-            if check.kind == "central":
+            if check.kind is CheckKind.CENTRAL:
                 d, bound, steps = central_diff(
                     f, x0, batched=batched, magnitude=f_magnitude[0] if f_magnitude else None
                 )
@@ -173,11 +177,13 @@ def _measure(check: CrossCheck, case: Case) -> Measurement:
         diff = _mp_abs_diff(got, exact)
         errors = diff / np.where(allowed > 0, allowed, np.finfo(float).tiny)
         limit = np.full(errors.shape, check.tolerance)
+    else:
+        raise ValueError(f"{check.against}: no measurement for a check of kind {check.kind}")
     if check.counts is not None:
         keep = check.counts(reference)
         errors = np.where(keep, errors, 0.0)
     errors = np.where(np.isnan(errors), np.inf, errors)
-    return Measurement(errors, limit, reference, got, steps if check.kind in ("central", "complex") else None)
+    return Measurement(errors, limit, reference, got, steps if check.kind in NUMERICAL_DERIVATIVES else None)
 
 
 def _format_values(values: np.ndarray) -> str:

@@ -7,6 +7,8 @@
 - `FloatEvaluator` lambdifies for NumPy without overflow: σ maps to a stable σ, 1 − σ(u) is
   printed as σ(−u) (lemma (a)), and expressions proved invariant under θ_k → θ_k + c are
   evaluated at θ − max θ, so e^{θ_k} never overflows (logits spread 1e4 included).
+- Both take what each printed function name stands for from the notation's vocabulary
+  (`VOCABULARY.mpmath_namespace()`, `VOCABULARY.numpy_namespace()`), where every function is declared once.
 - `rounding_scale` is the expression with every sum's terms replaced by their absolute values: the
   classical running bound |fl(E) − E| ≤ γ_N·|E|_abs for an evaluation with N roundings.
 """
@@ -20,18 +22,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-import numeric
 from derivations.notation.functions import sigmoid, to_exp
+from derivations.notation.vocabulary import VOCABULARY
 
 Symbols = Sequence[sp.Symbol]
 
 
 def _entries(expr: sp.Basic) -> list[sp.Expr]:
     return list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
-
-
-def _mp_sigmoid(u: mpmath.mpf) -> mpmath.mpf:
-    return 1 / (1 + mpmath.exp(-u))
 
 
 class ExactEvaluator:
@@ -44,7 +42,8 @@ class ExactEvaluator:
     def __init__(self, symbols: Symbols, expr: sp.Basic) -> None:
         self.symbols = list(symbols)
         self.expr = expr
-        self._fn = sp.lambdify(self.symbols, _entries(expr), modules=[{"sigmoid": _mp_sigmoid}, "mpmath"], cse=True)
+        modules = [VOCABULARY.mpmath_namespace(), "mpmath"]
+        self._fn = sp.lambdify(self.symbols, _entries(expr), modules=modules, cse=True)
 
     def __call__(self, values: Sequence[float]) -> list[mpmath.mpf]:
         """The entries of expr (flattened) at ``values`` (floats, taken as exact binary numbers)."""
@@ -145,7 +144,7 @@ class FloatEvaluator:
         self.shift = [self.symbols.index(s) for s in shift]
         if self.shift and not shift_invariant(self.expr, shift):
             raise ValueError("expression is not invariant under a common shift of the given variables")
-        modules = [{"sigmoid": numeric.sigmoid}, "numpy"]
+        modules = [VOCABULARY.numpy_namespace(), "numpy"]
         self._fn = sp.lambdify(self.symbols, _entries(self.expr), modules=modules, cse=True)
 
     @cached_property

@@ -3,7 +3,8 @@
 Each method returns a `Proof` naming itself, so `verify` and the report can say *how* an identity
 was proved. Order: cheap and complete for rational functions of exponentials first (FINDINGS.md:
 σ rewritten to exp and `cancel` closes 2σ(x) − 1 = tanh(x/2) where `simplify` does not), then
-`simplify`, then logs expanded. Every method runs under a time limit.
+`simplify`, then logs expanded. Every method runs under a time limit; a method that runs out of
+time is a reason (the `Proof` is undecided, not refuted), never an exception.
 """
 
 from __future__ import annotations
@@ -42,13 +43,23 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Proof:
-    """derived − claimed reduced to 0 by ``method`` (or not: ``proved`` False, with the reason)."""
+    """derived − claimed reduced to 0 by ``method`` (or not: ``proved`` False, with the reason).
+
+    ``remainder`` is what the last method that finished left; ``timed_out`` names the methods that ran
+    out of time, any of which might have closed the difference.
+    """
 
     proved: bool
     method: str
     seconds: float
-    remainder: sp.Expr | None = None
+    remainder: sp.Expr | sp.MatrixBase | None = None
     reason: str = ""
+    timed_out: tuple[str, ...] = ()
+
+    @property
+    def undecided(self) -> bool:
+        """Not proved because a method ran out of time (it might have closed the difference), not refuted."""
+        return not self.proved and bool(self.timed_out)
 
 
 def _cancel(diff: sp.Expr) -> sp.Expr:
@@ -135,7 +146,9 @@ def prove_equal(
     diff = derived - claimed
     if substitutions:
         diff = diff.subs(substitutions)
-    reasons = []
+    reasons: list[str] = []
+    timed_out: list[str] = []
+    remainder: sp.Expr | sp.MatrixBase | None = None
     start = time.perf_counter()
     for name, method in METHODS.items():
         t0 = time.perf_counter()
@@ -144,8 +157,10 @@ def prove_equal(
                 reduced = diff.applyfunc(method) if isinstance(diff, sp.MatrixBase) else method(diff)
         except ProofTimeout as exc:
             reasons.append(f"{name}: {exc}")
+            timed_out.append(name)
             continue
         if _is_zero(reduced):
             return Proof(True, name, time.perf_counter() - t0)
+        remainder = reduced
         reasons.append(f"{name}: left a non-zero remainder")
-    return Proof(False, "", time.perf_counter() - start, reduced, "; ".join(reasons))
+    return Proof(False, "", time.perf_counter() - start, remainder, "; ".join(reasons), tuple(timed_out))

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from derivations.identities.identity import Identity, Part
+from derivations.verdict import Verdict
 from derivations.verify.crosscheck import CheckResult, run_check
 from derivations.verify.prove import Proof, prove_equal
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One part's symbolic result: proved by the method ``how``, or not, ``how`` then saying why."""
+
+    label: str
+    proved: bool
+    how: str
+    #: A step of the proof for a symbolic size (`Part.general`).
+    general: bool = False
+    #: Not proved because a method ran out of time (it might have closed the difference): no refutation.
+    undecided: bool = False
+
+    @classmethod
+    def of(cls, part: Part, proof: Proof) -> PartResult:
+        """The result of ``part`` under ``proof``."""
+        return cls(
+            part.label, proof.proved, proof.method if proof.proved else proof.reason, part.general, proof.undecided
+        )
 
 
 @dataclass(frozen=True)
@@ -20,7 +41,7 @@ class IdentityResult:
     source: str
     symbolic: str
     proved: bool
-    parts: tuple[tuple[str, bool, str], ...]
+    parts: tuple[PartResult, ...]
     checks: tuple[CheckResult, ...]
     general_n: bool
 
@@ -28,6 +49,15 @@ class IdentityResult:
     def passed(self) -> bool:
         """Proved and every cross-check within tolerance."""
         return self.proved and all(c.passed for c in self.checks)
+
+    @property
+    def symbolic_verdict(self) -> Verdict:
+        """PROVED when every part is; UNCHECKED when the only parts not proved ran out of time; else WRONG."""
+        if self.proved:
+            return Verdict.PROVED
+        if all(p.proved or p.undecided for p in self.parts):
+            return Verdict.UNCHECKED
+        return Verdict.WRONG
 
     def to_json(self) -> dict[str, Any]:
         """The object of `verify --json`'s ``identities`` list."""
@@ -38,7 +68,7 @@ class IdentityResult:
             "symbolic": self.symbolic,
             "passed": self.passed,
             "general_n": self.general_n,
-            "parts": [{"label": label, "proved": ok, "method": how} for label, ok, how in self.parts],
+            "parts": [dict(label=p.label, proved=p.proved, method=p.how) for p in self.parts],
             "checks": [c.to_json() for c in self.checks],
         }
 
@@ -78,23 +108,38 @@ def verify_identity(
     """Prove every part, then run every cross-check."""
     if progress:
         progress(f"{identity.name}: symbolic proof")
-    proofs = prove_identity(identity, seconds)
-    parts = tuple((part.label, proof.proved, proof.method if proof.proved else proof.reason) for part, proof in proofs)
-    proved = all(ok for _, ok, _ in parts)
-    methods = sorted({how for _, ok, how in parts if ok})
-    if proved:
-        symbolic = f"proved ({', '.join(methods)}; {len(parts)} parts)"
-    else:
-        failed = [label for label, ok, _ in parts if not ok]
-        symbolic = f"not proved: {', '.join(failed)}"
+    parts = tuple(PartResult.of(part, proof) for part, proof in prove_identity(identity, seconds))
+    proved = all(p.proved for p in parts)
     checks = []
     for check in identity.checks:
         if progress:
             progress(f"{identity.name}: {check.against}")
         checks.append(run_check(identity.name, check, max_examples=max_examples))
     return IdentityResult(
-        identity.name, identity.statement, identity.source, symbolic, proved, parts, tuple(checks), identity.general_n
+        identity.name,
+        identity.statement,
+        identity.source,
+        symbolic_text(parts),
+        proved,
+        parts,
+        tuple(checks),
+        identity.general_n,
     )
+
+
+def symbolic_text(parts: Sequence[PartResult]) -> str:
+    """``proved (methods; k parts)``, or ``not proved: …`` and/or ``undecided (out of time): …`` naming the parts."""
+    if all(p.proved for p in parts):
+        methods = sorted({p.how for p in parts})
+        return f"proved ({', '.join(methods)}; {len(parts)} parts)"
+    failed = [p.label for p in parts if not p.proved and not p.undecided]
+    undecided = [p.label for p in parts if p.undecided]
+    pieces = []
+    if failed:
+        pieces.append(f"not proved: {', '.join(failed)}")
+    if undecided:
+        pieces.append(f"undecided (out of time): {', '.join(undecided)}")
+    return "; ".join(pieces)
 
 
 def verify(

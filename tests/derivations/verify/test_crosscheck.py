@@ -10,7 +10,7 @@ import sympy as sp
 
 import numeric
 from derivations.identities import get
-from derivations.identities.identity import Part, Target
+from derivations.identities.identity import CheckKind, Part, Target
 from derivations.notation.functions import sigmoid
 from derivations.verify.crosscheck import run_check
 from derivations.verify.run import prove_part
@@ -19,7 +19,7 @@ from derivations.verify.run import prove_part
 def _with_candidate(name: str, kind_index: int, candidate):
     identity = get(name)
     check = identity.checks[kind_index]
-    assert check.kind == "witness"
+    assert check.kind is CheckKind.WITNESS
     return identity, dataclasses.replace(check, against="deliberately wrong", candidate=candidate)
 
 
