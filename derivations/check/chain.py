@@ -143,9 +143,9 @@ class Checker:
 
     def _row(self, parsed: ParsedRow) -> None:
         row = parsed.row
-        if parsed.definition is not None:
+        if parsed.definition is not None:  # "where s = σ(x)": in force from this row on
             target = definable(parsed.definition[0], self.env)
-            if target is not None and target[1]:
+            if target is not None:
                 self.known.define(target, parsed.definition[1], row.line)
         text = row.text
         if text.rstrip().endswith("?"):

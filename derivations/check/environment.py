@@ -110,9 +110,15 @@ class SymbolTable:
 
 
 #: ``f(u) = …``, ``CE(y, \hat{y}) = …``: a name applied to plain names, then '=' — a function being defined.
+_PARAM = r"(?:\\[A-Za-z]+\s*\{\s*[A-Za-z]\s*\}|\\[A-Za-z]+(?:\s+[A-Za-z](?![A-Za-z]))?|[A-Za-z]+)(?:_\{?[A-Za-z0-9]\}?)?"
 FUNCTION_DEFINITION = re.compile(
-    r"^\s*([A-Za-z]|[A-Z]{2,})\s*\(\s*((?:\\?[A-Za-z]+|\\hat\{[A-Za-z]\})(?:\s*,\s*(?:\\?[A-Za-z]+|\\hat\{[A-Za-z]\}))*)\s*\)\s*="
+    r"^\s*([A-Za-z]|[A-Z]{2,}|\\[A-Za-z]+|\\(?:mathcal|mathrm|mathbf|boldsymbol|hat|tilde|bar|operatorname)\{[A-Za-z]+\})"
+    rf"\s*\(\s*({_PARAM}(?:\s*,\s*{_PARAM})*)\s*\)\s*(?:_\{{?[a-z]\}}?\s*)?="
 )
+#: ``\quad \text{where } s = \sigma(x)``: a definition beside the row, in force for the row itself.
+WHERE = re.compile(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$")
+#: ``\sigma = \operatorname{softmax}``: a function symbol that means another function in this file.
+REBIND = re.compile(r"^\s*\\([A-Za-z]+)\s*=\s*\\(?:operatorname|text|mathrm)\s*\{\s*([A-Za-z]+)\s*\}\s*$")
 ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z])\s*$")
 PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
 ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
@@ -139,6 +145,11 @@ def definable(node: Node, env: Environment) -> Target | None:
             return None
         if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
             return name, (), tuple(i.name for i in node.indices)
+    if isinstance(node, Index) and isinstance(node.base, Call) and len(node.indices) == 1:
+        inner = definable(node.base, env)  # \phi(z)_i = softmax(z)_i: a vector-valued function, by its entries
+        index = node.indices[0]
+        if inner is not None and inner[1] and isinstance(index, Sym) and re.fullmatch(r"[a-z]", index.name):
+            return inner[0], inner[1], (index.name,)
     return None
 
 
@@ -187,6 +198,13 @@ class Knowledge:
 
     def _assume(self, line: int, text: str) -> None:
         where = f"{self.doc.path}:{line}"
+        m = REBIND.match(text)
+        if m:
+            f = VOCABULARY.function_word(m.group(2))
+            if f is None:
+                raise InputError(f"{where}: front matter: '{m.group(2)}' is not a function the notation knows")
+            self.notation.rebind[m.group(1)] = f.name
+            return
         m = ALIAS.match(text)
         if m:
             self.notation.aliases[m.group(1).strip()] = m.group(2).strip()
@@ -250,9 +268,11 @@ class Knowledge:
         """Every row and case line parsed once (function names first, so that every row sees them all),
         and the index letters, vector families and sizes they use learned; the parses, in document order."""
         for row in self.doc.rows:
-            m = FUNCTION_DEFINITION.match(row.text)
-            if m and m.group(1) not in ("e", "d"):
-                self.notation.functions.add(m.group(1))
+            where = WHERE.match(row.justification)
+            for text in (row.text, where.group(1) if where else ""):
+                m = FUNCTION_DEFINITION.match(text)
+                if m and m.group(1) not in ("e", "d") and VOCABULARY.function_command(m.group(1).lstrip("\\")) is None:
+                    self.notation.functions.add(m.group(1))
         where_definitions = {}
         for k, item in enumerate(self.doc.items):
             if isinstance(item, Row) and item.justification:
@@ -312,7 +332,7 @@ class Knowledge:
 
     def _where_definition(self, row: Row) -> tuple[Node, Node] | None:
         """``\\quad \\text{where } f(x) = …``: a function defined for the rest of the file (its name known now)."""
-        m = re.match(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$", row.justification)
+        m = WHERE.match(row.justification)
         if not m:
             return None
         try:
@@ -321,8 +341,9 @@ class Knowledge:
             return None
         if len(chain) == 2 and chain[1][0] == "=":
             target = definable(chain[0][1], self.env)
-            if target is not None and target[1]:
-                self.notation.functions.add(target[0])
+            if target is not None:
+                if target[1]:
+                    self.notation.functions.add(target[0])
                 return chain[0][1], chain[1][1]
         return None
 

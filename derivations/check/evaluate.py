@@ -213,6 +213,12 @@ def _index(node: Index, ctx: Context) -> Value:
             ctx.flags.asymmetric = True
         return _component(base, idx, ctx)
     value = _eval(base, ctx)
+    if isinstance(base, Call) and base.func.name == "sigmoid" and is_matrix(value) and value.shape != (1, 1):
+        # σ(z)_i: the logistic σ(z_i), or σ for softmax (some authors write it so)? The notation leaves it open.
+        raise Unsupported(
+            "σ applied to a vector and indexed: the logistic σ(z_i) or softmax(z)_i? "
+            "(write σ(z_i), or declare '\\sigma = \\operatorname{softmax}' in the front matter)"
+        )
     return _pick(value, idx, "the vector")
 
 
@@ -252,6 +258,17 @@ def _user_call(d: Definition, primes: int, args: list[Value], ctx: Context) -> V
     if d.name in ctx.expanding:
         raise Unsupported(f"'{d.name}' is defined in terms of itself")
     inner = ctx.bind(expanding=(*ctx.expanding, d.name))
+    if d.index_params:  # defined by its entries: the vector of them at this size
+        if primes:
+            raise Unsupported(f"'{d.name}'' of a vector-valued function is not defined (use a partial derivative)")
+        ctx.flags.used_n = True
+        binds = {**ctx.bindings, **dict(zip(d.params, args))}
+        return sp.Matrix(
+            [
+                evaluate(d.body, inner.bind(bindings={**binds, d.index_params[0]: sp.Integer(j)}))
+                for j in range(1, ctx.n + 1)
+            ]
+        )
     if primes:
         if len(args) != 1 or is_matrix(args[0]):
             raise Unsupported(f"'{d.name}'' needs one scalar argument")

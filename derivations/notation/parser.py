@@ -77,7 +77,8 @@ OTHERWISE = ("o.w.", "o.w", "o.", "ow", "otherwise", "else")
 class Notation:
     """What the parser must know about a document: which names are functions, which tags there are."""
 
-    functions: set[str] = field(default_factory=set)  # user-defined function names (``CE``, ``f``)
+    functions: set[str] = field(default_factory=set)  # user-defined function names (``CE``, ``f``, ``\mathcal{L}``)
+    rebind: dict[str, str] = field(default_factory=dict)  # a command read as another function: sigma → softmax
     tags: set[str] = field(default_factory=lambda: {"o"})  # superscript letters read as layer tags
     aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
 
@@ -389,8 +390,11 @@ class Parser:
         if isinstance(node, Const) and node.name == "e":
             return Call(Func("exp"), (exp,))
         if isinstance(node, Func):
-            if isinstance(exp, Num) and exp.value == -1:
-                raise ParseError(f"inverse function '{node.name}^{{-1}}' is not supported", first.pos)
+            if exp in (Num(Fraction(-1)), Neg(Num(Fraction(1)))):  # f^{-1}: the inverse function, not 1/f
+                f = VOCABULARY.by_name.get(node.name)
+                if f is None or f.inverse is None or node.primes:
+                    raise ParseError(f"inverse function '{node.name}^{{-1}}' is not supported", first.pos)
+                return Func(f.inverse)
             return Func(node.name, node.primes, exp)
         return Pow(node, exp)
 
@@ -512,6 +516,8 @@ class Parser:
             f = VOCABULARY.function_word(word)
             if f is not None:
                 return Func(f.name)
+            if word == "e":
+                return Const("e")  # \mathrm{e}, \text{e}: Euler's number, as upright e is written
             if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word):
                 return self.name(word, text_cmd=True)
             raise ParseError(f"'\\text{{{word}}}' is not a name", t.pos)
@@ -553,6 +559,10 @@ class Parser:
         name = t.text
         if name in CONSTANTS:
             return Const(CONSTANTS[name])
+        if name in self.notation.rebind:
+            return Func(self.notation.rebind[name])
+        if "\\" + name in self.notation.functions and self.at_op("(", "'"):
+            return Func("\\" + name)  # a Greek name the file defines as a function: \ell(y, ŷ) = …
         f = VOCABULARY.function_command(name)
         if f is not None:
             return Func(f.name)
@@ -571,6 +581,8 @@ class Parser:
             else:
                 raise ParseError(f"'\\{name}' over something that is not a letter", t.pos)
             full = f"\\{name}{{{text}}}"
+            if full in self.notation.functions and self.at_op("(", "'"):
+                return Func(full)  # \mathcal{L}(w) = … defines a function
             return Sym(self.notation.aliases.get(full, full))
         if name == "nabla":
             target = self.postfix(self.primary())

@@ -111,20 +111,23 @@ class Function:
     mpmath: Callable[..., Any] | None = None
     numpy: str | None = None
     typeset: bool = True
+    inverse: str | None = None  # the record of f^{-1} (σ^{-1} is the logit)
 
 
 #: The functions, in no particular order. σ is the logistic sigmoid unless a file rebinds it.
 FUNCTIONS: tuple[Function, ...] = (
-    Function("sigmoid", sigmoid, ("sigma",), ("sigma", "sigmoid"), any_case=True, printed="sigmoid",
+    Function("sigmoid", sigmoid, ("sigma",), ("sigma", "sigmoid"), any_case=True, printed="sigmoid", inverse="logit",
              interval=lambda u: 1 / (1 + iv.exp(-u)), mpmath=_mp_sigmoid, numpy="numeric:sigmoid"),
     Function("softmax", _softmax, (), ("softmax",), any_case=True, vector=True, differentiable=False),
     Function("logsumexp", _logsumexp, (), ("logsumexp",), vector=True, differentiable=False),
+    Function("logit", lambda p: sp.log(p / (1 - p)), (), ("logit",), inverse="sigmoid"),
     Function("log", sp.log, ("log", "ln"), ("log", "ln"), bare_operand=True, printed="log",
-             interval=iv.log, mpmath=mpmath.log),
+             interval=iv.log, mpmath=mpmath.log, inverse="exp"),
     Function("exp", sp.exp, ("exp",), ("exp",), bare_operand=True, printed="exp", interval=iv.exp,
-             mpmath=mpmath.exp),
+             mpmath=mpmath.exp, inverse="log"),
     Function("tanh", sp.tanh, ("tanh",), ("tanh",), bare_operand=True, printed="tanh",
-             interval=lambda u: 1 - 2 / (iv.exp(2 * u) + 1), mpmath=mpmath.tanh),
+             interval=lambda u: 1 - 2 / (iv.exp(2 * u) + 1), mpmath=mpmath.tanh, inverse="artanh"),
+    Function("artanh", lambda u: sp.log((1 + u) / (1 - u)) / 2, (), ("artanh", "arctanh"), inverse="tanh"),
     Function("sinh", sp.sinh, ("sinh",), ("sinh",), bare_operand=True, printed="sinh",
              interval=lambda u: (iv.exp(u) - iv.exp(-u)) / 2, mpmath=mpmath.sinh),
     Function("cosh", sp.cosh, ("cosh",), ("cosh",), bare_operand=True, printed="cosh",

@@ -204,3 +204,38 @@ def test_a_name_defined_on_an_unreadable_row_is_not_a_free_variable(tmp_path: Pa
     # a_1 = σ(z_1) could not be read; a_1(1 − a_1) is then not judged as if a_1 were any number
     rows = (r"a_1 = \sigma(z_1) \cdto 2", r"\frac{d}{d z_1} \sigma(z_1) = a_1(1 - a_1)")
     assert one(tmp_path, *rows) == ["unchecked", "unchecked"]
+
+
+# -- false wrongs: a misreading is unchecked, never wrong
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        (r"\sigma^{-1}(p) = \log\frac{p}{1-p}",),  # σ^{-1} is the inverse function (the logit), not 1/σ
+        (r"\sigma(\sigma^{-1}(p)) = p",),
+        (r"\sigma(x) = \frac{1}{f(x)} \quad \text{where } f(x) = 1 + e^{-x}",),  # where applies to its own row
+        (r"\sigma'(x) = s(1-s) \quad \text{where } s = \sigma(x)",),
+        (r"\sigma(x) = \frac{1}{1 + \mathrm{e}^{-x}}",),  # upright e is Euler's number
+        (r"\mathcal{L}(w) = \frac{1}{2}(w x - y)^2", r"\frac{\partial \mathcal{L}}{\partial w} = (wx - y)x"),
+        (r"\ell(\hat{y}, y) = -y\log\hat{y}", r"\frac{\partial \ell}{\partial \hat{y}} = -\frac{y}{\hat{y}}"),
+        (r"J(\theta) = \theta^2", r"\frac{dJ}{d\theta} = 2\theta"),
+        (r"\phi(z)_i = \operatorname{softmax}(z)_i", r"\phi(z)_i = \frac{e^{z_i}}{\sum_k e^{z_k}}"),
+    ],
+)
+def test_true_steps_in_easily_misread_notation_are_not_wrong(tmp_path: Path, rows: tuple[str, ...]) -> None:
+    assert set(one(tmp_path, *rows)) <= {"proved", "definition"}
+
+
+def test_an_approximation_with_variables_is_unchecked(tmp_path: Path) -> None:
+    assert one(tmp_path, r"\sigma(x) \approx 0.5 + 0.25x") == ["unchecked"]
+
+
+def test_sigma_can_be_rebound_to_softmax_in_the_front_matter(tmp_path: Path) -> None:
+    rows = (r"\sigma(z)_i = \frac{e^{z_i}}{\sum_k e^{z_k}}", r"\sigma(z)_i = \frac{1}{1 + e^{-z_i}}")
+    assert one(tmp_path, *rows, front="assume:\n  - \\sigma = \\operatorname{softmax}\n") == ["proved", "wrong"]
+
+
+def test_logistic_sigma_of_a_vector_indexed_is_not_silently_the_logistic_function(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\sigma(z)_i = \frac{e^{z_i}}{\sum_k e^{z_k}}"))
+    assert verdicts(d) == ["unchecked"] and "softmax" in d.steps[0].reason
