@@ -110,7 +110,10 @@ class SymbolTable:
 
 
 #: ``f(u) = …``, ``CE(y, \hat{y}) = …``: a name applied to plain names, then '=' — a function being defined.
-_PARAM = r"(?:\\[A-Za-z]+\s*\{\s*[A-Za-z]\s*\}|\\[A-Za-z]+(?:\s+[A-Za-z](?![A-Za-z]))?|[A-Za-z]+)(?:_\{?[A-Za-z0-9]\}?)?"
+_PARAM = (
+    r"(?:\\[A-Za-z]+\s*\{\s*[A-Za-z]\s*\}|\\[A-Za-z]+(?:\s+[A-Za-z](?![A-Za-z]))?|[A-Za-z]+)"  # ŷ, θ, w
+    r"(?:_\{?[A-Za-z0-9]\}?)?"  # with an index
+)
 FUNCTION_DEFINITION = re.compile(
     r"^\s*([A-Za-z]|[A-Z]{2,}|\\[A-Za-z]+|\\(?:mathcal|mathrm|mathbf|boldsymbol|hat|tilde|bar|operatorname)\{[A-Za-z]+\})"
     rf"\s*\(\s*({_PARAM}(?:\s*,\s*{_PARAM})*)\s*\)\s*(?:_\{{?[a-z]\}}?\s*)?="
