@@ -28,7 +28,7 @@ from derivations.errors import ParseError
 from derivations.notation.document import Document, EventKind, Row
 from derivations.notation.layout import split_top
 from derivations.notation.parser import parse_expression
-from derivations.notation.tree import Call, Cases, Index, Neg, Node, Num, Rel, Sum, Sym, walk
+from derivations.notation.tree import Call, Cases, Div, Index, Neg, Node, Num, Rel, Sum, Sym, walk
 from derivations.verdict import Decision, Verdict, format_point
 
 #: How a relation is written back when a row of several relations is split into steps.
@@ -441,10 +441,13 @@ def mentions(node: Node, name: str) -> bool:
 
 
 def _constant(node: Node) -> Fraction | None:
-    """A number written plainly (2, −1, 0.5), or None."""
+    """A number written plainly (2, −1, 0.5, ½ as \\frac{1}{2}), or None."""
     if isinstance(node, Neg):
         inner = _constant(node.arg)
         return -inner if inner is not None else None
+    if isinstance(node, Div):
+        num, den = _constant(node.num), _constant(node.den)
+        return num / den if num is not None and den else None
     return node.value if isinstance(node, Num) else None
 
 

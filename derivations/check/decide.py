@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import time
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -33,9 +32,9 @@ from derivations.check.instances import (
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.errors import ProofTimeout, Unsupported
-from derivations.notation.tree import Neg, Node, Num, Rel
+from derivations.notation.tree import Neg, Node, Num, Rel, Sym, walk
 from derivations.verdict import Counterexample, Decision, Verdict
-from derivations.verify.prove import prove_equal, time_limit
+from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
 POINTS = 30
 
@@ -122,7 +121,7 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
         tries = 0
         got = 0
         while got < per and tries < 4 * per:
-            if time.monotonic() > deadline:
+            if cpu_time() > deadline:
                 raise ProofTimeout("numeric check ran out of time")
             values = sample_point(symbols, search.symbols, search.env, rng, tries)
             probability_fix(symbols, values, search.symbols, search.env)
@@ -172,11 +171,14 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
     """Undefined vectors, decorated or multi-letter names that the right side (the new line) brings in."""
     lf = set().union(*(e.free_symbols for e in left))
     rf = set().union(*(e.free_symbols for e in right))
+    written_left = {n.name for n in walk(search.left) if isinstance(n, Sym)}  # as written, before SymPy simplifies
     env, out = search.env, []
     for sym in sorted(rf - lf, key=lambda v: v.name):
         base = search.symbols.base.get(sym, "")
         if not base or base in env.definitions or base in env.domains or base in env.probability:
             continue
+        if base in written_left:
+            continue  # x_k on the left, x_i on the right: one vector, written on both sides
         entry = search.symbols.latex[sym].startswith(base + "_{")  # a_1: an entry of a vector never declared
         abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base) or entry
         if abbreviation:
@@ -209,7 +211,7 @@ def decide(
 ) -> Decision:
     """The verdict on ``left = right`` under the case relations in force (at the sizes given, if any)."""
     rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
-    start = time.monotonic()
+    start = cpu_time()
     deadline = start + seconds
     search = Search(env, symbols, left, right, cases, sizes=sizes)
     try:
@@ -218,7 +220,7 @@ def decide(
     except Unsupported as exc:
         return Decision(Verdict.UNCHECKED, reason=str(exc))
     except ProofTimeout:
-        return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s (numeric check)")
+        return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s of CPU time (numeric check)")
     except RecursionError:
         return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
     ce = found.counterexample
@@ -254,7 +256,7 @@ def decide(
     else:
         scope = f" ({where})" if where else ""
         evidence = f"agrees at {points} points{scope} to ≥ {AGREE_BITS} bits (interval arithmetic)"
-    remaining = deadline - time.monotonic()
+    remaining = deadline - cpu_time()
     methods: list[str] = []
     failure = ""
     try:
@@ -265,7 +267,7 @@ def decide(
                 left_v, right_v = inst.left, inst.right
                 if is_matrix(left_v) and is_matrix(right_v) and left_v.shape != right_v.shape:
                     right_v = right_v.T
-                remaining = deadline - time.monotonic()
+                remaining = deadline - cpu_time()
                 if remaining <= 0:
                     raise ProofTimeout("no time left")
                 proof = prove_equal(left_v, right_v, seconds=max(remaining, 0.05))
@@ -275,7 +277,7 @@ def decide(
                 if proof.method not in methods:
                     methods.append(proof.method)
     except ProofTimeout:
-        failure = f"no symbolic proof within {seconds:g} s"
+        failure = f"no symbolic proof within {seconds:g} s of CPU time"
     except (Unsupported, RecursionError) as exc:
         failure = f"SymPy could not build the proof instances: {exc}"
     if failure or not methods:

@@ -383,7 +383,8 @@ class Parser:
                 return Index(Sym(f"{node.base.name}^{{{raw}}}"), node.indices)
             raise ParseError(f"layer tag '^{raw}' on something that is not a name", first.pos)
         exp = self.sub(tokens, end).parse_expression()
-        if isinstance(exp, Num) and abs(exp.value) > MAX_EXPONENT:
+        euler = isinstance(node, Const) and node.name == "e"  # e^{150} is exp(150): no power to expand
+        if isinstance(exp, Num) and abs(exp.value) > MAX_EXPONENT and not euler:
             raise ParseError(f"exponent larger than {MAX_EXPONENT}", first.pos)
         if _tower(exp) >= MAX_TOWER:  # 2^{2^{2^{2^{2}}}} has 19729 digits: refused before anything computes it
             raise ParseError(f"powers nested more than {MAX_TOWER} deep", first.pos)

@@ -21,24 +21,45 @@ import sympy as sp
 from derivations.errors import ProofTimeout
 from derivations.notation.functions import to_exp
 
+#: The CPU-time deadlines in force, innermost last (`time_limit` nests).
+_DEADLINES: list[float] = []
+
+
+def cpu_time() -> float:
+    """This process's CPU time (user + system), the clock every budget is counted in."""
+    return time.process_time()
+
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ProofTimeout after ``seconds`` (SIGALRM in the main thread; no limit elsewhere)."""
+    """Raise ProofTimeout once this process has spent ``seconds`` of CPU time in the block.
+
+    A budget in CPU time, not wall time: other processes on the machine cannot make it run out, so
+    the machine's load never changes a verdict. Limits nest (the earliest deadline wins, and the
+    outer one is restored on exit). SIGPROF in the main thread; no limit in other threads.
+    """
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    deadline = cpu_time() + seconds
+    if _DEADLINES:
+        deadline = min(deadline, _DEADLINES[-1])
 
     def _expire(signum: int, frame: object) -> None:
-        raise ProofTimeout(f"no result within {seconds:g} s")
+        raise ProofTimeout(f"no result within {seconds:g} s of CPU time")
 
-    previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, _expire)
+    _DEADLINES.append(deadline)
+    signal.setitimer(signal.ITIMER_PROF, max(deadline - cpu_time(), 1e-4))
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _DEADLINES.pop()
+        if _DEADLINES:
+            signal.setitimer(signal.ITIMER_PROF, max(_DEADLINES[-1] - cpu_time(), 1e-4))
+        else:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 @dataclass(frozen=True)

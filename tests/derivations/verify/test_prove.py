@@ -91,7 +91,9 @@ def test_a_false_claim_is_refused_with_a_reason() -> None:
 
 
 def _slow(diff: sp.Expr) -> sp.Expr:
-    time.sleep(30)  # interrupted by the time limit's SIGALRM
+    end = time.perf_counter() + 30
+    while time.perf_counter() < end:  # burns CPU time until the budget (CPU time) interrupts it
+        pass
     return diff
 
 
@@ -102,7 +104,7 @@ def test_the_time_limit_is_a_reason_never_an_exception(monkeypatch: pytest.Monke
     assert time.perf_counter() - start < 5
     assert not proof.proved and proof.undecided
     assert proof.timed_out == ("slow", "slower") and proof.remainder is None
-    assert proof.reason == "slow: no result within 0.2 s; slower: no result within 0.2 s"
+    assert proof.reason == "slow: no result within 0.2 s of CPU time; slower: no result within 0.2 s of CPU time"
 
 
 def test_a_timeout_then_a_remainder_is_undecided_not_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,6 +113,21 @@ def test_a_timeout_then_a_remainder_is_undecided_not_refuted(monkeypatch: pytest
     proof = prove_equal(x, x + 1, seconds=1)
     assert proof.undecided and proof.timed_out == ("slow",)
     assert proof.remainder == -1
-    assert proof.reason == f"slow: no result within 1 s; {CANCEL}: left a non-zero remainder"
+    assert proof.reason == f"slow: no result within 1 s of CPU time; {CANCEL}: left a non-zero remainder"
     closed = prove_equal(2 * sigmoid(x) - 1, sp.tanh(x / 2), seconds=1)
     assert closed.proved and closed.method == CANCEL and not closed.undecided
+
+
+def test_time_limits_nest_and_count_cpu_time_not_sleep() -> None:
+    """An inner limit that ends restores the outer one; sleeping spends no budget."""
+    from derivations.errors import ProofTimeout
+    from derivations.verify.prove import time_limit
+
+    with pytest.raises(ProofTimeout):
+        with time_limit(0.3):
+            with time_limit(10):
+                pass  # ends at once: the outer 0.3 s must still be in force
+            time.sleep(0.5)  # no CPU time: does not trigger it
+            end = time.perf_counter() + 10
+            while time.perf_counter() < end:
+                pass
