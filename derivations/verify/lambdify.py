@@ -38,6 +38,7 @@ class ExactEvaluator:
     START_BITS = 128
     MAX_BITS = 1 << 16
     AGREE_BITS = 70
+    ZERO_BITS = 1 << 12
 
     def __init__(self, symbols: Symbols, expr: sp.Basic) -> None:
         self.symbols = list(symbols)
@@ -56,10 +57,12 @@ class ExactEvaluator:
                 with mpmath.workprec(bits):
                     tol = mpmath.ldexp(1, -self.AGREE_BITS)
                     agree = all(abs(a - b) <= tol * abs(b) for a, b in zip(previous, current))
+                # a zero agrees with a zero only once the precision is high: 1 − σ(200) is 0 at 256 bits
+                agree &= bits >= self.ZERO_BITS or all(c != 0 for c in current)
             else:
                 agree = False
             if (agree or bits >= self.MAX_BITS) and current is not None:
-                return [mpmath.mpf(c) for c in current]
+                return list(current)  # at the precision they were computed at, not rounded to 53 bits
             if bits >= self.MAX_BITS:
                 raise ZeroDivisionError(f"the expression is undefined at {list(values)} even at {bits} bits")
             previous = current

@@ -52,12 +52,14 @@ class IdentityResult:
 
     @property
     def symbolic_verdict(self) -> Verdict:
-        """PROVED when every part is; UNCHECKED when the only parts not proved ran out of time; else WRONG."""
+        """PROVED when every part is; WRONG only when a cross-check found numbers that disagree (a
+        counterexample); UNCHECKED otherwise — a remainder the methods left, or a method out of time,
+        is not a counterexample."""
         if self.proved:
             return Verdict.PROVED
-        if all(p.proved or p.undecided for p in self.parts):
-            return Verdict.UNCHECKED
-        return Verdict.WRONG
+        if any(not c.passed for c in self.checks):
+            return Verdict.WRONG
+        return Verdict.UNCHECKED
 
     def to_json(self) -> dict[str, Any]:
         """The object of `verify --json`'s ``identities`` list."""

@@ -39,7 +39,8 @@ def test_proved_and_not_proved_keep_their_wording() -> None:
     assert symbolic_text([proved]) == "proved (rewrite(exp) + cancel; 1 parts)"
     assert symbolic_text([proved, refused]) == "not proved: σ(1 + σ)"
     assert _result(proved).symbolic_verdict is Verdict.PROVED
-    assert _result(proved, refused).symbolic_verdict is Verdict.WRONG
+    # a remainder is not a counterexample: unchecked, unless a cross-check found numbers that disagree
+    assert _result(proved, refused).symbolic_verdict is Verdict.UNCHECKED
 
 
 def test_a_part_out_of_time_is_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,9 +54,18 @@ def test_a_part_out_of_time_is_undecided(monkeypatch: pytest.MonkeyPatch) -> Non
     assert not _result(late).passed
     # a refused part decides the identity, whatever else ran out of time
     assert symbolic_text([refused, late]) == "not proved: σ(1 + σ); undecided (out of time): σ(−x)"
-    assert _result(refused, late).symbolic_verdict is Verdict.WRONG
+    assert _result(refused, late).symbolic_verdict is Verdict.UNCHECKED
 
 
 def test_json_keeps_its_keys() -> None:
     part = PartResult("a part", True, "simplify", general=True)
     assert _result(part).to_json()["parts"] == [{"label": "a part", "proved": True, "method": "simplify"}]
+
+
+def test_a_failed_cross_check_makes_the_symbolic_verdict_wrong() -> None:
+    from derivations.verify.crosscheck import CheckResult
+
+    refused = PartResult("σ(1 + σ)", False, "simplify: left a non-zero remainder")
+    failed = CheckResult("claim (lambdified)", 3, 2.0, "ulp", 1.0, "x=0.0", False, "why")
+    result = IdentityResult("name", "s", "src", symbolic_text((refused,)), False, (refused,), (failed,), False)
+    assert result.symbolic_verdict is Verdict.WRONG
