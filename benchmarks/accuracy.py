@@ -140,7 +140,7 @@ def main() -> None:
         lines.append(f"| {name} | " + " | ".join(f"{row[c]:.3g}" for c in cols) + " |")
     lines += [
         "",
-        "Targets (issue 2): σ ≤ 1.5 ulp everywhere, σ' ≤ 3 ulp where normal, softmax ≤ 4 ulp at any "
+        "Targets: σ ≤ 1.5 ulp everywhere, σ' ≤ 3 ulp where normal, softmax ≤ 4 ulp at any "
         "spread. `inf` means the implementation returned 0, NaN or inf where the true value is a "
         "normal float (s(1 − s) = 0 for x ≥ 36.7).",
         "",

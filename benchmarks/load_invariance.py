@@ -45,6 +45,15 @@ def run_all(out: Path, examples: int) -> dict[str, object]:
     return results
 
 
+def _differences(a: object, b: object, path: str = "") -> list[tuple[str, object, object]]:
+    """Where two JSON values differ: (path, idle value, loaded value)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b)) for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for k, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{k}]")]
+    return [] if a == b else [(path, a, b)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", type=int, default=2, help="CPU-bound processes during the loaded run (2)")
@@ -67,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     differing = [name for name in idle if idle[name] != loaded[name]]
     for name in differing:
         print(f"DIFFERENT: {name}")
+        for path, a, b in _differences(idle[name], loaded[name])[:10]:
+            print(f"  {path}: {a!r} (idle) vs {b!r} (loaded)")
     print("identical JSON" if not differing else f"{len(differing)} of {len(idle)} outputs differ")
     return 1 if differing else 0
 

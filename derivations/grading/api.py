@@ -434,7 +434,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         scale=_scale_of_x,
         floats=(1, 3),
     ),
-    # -- the functions added with the later identities (issue 6): worth 0 unless the config gives them points
+    # -- the functions added with the later identities: worth 0 unless the config gives them points
     FunctionSpec(
         name="tanh_grad",
         signature="tanh_grad(x): 1 − tanh²(x) elementwise, any shape",

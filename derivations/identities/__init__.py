@@ -22,7 +22,7 @@ IDENTITIES: tuple[Identity, ...] = (
     SOFTMAX_JACOBIAN,
     CE_SOFTMAX_GRADIENT,
     MSE_LAYER_GRADIENTS,
-    # beyond the notes (issue 6)
+    # beyond the notes
     MSE_LAYER_BATCH_GRADIENTS,
     SOFTMAX_REGRESSION_GRADIENTS,
     BCE_SIGMOID_GRADIENT,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from derivations.identities.identity import Case, CheckKind, CrossCheck, ForwardFn, Target, Unit
 
-NOTE1 = "seeds/000_5f7004ab4e107f42.txt"
-NOTE2 = "seeds/004_5a61a512d9afddb4.txt"
+NOTE1 = "derivations/notes/neural_network_basics_1.md"
+NOTE2 = "derivations/notes/numpy_neural_network_slides.md"
 
 
 def symbol_vector(name: str, n: int) -> np.ndarray:

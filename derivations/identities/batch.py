@@ -1,4 +1,4 @@
-"""The batch (matrix) forms: note 2's layer on X (m × d) and a softmax-regression layer (issue 6).
+"""The batch (matrix) forms: note 2's layer on X (m × d) and a softmax-regression layer.
 
 Each is derived element-wise (sp.diff of the mean loss with respect to every weight) and shown
 equal to the matrix form a course writes: ∂L/∂W = (2/m)·Xᵀ[(ŷ − y) ⊙ ŷ ⊙ (1 − ŷ)] for the sigmoid
@@ -177,7 +177,7 @@ MSE_LAYER_BATCH_GRADIENTS = Identity(
     statement=(
         "L = (1/m)Σ(y − ŷ)², ŷ = σ(XW + b): ∂L/∂W = (2/m)Xᵀ[(ŷ − y) ⊙ ŷ ⊙ (1 − ŷ)], ∂L/∂b = (2/m)Σ(ŷ − y)ŷ(1 − ŷ)"
     ),
-    source="beyond the notes (issue 6): note 2's layer on a batch",
+    source="beyond the notes: note 2's layer on a batch",
     assumptions=("X ∈ ℝ^{m×d}, y ∈ ℝ^m, W ∈ ℝ^d, b real", "(m, d) ∈ {(1,1), (2,2), (3,2), (4,3)}"),
     parts=_mse_parts,
     derivation=_mse_derivation,
@@ -203,7 +203,7 @@ MSE_LAYER_BATCH_GRADIENTS = Identity(
 SOFTMAX_REGRESSION_GRADIENTS = Identity(
     name="softmax-regression-gradients",
     statement="Z = XW + b, L = mean_r CE(Y_r, softmax Z_r): ∂L/∂W = Xᵀ(Ŷ − Y)/m, ∂L/∂b = mean_r (Ŷ − Y)_r",
-    source="beyond the notes (issue 6): a softmax-regression layer",
+    source="beyond the notes: a softmax-regression layer",
     assumptions=(
         "X ∈ ℝ^{m×d}, W ∈ ℝ^{d×c}, b ∈ ℝ^c",
         "rows of Y one-hot or probability vectors",

@@ -1,4 +1,4 @@
-"""∂BCE(y, σ(h))/∂h = σ(h) − y, the binary twin of ŷ − y, and BCE's stable form through log σ (issue 6)."""
+"""∂BCE(y, σ(h))/∂h = σ(h) − y, the binary twin of ŷ − y, and BCE's stable form through log σ."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _forward(case: Case) -> tuple:
 BCE_SIGMOID_GRADIENT = Identity(
     name="bce-sigmoid-gradient",
     statement="∂BCE(y, σ(h))/∂h = σ(h) − y; BCE(y, σ(h)) = y·log(1 + e^{−h}) + (1 − y)·log(1 + e^{h})",
-    source="beyond the notes (issue 6): logistic regression's loss",
+    source="beyond the notes: logistic regression's loss",
     assumptions=("h real", "y ∈ [0, 1]"),
     notation=(
         r"\frac{\partial}{\partial h} \left(-y \log \sigma(h) - (1 - y) \log(1 - \sigma(h))\right) = \sigma(h) - y",

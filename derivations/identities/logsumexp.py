@@ -1,4 +1,4 @@
-"""∂LSE(θ)/∂θ = softmax(θ), LSE(θ) = log Σ_k e^{θ_k}: n = 1…8 and symbolic n (issue 6)."""
+"""∂LSE(θ)/∂θ = softmax(θ), LSE(θ) = log Σ_k e^{θ_k}: n = 1…8 and symbolic n."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _derivation() -> list[tuple[str, sp.Basic]]:
 LOGSUMEXP_GRADIENT = Identity(
     name="logsumexp-gradient",
     statement="∂LSE(θ)/∂θ_i = softmax(θ)_i, LSE(θ) = log Σ_k e^{θ_k}",
-    source="beyond the notes (issue 6): log-sum-exp, the log of softmax's denominator",
+    source="beyond the notes: log-sum-exp, the log of softmax's denominator",
     assumptions=("θ real", "n = 1…8 concrete, and symbolic n"),
     notation=(r"\frac{\partial}{\partial \theta_i} \log \sum_k e^{\theta_k} = S(\theta)_i",),
     parts=lambda: [Part(f"∂LSE/∂θ, n = {n}", *gradient_parts(n)[1:]) for n in SIZES] + general_parts(),

@@ -1,4 +1,4 @@
-"""ReLU'(x) = H(x) with the subgradient 0 at x = 0 (any value in [0, 1] is one): beyond the notes (issue 6)."""
+"""ReLU'(x) = H(x) with the subgradient 0 at x = 0 (any value in [0, 1] is one): beyond the notes."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ _central, _complex = derivative_checks("numeric.relu (|x| ≥ 1e-3: not differen
 RELU_SUBGRADIENT = Identity(
     name="relu-subgradient",
     statement="ReLU'(x) = H(x): 1 for x > 0, 0 for x < 0, and the subgradient 0 chosen at x = 0",
-    source="beyond the notes (issue 6): the ReLU activation",
+    source="beyond the notes: the ReLU activation",
     assumptions=("x real", "at x = 0 the subgradient 0 (the convention of numeric.relu_grad)"),
     notation=(r"\frac{d}{dx} \text{ReLU}(x) = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",),
     parts=lambda: [Part("d max(0, x)/dx = H(x), H(0) = 0", DERIVED, CLAIMED)],

@@ -1,4 +1,4 @@
-"""tanh'(x) = 1 − tanh²(x), and tanh(x) = 2σ(2x) − 1: beyond the notes (issue 6), x real."""
+"""tanh'(x) = 1 − tanh²(x), and tanh(x) = 2σ(2x) − 1: beyond the notes, x real."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from derivations.identities.identity import Case, Identity, Part, Target, Unit
 from derivations.identities.strategies import reals
 from derivations.notation.functions import sigmoid
 
-SOURCE = "beyond the notes (issue 6): the tanh activation"
+SOURCE = "beyond the notes: the tanh activation"
 x = sp.Symbol("x", real=True)
 #: tanh by its definition; every derivative below is taken of this.
 DEFINITION = (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x))

@@ -1,4 +1,4 @@
-"""Backpropagation through a hidden sigmoid layer: two hidden units on XOR (issue 6).
+"""Backpropagation through a hidden sigmoid layer: two hidden units on XOR.
 
 The data note 2's single neuron cannot fit: X = (0,0), (0,1), (1,0), (1,1), y = 0, 1, 1, 0. With
 A = σ(XW₁ + b₁), ŷ = σ(A w₂ + b₂), L = (1/4)Σ_r (y_r − ŷ_r)², SymPy differentiates L (σ by its
@@ -103,7 +103,7 @@ def _derivation() -> list[tuple[str, sp.Basic]]:
 XOR_NETWORK_GRADIENTS = Identity(
     name="xor-network-gradients",
     statement="two sigmoid hidden units on XOR: ∂L/∂(W₁, b₁, w₂, b₂) by backpropagation = by differentiation",
-    source="beyond the notes (issue 6): the data note 2's single neuron cannot fit",
+    source="beyond the notes: the data note 2's single neuron cannot fit",
     assumptions=("X, y the XOR table", "W₁ ∈ ℝ^{2×2}, b₁, w₂ ∈ ℝ², b₂ real"),
     parts=lambda: [Part(f"row {r + 1}: all nine parameters", *row(r)) for r in range(M)],
     derivation=_derivation,
