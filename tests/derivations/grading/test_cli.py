@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 ALL = ("sigmoid", "sigmoid_grad", "softmax", "softmax_jacobian", "cross_entropy", "ce_softmax_grad", "mse_layer_grads")
 
@@ -19,6 +21,7 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
                           env=env, timeout=900, cwd=cwd)  # fmt: skip
 
 
+@pytest.mark.needs_sandbox
 def test_gradescope_json_also_when_the_import_fails(tmp_path: Path) -> None:
     sub = tmp_path / "broken.py"
     sub.write_text("def sigmoid(x)\n")
@@ -47,6 +50,7 @@ def test_grader_usage_errors_exit_2(tmp_path: Path) -> None:
     assert "[limits] call_seconds = 0" in r.stderr and "bad.toml" in r.stderr
 
 
+@pytest.mark.needs_sandbox
 def test_batch_writes_a_csv_and_one_json_per_student(tmp_path: Path) -> None:
     folder = tmp_path / "submissions"
     folder.mkdir()

@@ -25,6 +25,7 @@ def test_code_and_derivations_are_told_apart_by_suffix(tmp_path: Path) -> None:
         grade(other, FAST)
 
 
+@pytest.mark.needs_sandbox
 def test_results_serialise_verdicts_as_their_strings() -> None:
     result = grade(EXAMPLES / "bug_sigmoid_shape.py", FAST)
     details = result.to_json()["details"]

@@ -15,6 +15,8 @@ from derivations.grading.grade import grade
 from derivations.grading.sandbox import Limits, find_sandbox, processes_of
 from derivations.verdict import Outcome
 
+pytestmark = pytest.mark.needs_sandbox  # every test here runs a submission
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 CONFIG = replace(
     Config(correctness_examples=20, stability_examples=20),

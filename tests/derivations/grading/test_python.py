@@ -14,6 +14,8 @@ from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.verdict import Outcome
 
+pytestmark = pytest.mark.needs_sandbox  # every test here runs a submission
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 FAST = Config(correctness_examples=40, stability_examples=40)
 ALL = ("sigmoid", "sigmoid_grad", "softmax", "softmax_jacobian", "cross_entropy", "ce_softmax_grad", "mse_layer_grads")
