@@ -60,6 +60,14 @@ def _verdicts(text: str) -> list[tuple[int, Verdict, str]]:
     return [(s.line, s.verdict, s.reason) for s in check_text(text).steps]
 
 
+def _planted_is_wrong_valid_holds(text: str, planted: bool) -> None:
+    got = _verdicts(text)
+    if planted:
+        assert [v for _, v, _ in got] == [Verdict.WRONG], (text, got)
+    else:
+        assert all(v in HOLDS for _, v, _ in got), (text, got)
+
+
 @st.composite
 def saturated(draw: st.DrawFn, planted: bool) -> tuple[str, bool]:
     left, valid, bad = draw(st.sampled_from(SATURATED))
@@ -79,23 +87,13 @@ def conditioned(draw: st.DrawFn, planted: bool) -> tuple[str, bool]:
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.booleans().flatmap(saturated))
 def test_saturation_and_cancellation_valid_forms_hold_and_the_saturated_value_is_wrong(case) -> None:
-    text, planted = case
-    got = _verdicts(text)
-    if planted:
-        assert [v for _, v, _ in got] == [Verdict.WRONG], (text, got)
-    else:
-        assert all(v in HOLDS for _, v, _ in got), (text, got)
+    _planted_is_wrong_valid_holds(*case)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.booleans().flatmap(conditioned))
 def test_conditions_on_variables_are_put_in_force(case) -> None:
-    text, planted = case
-    got = _verdicts(text)
-    if planted:
-        assert [v for _, v, _ in got] == [Verdict.WRONG], (text, got)
-    else:
-        assert all(v in HOLDS for _, v, _ in got), (text, got)
+    _planted_is_wrong_valid_holds(*case)
 
 
 @st.composite
