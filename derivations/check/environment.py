@@ -368,6 +368,7 @@ def subscript_letters(node: Node) -> tuple[set[str], set[str]]:
             letters.update(letter_idx)
         if isinstance(n, Sum):
             letters.add(n.var)
+            letters.update(e.name for e in n.exclude if isinstance(e, Sym))  # \sum_{k \neq i}: i is an index
         if isinstance(n, Call) and _takes_vector(n.func.name):
             families.update(a.name for a in n.args if isinstance(a, Sym))  # S(θ): θ is a vector
     return families, letters

@@ -376,8 +376,13 @@ def _sum(node: Sum, ctx: Context) -> Value:
         ctx.flags.asymmetric = True
     if hi - lo + 1 > MAX_RANGE:
         raise Unsupported(f"a sum of more than {MAX_RANGE} terms")
+    skip = {index_value(e, ctx) for e in node.exclude}
+    if skip:
+        ctx.flags.asymmetric = True  # proved at every assignment, not one per pattern
     terms = [
-        evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)})) for j in range(lo, hi + 1)
+        evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)}))
+        for j in range(lo, hi + 1)
+        if j not in skip
     ]
     if not terms:
         return sp.Integer(1 if node.product else 0)

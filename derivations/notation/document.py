@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from derivations.errors import InputError, ParseError
-from derivations.notation.layout import check_balanced, split_top
+from derivations.notation.layout import check_balanced, read_group, split_top
 
 MAX_FILE_BYTES = 2_000_000
 DISPLAY_ENVS = ("equation", "align", "gather", "multline", "eqnarray", "displaymath")
@@ -239,7 +239,22 @@ def _split_spacing(text: str) -> list[str]:
     return [pieces[0], *[p for p in pieces[1:] if p.strip()]]
 
 
+def _unbox(text: str) -> str:
+    """``\\boxed{a = b}`` → ``a = b``: a box marks the result, it is not mathematics."""
+    while (k := text.find("\\boxed")) >= 0:
+        j = k + len("\\boxed")
+        while j < len(text) and text[j].isspace():
+            j += 1
+        try:
+            inner, after = read_group(text, j)
+        except ParseError:
+            return text
+        text = text[:k] + inner + text[after:]
+    return text
+
+
 def _row(text: str, source: str, raw: str, condition: str, line: int, display: int, index: int) -> Row:
+    text = _unbox(text)
     parts = split_top(text, "&")
     text = " ".join(p for p, _ in parts)
     label = ""

@@ -173,6 +173,15 @@ class Parser:
             raise ParseError(f"unexpected '{self.tok.text}'", self.tok.pos)
         return node
 
+    def parse_relation_or_expression(self) -> Node:
+        """The value of a boxed group: its expression, or the last operand of a relation written in it."""
+        chain = self.parse_relation_chain()
+        if not chain:
+            raise ParseError("an empty box", self.tok.pos)
+        if len(chain) > 1:
+            raise ParseError("a relation inside '\\boxed' (box the whole row's right side instead)", self.tok.pos)
+        return chain[0][1]
+
     def parse_relation_chain(self) -> list[tuple[str, Node]]:
         """chain := [relation] expression (relation expression)*: ``a = b ⇒ c`` as [("", a), ("=", b), ("=>", c)]."""
         out: list[tuple[str, Node]] = []
@@ -412,30 +421,62 @@ class Parser:
         return Call(func, tuple(args))
 
     def sum(self) -> Node:
-        """sum := (\\sum | \\prod) '_' (letter | '{' letter ['=' expression] '}') ['^' script] signed_term."""
-        product = self.next().text == "prod"
-        var = None
-        lo = hi = None
-        if self.at_op("_"):
-            pos = self.next().pos
+        """sum := (\\sum | \\prod) [\\limits] scripts signed_term, the scripts ``_{…}`` and ``^{…}`` in either order;
+        below: ``k``, ``k=1``, ``k \\neq i``, ``j=1, j \\neq i``, ``i,j`` (a double sum)."""
+        start = self.next()
+        product = start.text == "prod"
+        below: list[Token] | None = None
+        hi: Node | None = None
+        below_end = start.end
+        while self.at_op("_", "^"):
+            op = self.next()
             tokens, end = self.script()
-            first = tokens[0] if tokens else None
-            if first is None or first.kind is not Kind.NAME or len(first.text) != 1:
-                raise ParseError("expected a summation index like '_k' or '_{k=1}'", first.pos if first else pos)
-            var = first.text
-            if len(tokens) > 1:
-                if not tokens[1].is_op("=") or len(tokens) < 3:
-                    raise ParseError("expected a summation index like '_k' or '_{k=1}'", tokens[1].pos)
-                lo = self.sub(tokens[2:], end).parse_expression()
-        if self.at_op("^"):
-            self.next()
-            tokens, end = self.script()
-            hi = self.sub(tokens, end).parse_expression()
-        if var is None:
+            if op.text == "_":
+                if below is not None:
+                    raise ParseError("two subscripts on one sum", op.pos)
+                below, below_end = tokens, end
+            else:
+                if hi is not None:
+                    raise ParseError("two superscripts on one sum", op.pos)
+                hi = self.sub(tokens, end).parse_expression()
+        if below is None:
             raise ParseError("a sum needs its index ('\\sum_k')", self.tok.pos)
+        ranges = self._sum_indices(below, below_end, start.pos)
         if not self.starts_factor() and not self.at_op("-"):
             raise ParseError("a sum needs a body", self.tok.pos)
-        return Sum(var, self.signed_term(), lo, hi, product)
+        node = self.signed_term()
+        for var, lo, exclude in reversed(ranges):
+            node = Sum(var, node, lo, hi, product, exclude)
+        return node
+
+    def _sum_indices(self, tokens: list[Token], end: int, pos: int) -> list[tuple[str, Node | None, tuple[Node, ...]]]:
+        """The indices below a sum, each with its lower bound and the values it skips, in order."""
+        expected = "expected a summation index like '_k', '_{k=1}', '_{k \\neq i}' or '_{i,j}'"
+        out: list[tuple[str, Node | None, list[Node]]] = []
+        for part in _split(tokens, ","):
+            first = part[0] if part else None
+            if first is None or first.kind is not Kind.NAME or len(first.text) != 1:
+                raise ParseError(expected, first.pos if first else pos)
+            rest = part[1:]
+            known = next((r for r in out if r[0] == first.text), None)
+            if not rest:
+                if known is not None:
+                    raise ParseError(expected, first.pos)
+                out.append((first.text, None, []))
+                continue
+            value = self.sub(rest[1:], part[-1].end).parse_expression() if len(rest) > 1 else None
+            if value is None:
+                raise ParseError(expected, rest[0].pos)
+            if rest[0].is_op("=") and known is None:
+                out.append((first.text, value, []))
+            elif rest[0].is_cmd("neq", "ne"):
+                if known is None:
+                    out.append((first.text, None, [value]))
+                else:
+                    known[2].append(value)
+            else:
+                raise ParseError(expected, rest[0].pos)
+        return [(var, lo, tuple(exclude)) for var, lo, exclude in out]
 
     def frac(self) -> Node:
         """fraction := \\frac argument argument: a Leibniz derivative, or a quotient."""
@@ -585,6 +626,11 @@ class Parser:
             if full in self.notation.functions and self.at_op("(", "'"):
                 return Func(full)  # \mathcal{L}(w) = … defines a function
             return Sym(self.notation.aliases.get(full, full))
+        if name == "boxed":  # \\boxed{…}: the value inside the box
+            if not self.at_op("{"):
+                raise ParseError("'\\boxed' needs a group", t.pos)
+            tokens, end = self.group()
+            return self.sub(tokens, end).parse_relation_or_expression()
         if name == "nabla":
             target = self.postfix(self.primary())
             if not isinstance(target, Sym):

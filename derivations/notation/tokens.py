@@ -98,6 +98,12 @@ def tokenize(text: str) -> list[Token]:
             if name in SPACING or name in SIZING:
                 i = end
                 continue
+            if name in ("tag", "label"):  # \tag{3}, \label{eq:loss}: numbering, not mathematics
+                j = end
+                while j < n and text[j].isspace():
+                    j += 1
+                _, i = read_group(text, j)
+                continue
             if name in TEXTUAL:
                 j = end
                 while j < n and text[j].isspace():

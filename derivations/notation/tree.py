@@ -90,13 +90,14 @@ class Transpose(Node):
 
 @dataclass(frozen=True)
 class Sum(Node):
-    """``\\sum_{var=lo}^{hi} body``; lo/hi None mean 1…n."""
+    """``\\sum_{var=lo}^{hi} body``; lo/hi None mean 1…n; ``exclude``: values skipped (``\\sum_{k \\neq i}``)."""
 
     var: str
     body: Node
     lo: Node | None = None
     hi: Node | None = None
     product: bool = False
+    exclude: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)

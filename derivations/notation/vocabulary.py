@@ -202,6 +202,7 @@ COMMANDS: tuple[Command, ...] = (
     *_commands(Role.SPACING, "nonumber notag", typeset=False),
     *_commands(Role.SIZING, "left right big Big bigl bigr Bigl Bigr"),
     *_commands(Role.SIZING, "bigg Bigg biggl biggr", typeset=False),
+    *_commands(Role.SIZING, "limits nolimits"),  # \sum\limits_{k}: placement of the scripts only
     Command("neq", Role.RELATION, "!="),
     Command("ne", Role.RELATION, "!="),
     Command("le", Role.RELATION, "<="),
@@ -213,7 +214,7 @@ COMMANDS: tuple[Command, ...] = (
     *_commands(
         Role.OPERATOR,
         "frac dfrac tfrac sqrt cdot times odot circ sum prod partial nabla begin end top intercal prime pm mp "
-        "in equiv lvert rvert",
+        "in equiv lvert rvert boxed",
     ),
     *_commands(Role.DOTS, "vdots cdots ldots dots ddots"),
 )

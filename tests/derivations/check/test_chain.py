@@ -325,3 +325,20 @@ def test_arctan_is_read_differentiated_and_checked(tmp_path) -> None:
         ),
     )
     assert verdicts(d) == ["proved", "wrong"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sum^{n}_{k=1} x_k = \sum_{k=1}^{n} x_k", "proved"),  # scripts in either order
+        (r"\sum\limits_{k} x_k^2 = \sum_k x_k x_k", "proved"),
+        (r"\sum_{k \neq i} x_k = \sum_k x_k - x_i", "proved"),
+        (r"\sum_{j=1, j \neq i}^{n} x_j = \sum_k x_k - x_i", "proved"),
+        (r"\sum_{k \neq i} x_k = \sum_k x_k", "wrong"),  # x_i is missing on the left
+        (r"\sum_{i,j} x_i x_j = \left(\sum_k x_k\right)^2", "proved"),  # a double sum
+        (r"\boxed{\sigma'(x) = \sigma(x)(1-\sigma(x))} \tag{3}", "proved"),
+        (r"\sigma(x) = \boxed{\frac{1}{1+e^{-x}}} \label{eq:s} \nonumber", "proved"),
+    ],
+)
+def test_sum_variants_boxes_tags_and_labels(tmp_path: Path, row: str, expected: str) -> None:
+    assert verdicts(check_text(tmp_path, displays(row))) == [expected]
