@@ -233,6 +233,12 @@ def decide(
         return Decision(Verdict.UNCHECKED, "shapes", reason, ce)
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
+        applied = sorted(name for name in found.bases if name in env.applied_only and name not in env.definitions)
+        if applied:
+            names = ", ".join(applied)
+            return Decision(Verdict.UNCHECKED, reason=f"{names} is only ever written before '(': read as a product "
+                            f"({names}·(…)) the step fails — {ce.sentence()}; if {names} is a function, define it "
+                            "(f(x) = …) and the step is checked")  # fmt: skip
         unread = sorted({f"{name} (line {env.unread[name]})" for name in found.bases if name in env.unread})
         if unread:
             return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(unread)}, defined on a line that could not "

@@ -69,6 +69,7 @@ class Environment:
     domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
     regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
     unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
+    applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
 
     def copy(self) -> Environment:
@@ -82,6 +83,7 @@ class Environment:
             domains=dict(self.domains),
             regions=dict(self.regions),
             unread=dict(self.unread),
+            applied_only=set(self.applied_only),
             sizes=set(self.sizes),
         )
 
@@ -309,6 +311,7 @@ class Knowledge:
                         self.env.index_letters.add(side.name)
         self.env.index_letters -= self.env.sizes
         self.env.families -= self.env.index_letters | self.env.sizes
+        self.env.applied_only = self.notation.applied - self.notation.bare
         return parsed
 
     def _parse_event(self, event: Event) -> ParsedEvent:

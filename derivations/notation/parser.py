@@ -79,6 +79,8 @@ class Notation:
 
     functions: set[str] = field(default_factory=set)  # user-defined function names (``CE``, ``f``, ``\mathcal{L}``)
     rebind: dict[str, str] = field(default_factory=dict)  # a command read as another function: sigma → softmax
+    applied: set[str] = field(default_factory=set)  # names written right before '(' (f(x): a function or f·x?)
+    bare: set[str] = field(default_factory=set)  # names written elsewhere, not before '('
     tags: set[str] = field(default_factory=lambda: {"o"})  # superscript letters read as layer tags
     aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
 
@@ -593,6 +595,7 @@ class Parser:
             return Func(text)
         if (text == "S" or (text.isupper() and len(text) > 1)) and self.at_op("("):
             return Func("softmax" if text == "S" else text)
+        (self.notation.applied if self.at_op("(") else self.notation.bare).add(text)
         return Sym(self.notation.aliases.get(text, text))
 
     def command(self) -> Node:

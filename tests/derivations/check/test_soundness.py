@@ -239,3 +239,13 @@ def test_sigma_can_be_rebound_to_softmax_in_the_front_matter(tmp_path: Path) -> 
 def test_logistic_sigma_of_a_vector_indexed_is_not_silently_the_logistic_function(tmp_path: Path) -> None:
     d = check_text(tmp_path, displays(r"\sigma(z)_i = \frac{e^{z_i}}{\sum_k e^{z_k}}"))
     assert verdicts(d) == ["unchecked"] and "softmax" in d.steps[0].reason
+
+
+def test_a_name_only_ever_applied_to_parentheses_is_a_doubtful_product(tmp_path: Path) -> None:
+    # g(x²) is g·x² or a function g: false as a product, unknown as a function — not confidently wrong
+    d = check_text(tmp_path, displays(r"\frac{d}{dx} g(x^2) = 2x g(x^2)"))
+    assert verdicts(d) == ["unchecked"] and "define it" in d.steps[0].reason
+
+
+def test_a_product_with_a_name_used_as_a_variable_elsewhere_stays_confident(tmp_path: Path) -> None:
+    assert one(tmp_path, r"y(1-y) = y - y^2 + 1") == ["wrong"]  # y is written bare inside (1 − y)
