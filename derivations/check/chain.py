@@ -228,6 +228,11 @@ class Checker:
             last = parse_expression(head[-1][0], self.notation) if len(head) > 1 else None
         except ParseError:
             last = None
+        if last is None and len(head) > 1 and head[0][0].strip():
+            try:  # a = b with b unreadable: the chain continues from a, as if the unreadable link held
+                last, head = parse_expression(head[0][0], self.notation), head[:1]
+            except ParseError:
+                last = None
         if last is not None:
             self.prev = Link(last, row.line, head[-1][0].strip(), note=note)
         else:

@@ -15,6 +15,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 from enum import Enum
+from fractions import Fraction
 
 import mpmath
 import sympy as sp
@@ -32,7 +33,7 @@ from derivations.check.instances import (
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.errors import ProofTimeout, Unsupported
-from derivations.notation.tree import Neg, Node, Num, Rel, Sym, walk
+from derivations.notation.tree import Mul, Neg, Node, Num, Pow, Rel, Sym, walk
 from derivations.verdict import Counterexample, Decision, Verdict
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
@@ -306,12 +307,7 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
     must round to the written number, |exact − written| ≤ ½·10^−decimals.
     """
 
-    def written(node: Node) -> Num | None:
-        if isinstance(node, Neg) and isinstance(node.arg, Num):
-            return Num(-node.arg.value, node.arg.decimals)
-        return node if isinstance(node, Num) else None
-
-    number = written(right) or written(left)
+    number = _written_decimal(right) or _written_decimal(left)
     if approx and decision.verdict is Verdict.WRONG and decision.counterexample and decision.counterexample.point:
         # σ(x) ≈ ½ + x/4: an approximation with variables says "close where it matters", not "equal"
         return Decision(
@@ -321,21 +317,45 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
     if decision.verdict is not Verdict.WRONG or not decision.counterexample:
         if approx and decision.verdict is Verdict.PROVED:
             return decision
-        if approx and (number is None or number.decimals is None):
+        if approx and number is None:
             return Decision(
                 Verdict.UNCHECKED, reason="'≈' needs a rounded decimal on one side to know how close is meant"
             )
         return decision
     ce = decision.counterexample
-    if ce.point or number is None or number.decimals is None or ce.component is not None or not ce.has_values:
+    if ce.point or number is None or ce.component is not None or not ce.has_values:
         return decision
-    exact = ce.left if written(right) is not None else ce.right
-    value = mpmath.mpf(number.value.numerator) / number.value.denominator
-    if abs(exact - value) <= mpmath.mpf(5) * mpmath.mpf(10) ** (-(number.decimals + 1)) * (1 + 1e-12):
-        shown = number.value.numerator / number.value.denominator
-        reason = f"{exact} rounds to {shown} ({number.decimals} decimals as written) — a rounded value, not an identity"
+    exact = ce.left if _written_decimal(right) is not None else ce.right
+    value, half_unit, digits = number
+    with mpmath.workprec(256):
+        close = abs(exact - mpmath.mpf(value.numerator) / value.denominator) <= (
+            mpmath.mpf(half_unit.numerator) / half_unit.denominator * (1 + mpmath.mpf(10) ** -12)
+        )
+    if close:
+        shown = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, digits + 1)
+        reason = f"{mpmath.nstr(exact, 17)} rounds to {shown} (as written) — a rounded value, not an identity"
         return Decision(Verdict.NUMERIC, "rounded value", reason)
     return decision
+
+
+def _written_decimal(node: Node) -> tuple[Fraction, Fraction, int] | None:
+    """A rounded decimal as written — ``0.8808``, ``-0.25``, ``4.2484 \\times 10^{-18}`` — as (value, half a unit
+    in its last written digit, significant digits); None for anything else (an integer alone is exact)."""
+    if isinstance(node, Neg):
+        inner = _written_decimal(node.arg)
+        return (-inner[0], inner[1], inner[2]) if inner else None
+    if isinstance(node, Num) and node.decimals is not None:
+        return node.value, Fraction(1, 2 * 10**node.decimals), len(str(node.value.numerator))
+    if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Num):
+        mantissa, power = node.factors
+        if isinstance(power, Pow) and power.base == Num(Fraction(10)):
+            exp = power.exp.arg if isinstance(power.exp, Neg) else power.exp
+            if isinstance(exp, Num) and exp.value.denominator == 1:
+                e = int(exp.value) * (-1 if isinstance(power.exp, Neg) else 1)
+                scale = Fraction(10) ** e
+                decimals = mantissa.decimals or 0
+                return mantissa.value * scale, scale / (2 * 10**decimals), decimals + 1
+    return None
 
 
 def decide_all(

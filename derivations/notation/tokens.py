@@ -14,7 +14,8 @@ from derivations.errors import ParseError
 from derivations.notation.layout import read_group
 from derivations.notation.vocabulary import VOCABULARY, Role
 
-MAX_DIGITS = 6
+MAX_DIGITS = 6  # before the point: 10^6 bounds what an integer can blow up
+MAX_DECIMALS = 20  # after it: a written rounding (1000.6931) is exact and harmless
 
 
 class Kind(Enum):
@@ -123,9 +124,9 @@ def tokenize(text: str) -> list[Token]:
         if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
             m = re.match(r"\d*\.?\d+|\d+", text[i:])
             assert m is not None
-            digits = m.group(0).replace(".", "")
-            if len(digits) > MAX_DIGITS:
-                raise ParseError(f"number with more than {MAX_DIGITS} digits", i)
+            whole, _, fraction = m.group(0).partition(".")
+            if len(whole) > MAX_DIGITS or len(fraction) > MAX_DECIMALS:
+                raise ParseError(f"number with more than {MAX_DIGITS} digits (or {MAX_DECIMALS} decimals)", i)
             tokens.append(Token(Kind.NUM, m.group(0), i, i + m.end()))
             i += m.end()
             continue

@@ -249,3 +249,20 @@ def test_a_name_only_ever_applied_to_parentheses_is_a_doubtful_product(tmp_path:
 
 def test_a_product_with_a_name_used_as_a_variable_elsewhere_stays_confident(tmp_path: Path) -> None:
     assert one(tmp_path, r"y(1-y) = y - y^2 + 1") == ["wrong"]  # y is written bare inside (1 − y)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"e^{-40} \approx 4.2484 \times 10^{-18}", "numeric"),  # 4.24835…e-18 rounds to 4.2484e-18
+        (r"e^{-40} \approx 4.2485 \cdot 10^{-18}", "wrong"),
+        (r"1000 + \log 2 \approx 1000.6931", "numeric"),  # a rounded decimal may have many digits
+    ],
+)
+def test_a_rounded_value_in_scientific_notation_is_a_rounding(tmp_path: Path, row: str, expected: str) -> None:
+    assert one(tmp_path, row) == [expected]
+
+
+def test_after_an_unreadable_right_side_the_chain_goes_on_from_its_left_side(tmp_path: Path) -> None:
+    rows = (r"\sigma'(x) = \sigma(x) \cdto (1 - \sigma(x))", r"= \sigma(x) + \sigma(x)^{2}")
+    assert one(tmp_path, *rows) == ["unchecked", "wrong"]  # σ' ≠ σ + σ²: checked against σ'(x)
