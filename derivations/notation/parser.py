@@ -618,6 +618,9 @@ class Parser:
                 inner, _ = self.group()
             else:
                 inner = [self.next()]
+            script: list[Token] = []
+            if len(inner) > 2 and inner[1].is_op("_"):  # \hat{y_1}, \hat{y_{ij}}: the hat is over the name only
+                inner, script = inner[:1], inner[1:]
             letter = inner[0] if len(inner) == 1 else None
             if letter is not None and letter.kind is Kind.NAME and len(letter.text) == 1:
                 text = letter.text
@@ -628,7 +631,14 @@ class Parser:
             full = f"\\{name}{{{text}}}"
             if full in self.notation.functions and self.at_op("(", "'"):
                 return Func(full)  # \mathcal{L}(w) = … defines a function
-            return Sym(self.notation.aliases.get(full, full))
+            node = Sym(self.notation.aliases.get(full, full))
+            if script:
+                sub = self.sub(script[1:], script[-1].end)
+                tokens, end = sub.script()
+                if not sub.at(Kind.EOF):
+                    raise ParseError(f"'\\{name}' over a name with more than one script", t.pos)
+                return sub.subscript(node, tokens, end, script[0].pos)
+            return node
         if name == "boxed":  # \\boxed{…}: the value inside the box
             if not self.at_op("{"):
                 raise ParseError("'\\boxed' needs a group", t.pos)

@@ -138,3 +138,8 @@ def test_inline_partial_over_partial_is_a_derivative() -> None:
     assert parse_expression(r"\partial L / \partial w") == Deriv(Sym("L"), Sym("w"))
     node = parse_expression(r"\partial L / \partial w_i")
     assert isinstance(node, Deriv) and node.wrt == Index(Sym("w"), (Sym("i"),))
+
+
+def test_a_decoration_over_an_indexed_name_decorates_the_name() -> None:
+    assert parse_expression(r"\hat{y_1}") == parse_expression(r"\hat{y}_1")
+    assert parse_expression(r"\hat{y_{ij}}") == parse_expression(r"\hat{y}_{ij}")
