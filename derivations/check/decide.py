@@ -23,8 +23,6 @@ import sympy as sp
 from derivations.check.environment import Environment, SymbolTable
 from derivations.check.evaluate import is_matrix
 from derivations.check.instances import (
-    NUMERIC_SIZES,
-    PROOF_SIZES,
     Search,
     Setting,
     instances,
@@ -188,7 +186,7 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
 
 
 def _describe_instances(search: Search, proof: bool) -> str:
-    sizes = search.sizes or (PROOF_SIZES if proof else NUMERIC_SIZES)
+    sizes = search.sizes_for(proof)
     parts = []
     if search.used_n or search.free:
         parts.append(f"n = {sizes[0]}…{sizes[-1]}" if len(sizes) > 1 else f"n = {sizes[0]}")

@@ -87,10 +87,6 @@ class Environment:
             sizes=set(self.sizes),
         )
 
-    def is_function(self, name: str) -> bool:
-        d = self.definitions.get(name)
-        return d is not None and bool(d.params)
-
 
 class SymbolTable:
     """Generated SymPy symbols for the file's names, with their LaTeX for display."""

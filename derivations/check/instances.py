@@ -65,6 +65,10 @@ class Search:
     scalar_bare: bool = False
     sizes: tuple[int, ...] = ()  # the sizes n a condition fixes (n = 2), else the defaults
 
+    def sizes_for(self, proof: bool) -> tuple[int, ...]:
+        """The sizes n the step is built at: those a condition fixed, else the proof or the numeric set."""
+        return self.sizes or (PROOF_SIZES if proof else NUMERIC_SIZES)
+
 
 def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
     """Both sides; if they only make sense with the bare vector names (y for the vector of y_i) read as
@@ -147,8 +151,7 @@ def instances(search: Search, rng: random.Random, *, proof: bool = False) -> Ite
         if built is not None:
             yield Instance(None, {}, *built)
         return
-    sizes = search.sizes or (PROOF_SIZES if proof else NUMERIC_SIZES)
-    for n in sizes:
+    for n in search.sizes_for(proof):
         seen: set[tuple[int, ...]] = set()
         if not free:
             built = _build(search, n, {})
