@@ -148,6 +148,9 @@ class Checker:
             if target is not None:
                 self.known.define(target, parsed.definition[1], row.line)
         text = row.text
+        if parsed.declaration:  # W \in \mathbb{R}^{m \times n}: learned in the prescan; the chain goes on
+            self._add(row, text, Verdict.DEFINITION, reason=parsed.declaration)
+            return
         if text.rstrip().endswith("?"):
             self._add(row, text, Verdict.UNCHECKED, reason="a question, not a claim: nothing to check")
             self.prev = Link(parsed.question, row.line, text) if parsed.question is not None else None

@@ -21,7 +21,7 @@ import mpmath
 import sympy as sp
 
 from derivations.check.environment import Environment, SymbolTable
-from derivations.check.evaluate import is_matrix
+from derivations.check.evaluate import dims_at, is_matrix
 from derivations.check.instances import (
     Search,
     Setting,
@@ -82,6 +82,7 @@ class NumericResult:
     one_sided: list[str] = field(default_factory=list)
     constant: bool = True  # no instance has a free variable: the step is about numbers
     confident: bool = True  # the shapes that differ come from declarations, not from a default reading
+    transposed: bool = False  # the shapes that differ are each other's transpose
     bases: set[str] = field(default_factory=set)  # the names whose entries the differing instance uses
 
 
@@ -102,9 +103,10 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
         if why:
             # confident only when no side is a bare name whose shape the file never gave (a scalar by default)
             sides = [side for side in (inst.left, inst.right) if not is_matrix(side)]
-            confident = all(not side.free_symbols for side in sides)
+            confident = all(not side.free_symbols for side in sides) and not search.default_shape
+            transposed = is_matrix(inst.left) and is_matrix(inst.right) and inst.left.shape == inst.right.shape[::-1]
             return NumericResult(Numbers.SHAPE, Counterexample(n=inst.n, indices=dict(inst.assign), reason=why),
-                                 agreed, len(insts), why, confident=confident)  # fmt: skip
+                                 agreed, len(insts), why, confident=confident, transposed=transposed)  # fmt: skip
         pairs = [
             (k, a, b)
             for k, (a, b) in enumerate(zip(_flat(inst.left), _flat(inst.right)))
@@ -188,13 +190,50 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
 def _describe_instances(search: Search, proof: bool) -> str:
     sizes = search.sizes_for(proof)
     parts = []
-    if search.used_n or search.free:
+    dims = search.env.dim_names
+    if dims and search.used_n:
+        names = ", ".join(("n", *[d for d in dims if d != "n"]))
+        values = []
+        for n in sizes:
+            at = dims_at(n, dims)
+            values.append(", ".join(str(v) for v in (n, *[at[d] for d in dims if d != "n"])))
+        parts.append(f"({names}) = " + "; ".join(f"({v})" for v in values))
+    elif search.used_n or search.free:
         parts.append(f"n = {sizes[0]}…{sizes[-1]}" if len(sizes) > 1 else f"n = {sizes[0]}")
     if search.free:
         which = ", ".join(search.free)
         relabel = " (by relabelling, one per pattern of equal indices)" if proof and search.symmetric else ""
         parts.append(f"every {which}{relabel}")
     return ", ".join(parts)
+
+
+def _other_reading(
+    search: Search, found: NumericResult, seed: str, deadline: float
+) -> tuple[Search, NumericResult, str]:
+    """The step in the other readings the notation allows (a Jacobian in denominator layout, a ``\\cdot`` of
+    two vectors as the elementwise product): the first in which it holds, else the first reading's finding
+    (then false in every reading)."""
+    options = []
+    for denominator in (False, True) if search.jacobian else (False,):
+        for elementwise in (False, True) if search.cdot_vectors else (False,):
+            if denominator or elementwise:
+                options.append((denominator, elementwise))
+    for denominator, elementwise in options:
+        alt = Search(search.env, search.symbols, search.left, search.right, search.cases, sizes=search.sizes,
+                     denominator=denominator, cdot_elementwise=elementwise)  # fmt: skip
+        rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+        try:
+            alt_found = numeric_check(alt, rng, deadline)
+        except (Unsupported, ProofTimeout, RecursionError):
+            continue
+        if alt_found.status is Numbers.EQUAL:
+            named = (("the Jacobian in denominator layout", denominator), ("'\\cdot' as elementwise", elementwise))
+            words = [w for w, on in named if on]
+            return alt, alt_found, " and ".join(words)
+    if found.counterexample is not None and found.status is Numbers.DIFFERENT:
+        what = "either layout of the Jacobian" if search.jacobian else "either reading of '\\cdot'"
+        found.why = what
+    return search, found, ""
 
 
 def decide(
@@ -222,13 +261,20 @@ def decide(
         return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s of CPU time (numeric check)")
     except RecursionError:
         return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
+    reading = ""
+    if found.status in (Numbers.DIFFERENT, Numbers.SHAPE) and (search.jacobian or search.cdot_vectors):
+        search, found, reading = _other_reading(search, found, seed, deadline)
     ce = found.counterexample
     if found.status is Numbers.SHAPE:
-        if found.confident:
+        # Sides whose shapes come from declarations and differ are wrong — unless they are each other's
+        # transpose (a transposition error, or ∂L/∂W laid out as Wᵀ: a convention); a mismatch involving a name
+        # whose shape the file never gave says the reading is in doubt, not that the step is false.
+        if found.confident and found.transposed:
+            reason = f"{found.why}: transposed — a transposition error, or ∂L/∂W laid out as Wᵀ (numerator layout)?"
+        elif found.confident:
             return Decision(Verdict.WRONG, "shapes", found.why, ce)
-        # A scalar side made of names the file gave no shape (a bold \mathbf{a} is a scalar unless declared):
-        # the mismatch says the reading is in doubt, not that the step is false.
-        reason = f"{found.why} — is a name a vector or matrix the file does not declare? (declare its shape)"
+        else:
+            reason = f"{found.why} — is a name a vector or matrix the file does not declare? (declare its shape)"
         return Decision(Verdict.UNCHECKED, "shapes", reason, ce)
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
@@ -249,7 +295,8 @@ def decide(
             return Decision(Verdict.UNCHECKED, reason=f"{names} appear(s) only in the new line and is defined "
                             f"nowhere — an abbreviation? (define it, or declare it in the front matter); read as a "
                             f"free variable: {ce.sentence()}")  # fmt: skip
-        return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", ce.sentence(), ce)
+        sentence = ce.sentence() + (f" (false in {found.why})" if found.why else "")
+        return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", sentence, ce)
     if found.status is Numbers.NONE:
         return Decision(Verdict.UNCHECKED, reason=found.why)
     points = found.points
@@ -265,7 +312,8 @@ def decide(
     methods: list[str] = []
     failure = ""
     try:
-        proof_search = Search(env, symbols, left, right, cases, sizes=sizes)
+        proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
+                              cdot_elementwise=search.cdot_elementwise)  # fmt: skip
         with time_limit(max(remaining, 0.05)):
             proof_insts = list(instances(proof_search, random.Random(0), proof=True))
             for inst in proof_insts:
@@ -293,8 +341,12 @@ def decide(
             reason = f"{evidence}; {failure or 'no proof instance'} — {what}"
             return Decision(Verdict.UNCHECKED, "", reason, None, points)
         reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
+        if reading:
+            reason += f" (reading {reading})"
         return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
     where = _describe_instances(proof_search, proof=True)
+    if reading:
+        where = f"{where}; reading {reading}" if where else f"reading {reading}"
     return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
 
 

@@ -21,6 +21,19 @@ from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
 
+#: A dimension of a declared shape: a number or the name of a size (m, n, d_{in}).
+Dim = int | str
+Shape = tuple[Dim, Dim]
+
+#: Bold and arrow decorations mark a vector or a matrix; its entries are the plain letter's (\mathbf{x}: x_i).
+BOLD = re.compile(r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{(.+)\}$")
+
+
+def entry_base(name: str) -> str:
+    """The name whose entries a bold or arrowed name has: \\mathbf{x} → x, \\vec{w} → w; else the name."""
+    m = BOLD.match(name)
+    return m.group(1) if m else name
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -71,6 +84,28 @@ class Environment:
     unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
     applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
+    shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
+    scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
+
+    @property
+    def dim_names(self) -> tuple[str, ...]:
+        """The named dimensions of the declared shapes (m, n, d_{in}), sorted."""
+        return tuple(sorted({d for shape in self.shapes.values() for d in shape if isinstance(d, str)}))
+
+    def shape_of(self, name: str) -> tuple[Shape, bool] | None:
+        """(shape, declared) of a vector or matrix name: declared (W or \\mathbf{W}), else bold by convention
+        (a bold lower-case letter is an n-vector, a bold capital an n×n matrix); None for a scalar."""
+        base = entry_base(name)
+        for key in (name, base):
+            if key in self.shapes:
+                return self.shapes[key], True
+        if name in self.scalars or base in self.scalars or base == name:
+            return None
+        if base.isalpha() and len(base) == 1:
+            return (("n", 1) if base.islower() else ("n", "n")), False
+        if base.startswith("\\") and base[1:].isalpha() and base[1].islower():  # \boldsymbol{\delta}
+            return ("n", 1), False
+        return None
 
     def copy(self) -> Environment:
         return replace(
@@ -85,6 +120,8 @@ class Environment:
             unread=dict(self.unread),
             applied_only=set(self.applied_only),
             sizes=set(self.sizes),
+            shapes=dict(self.shapes),
+            scalars=set(self.scalars),
         )
 
 
@@ -97,6 +134,9 @@ class SymbolTable:
         self.base: dict[sp.Symbol, str] = {}
 
     def get(self, name: str, index: tuple[int, ...] = ()) -> sp.Symbol:
+        """The symbol of ``name`` or of its entry ``index`` (\\mathbf{x}'s entries are x's: x_1 …)."""
+        if index:
+            name = entry_base(name)
         key = name if not index else f"{name}_{{{','.join(map(str, index))}}}"
         sym = self._by_name.get(key)
         if sym is None:
@@ -124,7 +164,48 @@ ONE_HOT = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?one-hot at\s*\}\s*([a-z]
 PROBABILITY = re.compile(r"^\s*(.+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?probability vector\s*\}\s*$")
 ALIAS = re.compile(r"^\s*(.+?)\s*\\equiv\s*(.+?)\s*$")
 DOMAIN = re.compile(r"^\s*(.+?)\s*\\in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
+#: ``W \in \mathbb{R}^{m \times n}``, ``x, b \in \mathbb{R}^n``, ``\mathbf{x} \in ℝ^3``: names and a shape.
+SHAPE_DECLARATION = re.compile(
+    r"^\s*(?P<names>[^=<>]+?)\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{\s*R\s*\}|\\mathbb\s+R|\\R(?![A-Za-z])|ℝ|\\Bbb\s*\{?R\}?)"
+    r"\s*(?:\^\s*(?P<dims>\{(?:[^{}]|\{[^{}]*\})*\}|\w))?\s*[.,;]?\s*$"
+)
 INDEX_RANGE = re.compile(r"^\s*([a-z](?:\s*,\s*[a-z])*)\s*\\text\{\s*(?:are\s+|is\s+an?\s+)?ind(ex|ices)\s*\}\s*$")
+
+
+def parse_declaration(text: str, notation: Notation) -> tuple[list[str], Shape | None] | None:
+    """``names \\in \\mathbb{R}^{dims}``: the names and their shape (None: a scalar, ``x \\in \\mathbb{R}``)."""
+    m = SHAPE_DECLARATION.match(text)
+    if not m:
+        return None
+    names = []
+    for piece in m.group("names").split(","):
+        try:
+            node = parse_expression(piece, notation)
+        except ParseError:
+            return None
+        if not isinstance(node, Sym):
+            return None
+        names.append(node.name)
+    dims_text = m.group("dims")
+    if dims_text is None:
+        return names, None
+    dims_text = dims_text.strip()
+    if dims_text.startswith("{"):
+        dims_text = dims_text[1:-1]
+    dims: list[Dim] = []
+    for raw in re.split(r"\\times|×|\\cdot|,", dims_text):
+        token = re.sub(r"\s+", "", raw)
+        if re.fullmatch(r"[1-9][0-9]{0,1}", token):
+            dims.append(int(token))
+        elif re.fullmatch(r"[A-Za-z]|[A-Za-z]_\{?[A-Za-z0-9]+\}?|[A-Za-z]\^\{?[(\[]?[A-Za-z0-9]+[)\]]?\}?", token):
+            dims.append(token)
+        else:
+            return None
+    if len(dims) == 1:
+        return names, (dims[0], 1)
+    if len(dims) == 2:
+        return names, (dims[0], dims[1])
+    return None
 
 
 def definable(node: Node, env: Environment) -> Target | None:
@@ -170,6 +251,7 @@ class ParsedRow:
     condition: Rel | None = None
     condition_text: str = ""
     definition: tuple[Node, Node] | None = None  # (name being defined, body)
+    declaration: str = ""  # the row declares shapes (W \\in \\mathbb{R}^{m \\times n}): what it says
 
 
 @dataclass
@@ -227,6 +309,8 @@ class Knowledge:
         if m:
             self.env.index_letters.update(x.strip() for x in m.group(1).split(","))
             return
+        if self.declare(text):
+            return
         try:
             chain = parse_relation_chain(text, self.notation)
         except ParseError as exc:
@@ -240,6 +324,39 @@ class Knowledge:
         if target is None:
             raise InputError(f"{where}: front matter: '{text}' does not define a new name")
         self.define(target, chain[1][1], line)
+
+    def declare(self, text: str) -> str:
+        """Learn the shapes ``text`` declares (``W \\in \\mathbb{R}^{m \\times n}``); what it said, or ""."""
+        found = parse_declaration(text, self.notation)
+        if found is None:
+            return ""
+        names, shape = found
+        for name in names:
+            if shape is None:
+                self.env.scalars.add(name)
+                self.env.shapes.pop(name, None)
+            else:
+                self.env.shapes[name] = shape
+                self.env.scalars.discard(name)
+        if shape is not None:
+            self.env.sizes |= {d for d in shape if isinstance(d, str)}
+        what = "a scalar" if shape is None else _describe_shape(shape)
+        return f"declares {', '.join(names)}: {what}"
+
+    def declare_in_prose(self, text: str) -> None:
+        """Shape declarations in a sentence's inline math (``with $W \\in \\mathbb{R}^{m\\times n}$``)."""
+        for formula in re.findall(r"(?<!\$)\$([^$]+)\$(?!\$)", text):
+            pending: list[str] = []
+            for piece in re.split(r",|;|\\quad|\\qquad|\\text\{\s*and\s*\}", formula):
+                if not piece.strip():
+                    continue
+                names = ", ".join([*pending, piece])
+                if self.declare(names):
+                    pending = []
+                elif re.fullmatch(r"\s*(?:\\[A-Za-z]+\{[^{}]+\}|\\?[A-Za-z]+)\s*", piece):
+                    pending.append(piece)
+                else:
+                    pending = []
 
     def _name_of(self, text: str, where: str) -> str:
         try:
@@ -281,10 +398,18 @@ class Knowledge:
         parsed: list[Parsed] = []
         for k, item in enumerate(self.doc.items):
             if isinstance(item, Event):
+                if item.kind is EventKind.PROSE:
+                    self.declare_in_prose(item.text)
                 parsed.append(self._parse_event(item))
                 continue
             p = ParsedRow(item, definition=where_definitions.get(k))
             text = item.text
+            if item.condition:
+                self.declare(item.condition)  # \quad x \in \mathbb{R}^n
+            p.declaration = self.declare(text)
+            if p.declaration:
+                parsed.append(p)
+                continue
             if text.rstrip().endswith("?"):
                 try:
                     p.question = parse_expression(text.rstrip()[:-1], self.notation)
@@ -348,6 +473,11 @@ class Knowledge:
                     self.notation.functions.add(target[0])
                 return chain[0][1], chain[1][1]
         return None
+
+
+def _describe_shape(shape: Shape) -> str:
+    rows, cols = shape
+    return f"a vector of length {rows}" if cols == 1 else f"a {rows}×{cols} matrix"
 
 
 def sum_bounds(node: Node) -> set[str]:

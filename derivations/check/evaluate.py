@@ -37,6 +37,7 @@ from derivations.notation.tree import (
     Sym,
     Transpose,
     Vector,
+    walk,
 )
 from derivations.notation.vocabulary import VOCABULARY, Function
 
@@ -50,6 +51,11 @@ class Flags:
     used_n: bool = False  # the value depends on the size n (a full sum, a vector of size n)
     asymmetric: bool = False  # a literal index or partial sum: relabelling indices is not a symmetry
     scalar_bare: bool = False  # read bare vector names (y for the y_i) as scalars
+    denominator: bool = False  # the Jacobian ∂a/∂z in denominator layout (∂a_j/∂z_i at row i), not numerator
+    jacobian: bool = False  # a derivative of a vector by a vector was taken (its layout is a convention)
+    default_shape: bool = False  # a bold name's shape came from the convention, not from a declaration
+    cdot_vectors: bool = False  # a \cdot joined two vectors of one shape (a dot or an elementwise product)
+    cdot_elementwise: bool = False  # read such a \cdot as the elementwise product
 
 
 @dataclass
@@ -64,12 +70,57 @@ class Context:
     keep: dict[str, sp.Basic] = field(default_factory=dict)
     expanding: tuple[str, ...] = ()
     flags: Flags = field(default_factory=lambda: Flags())
+    dims: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.dims:
+            self.dims = dims_at(self.n, self.env.dim_names)
+
+    def size(self, name: str) -> int:
+        """The value of a size name at this instance (a declared dimension, else n)."""
+        self.flags.used_n = True
+        return self.dims.get(name, self.n)
 
     def bind(self, **changes: object) -> Context:
         return replace(self, **changes)
 
 
 Value = sp.Expr | sp.MatrixBase
+
+SIZE_POOL = (2, 3, 4, 5)
+
+
+def dims_at(n: int, names: tuple[str, ...]) -> dict[str, int]:
+    """Values of the named dimensions at instance n: n itself for 'n', the others distinct from each other
+    and from n where the pool allows (so that a product of mismatched shapes never fits by accident)."""
+    pool = [v for v in SIZE_POOL if v != n] or list(SIZE_POOL)
+    out = {}
+    k = 0
+    for name in names:
+        if name == "n":
+            out[name] = n
+        else:
+            out[name] = pool[(k + n) % len(pool)]
+            k += 1
+    return out
+
+
+def _dim(d: int | str, ctx: Context) -> int:
+    return d if isinstance(d, int) else ctx.size(d)
+
+
+def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
+    """A declared (or bold) vector or matrix as a matrix of its entries' symbols, or None if it has no shape."""
+    found = ctx.env.shape_of(name)
+    if found is None:
+        return None
+    (rows, cols), declared = found
+    ctx.flags.default_shape |= not declared
+    r, c = _dim(rows, ctx), _dim(cols, ctx)
+    if c == 1 or r == 1:
+        entries = [ctx.symbols.get(name, (k,)) for k in range(1, max(r, c) + 1)]
+        return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
+    return sp.Matrix(r, c, [ctx.symbols.get(name, (i, j)) for i in range(1, r + 1) for j in range(1, c + 1)])
 
 
 def is_matrix(v: object) -> bool:
@@ -127,9 +178,11 @@ def _sym(node: Sym, ctx: Context) -> Value:
             ctx.flags.used_n = True
             return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
         return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
+    shaped = shaped_value(name, ctx)
+    if shaped is not None:
+        return shaped
     if name in env.sizes:
-        ctx.flags.used_n = True
-        return sp.Integer(ctx.n)
+        return sp.Integer(ctx.size(name))
     if name in env.index_letters:
         raise MissingIndex(name)
     if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.scalar_bare:
@@ -153,8 +206,7 @@ def index_value(node: Node, ctx: Context) -> int:
         if node.name in ctx.assign:
             return ctx.assign[node.name]
         if node.name in ctx.env.sizes:
-            ctx.flags.used_n = True
-            return ctx.n
+            return ctx.size(node.name)
         if node.name in ctx.env.index_letters:
             raise MissingIndex(node.name)
         raise Unsupported(f"'{node.name}' is not an index")
@@ -211,6 +263,10 @@ def _index(node: Index, ctx: Context) -> Value:
             # another section): the indexed z_i is the family's entry, not an entry of that scalar.
         if any(isinstance(i, Num) for i in node.indices):
             ctx.flags.asymmetric = True
+        if d is None or name in ctx.expanding:
+            shaped = shaped_value(name, ctx)
+            if shaped is not None:
+                return _pick(shaped, idx, name)
         return _component(base, idx, ctx)
     value = _eval(base, ctx)
     if isinstance(base, Call) and base.func.name == "sigmoid" and is_matrix(value) and value.shape != (1, 1):
@@ -223,8 +279,16 @@ def _index(node: Index, ctx: Context) -> Value:
 
 
 def _pick(value: Value, idx: tuple[int, ...], name: str) -> sp.Expr:
+    """Entry idx (1-based) of a vector (one index) or of a matrix (two: row, column)."""
     if not is_matrix(value):
         raise ShapeMismatch(f"'{name}' is a scalar here, but it has an index")
+    rows, cols = value.shape
+    if len(idx) == 2 and rows > 1 and cols > 1:
+        if not (1 <= idx[0] <= rows and 1 <= idx[1] <= cols):
+            raise OutOfRange(f"entry {idx} of '{name}' outside its {rows}×{cols} shape")
+        return value[idx[0] - 1, idx[1] - 1]
+    if rows > 1 and cols > 1:
+        raise ShapeMismatch(f"'{name}' is a {rows}×{cols} matrix, but it has {len(idx)} index(es)")
     if len(idx) != 1:
         raise ShapeMismatch(f"'{name}' is a vector, but it has {len(idx)} indices")
     flat = list(value)
@@ -240,6 +304,9 @@ def _elementwise(f: callable, v: Value) -> Value:
 def _call(node: Call, ctx: Context) -> Value:
     func = node.func
     name = func.name
+    entry = _entry_argument(node, ctx)
+    if entry is not None:
+        return entry
     args = [evaluate(a, ctx) for a in node.args]
     if name in ctx.env.definitions and ctx.env.definitions[name].params:
         value = _user_call(ctx.env.definitions[name], func.primes, args, ctx)
@@ -250,6 +317,26 @@ def _call(node: Call, ctx: Context) -> Value:
     if func.power is not None:
         value = _power(value, evaluate(func.power, ctx))
     return value
+
+
+def _entry_argument(node: Call, ctx: Context) -> Value | None:
+    """``softmax(z_i)``: softmax of a scalar is 1, so the notation means softmax(z)_i, entry i of the vector."""
+    f = VOCABULARY.by_name.get(node.func.name)
+    if f is None or not f.vector or node.func.primes or len(node.args) != 1 or node.func.name in ctx.env.definitions:
+        return None
+    arg = node.args[0]
+    if not (isinstance(arg, Index) and isinstance(arg.base, Sym) and len(arg.indices) == 1):
+        return None
+    try:
+        whole = evaluate(arg.base, ctx)
+    except (Unsupported, ShapeMismatch, MissingIndex):
+        return None
+    if not is_matrix(whole) or 1 not in whole.shape:
+        return None
+    value = f.sympy(whole)
+    if not is_matrix(value):
+        return None
+    return _pick(value, (index_value(arg.indices[0], ctx),), f.name)
 
 
 def _user_call(d: Definition, primes: int, args: list[Value], ctx: Context) -> Value:
@@ -315,9 +402,18 @@ def _neg(node: Neg, ctx: Context) -> Value:
 
 
 def _mul(node: Mul, ctx: Context) -> Value:
+    """A product; ``a \\cdot b`` of two vectors of one shape is their dot product (or, in the other reading
+    the notation allows, their elementwise product: the step is then tried both ways)."""
     result = evaluate(node.factors[0], ctx)
-    for f in node.factors[1:]:
+    for k, f in enumerate(node.factors[1:], start=1):
         v = evaluate(f, ctx)
+        if k in node.dots and is_matrix(result) and is_matrix(v) and result.shape == v.shape and 1 in v.shape:
+            ctx.flags.cdot_vectors = True
+            if not ctx.flags.cdot_elementwise:
+                result = sp.Add(*[a * b for a, b in zip(result, v)])
+                continue
+            result = result.multiply_elementwise(v)
+            continue
         result = _product(result, v, node.elementwise)
     return result
 
@@ -359,15 +455,36 @@ def _pow(node: Pow, ctx: Context) -> Value:
 
 
 def _transpose(node: Transpose, ctx: Context) -> Value:
+    """Aᵀ; of a scalar, itself — unless it is a scalar only because its names have no declared shape."""
     v = _eval(node.arg, ctx)
-    return v.T if is_matrix(v) else v
+    if is_matrix(v):
+        return v.T
+    if v.free_symbols and not _has_vector(node.arg, ctx):
+        names = sorted({n.name for n in walk(node.arg) if isinstance(n, Sym)})
+        raise Unsupported(
+            f"'{names[0] if names else '…'}' is transposed but the file gives it no shape: a vector or matrix? "
+            "(declare it: W \\in \\mathbb{R}^{m \\times n}, or write it bold)"
+        )
+    return v
+
+
+def _has_vector(node: Node, ctx: Context) -> bool:
+    """Some name in ``node`` has a vector or matrix value here (so a 1×1 result is a true scalar)."""
+    for n in walk(node):
+        if isinstance(n, Sym):
+            try:
+                if is_matrix(_eval(n, ctx)):
+                    return True
+            except (Unsupported, MissingIndex, ShapeMismatch, OutOfRange):
+                continue
+    return False
 
 
 def _sum(node: Sum, ctx: Context) -> Value:
     lo = 1 if node.lo is None else index_value(node.lo, ctx)
     if node.hi is None:
         ctx.flags.used_n = True
-        hi = ctx.n
+        hi = _range_of(node.var, node.body, ctx)
     else:
         hi = index_value(node.hi, ctx)
         if not (isinstance(node.hi, Sym) and node.hi.name in ctx.env.sizes):
@@ -389,6 +506,23 @@ def _sum(node: Sum, ctx: Context) -> Value:
     if any(is_matrix(t) for t in terms):
         raise ShapeMismatch("a sum of vectors")
     return sp.Mul(*terms) if node.product else sp.Add(*terms)
+
+
+def _range_of(var: str, body: Node, ctx: Context) -> int:
+    """The length of ``\\sum_{var}`` with no bounds: the dimension of a declared vector or matrix that
+    ``var`` indexes in the body (x_i of x ∈ ℝ^d: d), else n."""
+    for n in walk(body):
+        if isinstance(n, Index) and isinstance(n.base, Sym):
+            found = ctx.env.shape_of(n.base.name)
+            if found is None or not found[1]:
+                continue
+            shape = found[0]
+            for pos, i in enumerate(n.indices):
+                if isinstance(i, Sym) and i.name == var:
+                    if len(n.indices) == 1:
+                        return _dim(shape[0] if shape[1] == 1 else shape[1], ctx)
+                    return _dim(shape[min(pos, 1)], ctx)
+    return ctx.n
 
 
 def _vector(node: Vector, ctx: Context) -> Value:
@@ -476,7 +610,7 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
         var = ph if not idx_nodes else _pick(ph, tuple(index_value(i, ctx) for i in idx_nodes), name)
         f = evaluate(node.of, inner)
         family = set(ph) if is_matrix(ph) else {ph}
-        result = _differentiate(f, var, node.order, family, node)
+        result = _differentiate(f, var, node.order, family, node, ctx.flags)
         pairs = list(zip(ph, keep_value)) if is_matrix(ph) else [(ph, keep_value)]
         return _elementwise(lambda e: e.subs(pairs, simultaneous=True), result)
     var = evaluate(node.wrt, ctx)
@@ -485,10 +619,24 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
     f = evaluate(node.of, ctx)
     family = {s for s, base in ctx.symbols.base.items() if base == name}
     family |= set(var) if is_matrix(var) else {var}
-    return _differentiate(f, var, node.order, family, node)
+    return _differentiate(f, var, node.order, family, node, ctx.flags)
 
 
-def _differentiate(f: Value, var: Value, order: int, family: set[sp.Basic], node: Deriv) -> Value:
+def _jacobian(f: sp.MatrixBase, var: sp.MatrixBase, order: int, flags: Flags) -> sp.MatrixBase:
+    """∂f/∂x of a vector by a vector: J_ij = ∂f_i/∂x_j (numerator layout), or its transpose (denominator)."""
+    if 1 not in f.shape or 1 not in var.shape:
+        raise Unsupported("a derivative of a matrix, or of a vector by a matrix, has three or four indices")
+    if order != 1:
+        raise Unsupported("a second derivative of a vector by a vector")
+    flags.jacobian = True
+    fl, vl = list(f), list(var)
+    jac = sp.Matrix(len(fl), len(vl), lambda i, j: sp.diff(fl[i], vl[j]))
+    return jac.T if flags.denominator else jac
+
+
+def _differentiate(
+    f: Value, var: Value, order: int, family: set[sp.Basic], node: Deriv, flags: Flags | None = None
+) -> Value:
     free = set().union(*(e.free_symbols for e in (f if is_matrix(f) else [f])))
     if free and not (free & family):
         raise Unsupported(
@@ -497,8 +645,9 @@ def _differentiate(f: Value, var: Value, order: int, family: set[sp.Basic], node
         )
     if is_matrix(var):
         if is_matrix(f):
-            raise ShapeMismatch("the derivative of a vector by a vector (its layout is a convention)")
-        result: Value = var.applyfunc(lambda v: sp.diff(f, v, order))
+            result = _jacobian(f, var, order, flags or Flags())
+        else:
+            result = var.applyfunc(lambda v: sp.diff(f, v, order))
     else:
         result = _elementwise(lambda e: sp.diff(e, var, order), f)
     items = list(result) if is_matrix(result) else [result]

@@ -64,6 +64,26 @@ class Search:
     out_of_range: bool = False
     scalar_bare: bool = False
     sizes: tuple[int, ...] = ()  # the sizes n a condition fixes (n = 2), else the defaults
+    denominator: bool = False  # the reading: Jacobians in denominator layout
+    cdot_elementwise: bool = False  # the reading: a \cdot of two vectors is elementwise
+    jacobian: bool = False  # found: a Jacobian was taken (the other layout is a reading too)
+    cdot_vectors: bool = False  # found: a \cdot joined two vectors (the elementwise product is a reading too)
+    default_shape: bool = False  # found: a bold name's shape is the convention's, not declared
+
+    def context(self, n: int, assign: dict[str, int]) -> Context:
+        """An evaluation context at size n and index assignment, in this search's reading."""
+        ctx = Context(self.env, self.symbols, n, dict(assign))
+        ctx.flags.denominator = self.denominator
+        ctx.flags.cdot_elementwise = self.cdot_elementwise
+        return ctx
+
+    def learn(self, ctx: Context) -> None:
+        """What evaluating in ``ctx`` found out about the step."""
+        self.used_n |= ctx.flags.used_n
+        self.symmetric &= not ctx.flags.asymmetric
+        self.jacobian |= ctx.flags.jacobian
+        self.cdot_vectors |= ctx.flags.cdot_vectors
+        self.default_shape |= ctx.flags.default_shape
 
     def sizes_for(self, proof: bool) -> tuple[int, ...]:
         """The sizes n the step is built at: those a condition fixed, else the proof or the numeric set."""
@@ -88,7 +108,7 @@ def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
 
 def _build(search: Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic] | None:
     """Both sides at (n, assign); None if a case rules the assignment out or an index is out of range."""
-    ctx = Context(search.env, search.symbols, n, dict(assign))
+    ctx = search.context(n, assign)
     for rel in search.cases:
         holds = condition_holds(rel, ctx)
         if holds is not True and holds is not False:
@@ -101,8 +121,7 @@ def _build(search: Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp
         search.out_of_range = True
         return None
     finally:
-        search.used_n |= ctx.flags.used_n
-        search.symmetric &= not ctx.flags.asymmetric
+        search.learn(ctx)
     return left, right
 
 
@@ -117,9 +136,9 @@ def _discover(search: Search) -> None:
         n = max(3, len(search.free) + 1)
         assign = {name: k + 1 for k, name in enumerate(search.free)}
         try:
-            ctx = Context(search.env, search.symbols, n, assign)
+            ctx = search.context(n, assign)
             pair(search, ctx)
-            search.used_n |= ctx.flags.used_n
+            search.learn(ctx)
             return
         except MissingIndex as exc:
             if exc.name in search.free or len(search.free) >= MAX_FREE_INDICES:

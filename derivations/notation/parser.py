@@ -268,8 +268,11 @@ class Parser:
         self.enter()
         factors: list[Node] = [self.unary()]
         elementwise = False
+        dots: list[int] = []
         while True:
             if self.at_cmd("cdot", "times") or self.at_op("*"):
+                if self.at_cmd("cdot"):
+                    dots.append(len(factors))
                 self.next()
                 factors.append(self.unary())
             elif self.at_cmd("odot", "circ"):
@@ -280,7 +283,8 @@ class Parser:
                 pos = self.tok.pos
                 self.next()
                 den = self.unary()
-                num = factors[0] if len(factors) == 1 else Mul(tuple(factors))
+                num = factors[0] if len(factors) == 1 else Mul(tuple(factors), elementwise, tuple(dots))
+                dots = []
                 if isinstance(num, Partial) and isinstance(den, Partial):
                     if not is_variable(den.of):
                         raise ParseError("'\\partial' must be followed by a variable after '/'", pos)
@@ -292,7 +296,7 @@ class Parser:
             else:
                 break
         self.leave()
-        return factors[0] if len(factors) == 1 else Mul(tuple(factors), elementwise)
+        return factors[0] if len(factors) == 1 else Mul(tuple(factors), elementwise, tuple(dots))
 
     def unary(self) -> Node:
         """unary := '-' unary | '+' unary | factor."""

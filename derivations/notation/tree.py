@@ -67,8 +67,11 @@ class Neg(Node):
 
 @dataclass(frozen=True)
 class Mul(Node):
+    """A product; ``dots``: positions of the factors joined to the one before by ``\\cdot``."""
+
     factors: tuple[Node, ...]
     elementwise: bool = False
+    dots: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
