@@ -113,6 +113,12 @@ class Checker:
             return
         if item.event.kind is EventKind.PROSE:
             self.prose_since_row |= bool(COMBINING.search(item.event.text))
+            for name_node, body in item.definitions:  # "where $a_i = \sigma(z_i)$": in force from here on
+                target = definable(name_node, self.env)
+                if target is not None:
+                    self.known.define(target, body, item.event.line)
+            for name in item.unread:
+                self.env.unread.setdefault(name, item.event.line)
             return
         if item.relation is None:
             return

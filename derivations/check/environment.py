@@ -7,6 +7,7 @@ the walk meets it. The evaluator reads an `Environment`; the parser reads the `N
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -16,10 +17,11 @@ import sympy as sp
 from derivations.errors import InputError, ParseError
 from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
-from derivations.notation.tree import Call, Index, Node, Rel, Sum, Sym, walk
+from derivations.notation.tree import Call, Index, Mul, Node, Rel, Sum, Sym, Transpose, walk
 from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
+MATRIX_MARK = "#"  # subscript_letters marks a name used with two letter indices (A_{ij}): an n×n matrix
 
 #: A dimension of a declared shape: a number or the name of a size (m, n, d_{in}).
 Dim = int | str
@@ -86,6 +88,8 @@ class Environment:
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
     shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
+    matrix_families: set[str] = field(default_factory=set)  # names used with two letter indices: n×n matrices
+    transposed: set[str] = field(default_factory=set)  # names written transposed (w^\\top): not scalars
 
     @property
     def dim_names(self) -> tuple[str, ...]:
@@ -99,7 +103,13 @@ class Environment:
         for key in (name, base):
             if key in self.shapes:
                 return self.shapes[key], True
-        if name in self.scalars or base in self.scalars or base == name:
+        if name in self.scalars or base in self.scalars:
+            return None
+        if name in self.matrix_families or base in self.matrix_families:
+            return ("n", "n"), False
+        if name in self.transposed and name not in self.families and len(base) == 1 and base.isalpha():
+            return (("n", 1) if base.islower() else ("n", "n")), False  # w^\top x: w is a vector
+        if base == name:
             return None
         if base.isalpha() and len(base) == 1:
             return (("n", 1) if base.islower() else ("n", "n")), False
@@ -121,6 +131,8 @@ class Environment:
             applied_only=set(self.applied_only),
             sizes=set(self.sizes),
             shapes=dict(self.shapes),
+            matrix_families=set(self.matrix_families),
+            transposed=set(self.transposed),
             scalars=set(self.scalars),
         )
 
@@ -256,10 +268,22 @@ class ParsedRow:
 
 @dataclass
 class ParsedEvent:
-    """A prose event; a case line with its relation (None if unreadable)."""
+    """A prose event; a case line with its relation (None if unreadable); the definitions a sentence makes
+    in inline math ("where $a_i = \\sigma(z_i)$"), and the names of those it makes but could not be read."""
 
     event: Event
     relation: Rel | None = None
+    definitions: list[tuple[Node, Node]] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+
+
+#: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
+DEFINING = re.compile(
+    r"(?:\b(?:where|let|with|define|defining|denote|denoting|set|setting|writing|here|given)\b(?:\s+(?:that|the|we|"
+    r"have|as|by|now|us))*|\b(?:and|,)\s*)\s*$",
+    re.IGNORECASE,
+)
+INLINE = re.compile(r"(?<![$\\])\$([^$]+)\$(?!\$)")
 
 
 Parsed = ParsedRow | ParsedEvent
@@ -379,12 +403,26 @@ class Knowledge:
         """Sizes (sum bounds), vector families and index letters that ``node`` uses."""
         self.env.sizes |= sum_bounds(node)
         families, letters = subscript_letters(node)
+        matrices = {f.removeprefix(MATRIX_MARK) for f in families if f.startswith(MATRIX_MARK)}
+        families = {f.removeprefix(MATRIX_MARK) for f in families}
         self.env.families |= {f for f in families if f not in self.env.definitions}
+        self.env.matrix_families |= {f for f in matrices if f not in self.env.definitions}
+        self.env.transposed |= transposed_names(node)
         self.env.index_letters |= letters
 
     def prescan(self) -> list[Parsed]:
         """Every row and case line parsed once (function names first, so that every row sees them all),
         and the index letters, vector families and sizes they use learned; the parses, in document order."""
+        for item in self.doc.items:
+            if isinstance(item, Event) and item.kind is EventKind.PROSE:
+                for formula in INLINE.findall(item.text):
+                    m = FUNCTION_DEFINITION.match(formula)
+                    if (
+                        m
+                        and m.group(1) not in ("e", "d")
+                        and VOCABULARY.function_command(m.group(1).lstrip("\\")) is None
+                    ):
+                        self.notation.functions.add(m.group(1))
         for row in self.doc.rows:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):
@@ -436,6 +474,8 @@ class Knowledge:
         return parsed
 
     def _parse_event(self, event: Event) -> ParsedEvent:
+        if event.kind is EventKind.PROSE:
+            return self._prose(event)
         if event.kind is not EventKind.CASE:
             return ParsedEvent(event)
         try:
@@ -443,6 +483,39 @@ class Knowledge:
             return ParsedEvent(event, Rel(chain[1][0], chain[0][1], chain[1][1]))
         except (ParseError, IndexError):
             return ParsedEvent(event)
+
+    def _prose(self, event: Event) -> ParsedEvent:
+        """A sentence's inline definitions: ``NAME = …`` right after where/let/with/define/denote (or after
+        "and"/"," following one), parsed; one that cannot be read is named, so steps that need it say so."""
+        parsed = ParsedEvent(event)
+        text = event.text
+        last = 0
+        chained = False
+        for m in INLINE.finditer(text):
+            before = text[last : m.start()]
+            last = m.end()
+            intro = DEFINING.search(before)
+            if intro is None or (intro.group(0).strip().lower() in ("and", ",", "") and not chained):
+                chained = False
+                continue
+            formula = m.group(1)
+            if "=" not in formula or self.declare(formula):
+                chained = bool(self.declare(formula))
+                continue
+            chained = True
+            for piece in re.split(r",\s*(?=[^,=]+=)", formula):  # $a = σ(z), b = …$
+                try:
+                    chain = parse_relation_chain(piece, self.notation)
+                except ParseError:
+                    name = _defined_name(piece, self.notation)
+                    if name:
+                        parsed.unread.append(name)
+                    continue
+                if len(chain) >= 2 and chain[1][0] == "=":
+                    parsed.definitions.append((chain[0][1], chain[1][1]))
+                    for _, node, *_ in chain:
+                        self.learn_letters(node)
+        return parsed
 
     def _parse_condition(self, row: Row) -> tuple[Rel | None, str]:
         """The row's own condition (``\\quad \\text{if } i = k``) as a relation, or its text if unreadable."""
@@ -475,6 +548,32 @@ class Knowledge:
         return None
 
 
+def _defined_name(formula: str, notation: Notation) -> str:
+    """The name an unreadable ``NAME = …`` formula defines, if its left side can be read."""
+    left = formula.split("=", 1)[0]
+    try:
+        node = parse_expression(left, notation)
+    except ParseError:
+        return ""
+    if isinstance(node, Sym):
+        return node.name
+    if isinstance(node, (Index, Call)):
+        base = node.base if isinstance(node, Index) else node.func
+        return getattr(base, "name", "")
+    return ""
+
+
+def transposed_names(node: Node) -> set[str]:
+    """Names written transposed (``w^\\top``), and the name right after one in a product (``w^\\top x``: x too)."""
+    out = {t.arg.name for t in walk(node) if isinstance(t, Transpose) and isinstance(t.arg, Sym)}
+    for m in walk(node):
+        if isinstance(m, Mul):
+            for a, b in itertools.pairwise(m.factors):
+                if isinstance(a, Transpose) and isinstance(a.arg, Sym) and isinstance(b, Sym):
+                    out.add(b.name)
+    return out
+
+
 def _describe_shape(shape: Shape) -> str:
     rows, cols = shape
     return f"a vector of length {rows}" if cols == 1 else f"a {rows}×{cols} matrix"
@@ -493,7 +592,7 @@ def subscript_letters(node: Node) -> tuple[set[str], set[str]]:
         if isinstance(n, Index):
             letter_idx = [i.name for i in n.indices if isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name)]
             if letter_idx and isinstance(n.base, Sym):
-                families.add(n.base.name)
+                families.add(n.base.name if len(n.indices) == 1 else MATRIX_MARK + n.base.name)
             letters.update(letter_idx)
         if isinstance(n, Sum):
             letters.add(n.var)

@@ -26,6 +26,7 @@ from derivations.notation.tree import (
     Deriv,
     Div,
     Index,
+    MatrixLit,
     Mul,
     Neg,
     Node,
@@ -532,6 +533,13 @@ def _vector(node: Vector, ctx: Context) -> Value:
     return sp.Matrix(entries) if node.column else sp.Matrix([entries])
 
 
+def _matrix(node: MatrixLit, ctx: Context) -> Value:
+    entries = [[evaluate(e, ctx) for e in row] for row in node.rows]
+    if any(is_matrix(e) for row in entries for e in row):
+        raise ShapeMismatch("a matrix of vectors (block matrices are not supported)")
+    return sp.Matrix(entries)
+
+
 def _abs(node: Abs, ctx: Context) -> Value:
     return _elementwise(sp.Abs, evaluate(node.arg, ctx))
 
@@ -671,6 +679,7 @@ _DISPATCH = {
     Sum: _sum,
     Deriv: _deriv,
     Vector: _vector,
+    MatrixLit: _matrix,
     Abs: _abs,
     Cases: _cases,
 }

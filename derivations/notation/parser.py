@@ -38,6 +38,7 @@ from derivations.notation.tree import (
     Div,
     Func,
     Index,
+    MatrixLit,
     Mul,
     Neg,
     Node,
@@ -319,7 +320,14 @@ class Parser:
     def postfix(self, node: Node) -> Node:
         """postfix := '_' script | '^' script | "'" (of a function) | '(' arguments ')' | operand of \\log x."""
         while True:
-            if self.at_op("_"):
+            if self.at_op("_") and isinstance(node, Func) and node.name == "log" and not node.primes:
+                pos = self.next().pos  # \log_2 x, \log_{10} x: the logarithm to that base
+                tokens, _ = self.script()
+                base = "".join(t.text for t in tokens)
+                if base not in ("2", "10", "e"):
+                    raise ParseError(f"a logarithm to base '{base}' is not supported (2, 10 or e)", pos)
+                node = Func({"2": "log2", "10": "log10", "e": "log"}[base], 0, node.power)
+            elif self.at_op("_"):
                 pos = self.next().pos
                 tokens, end = self.script()
                 node = self.subscript(node, tokens, end, pos)
@@ -518,6 +526,25 @@ class Parser:
         if len(num) > 1 and num[1].is_op("^"):
             order, k = _order(num, 2)
         wrt_tokens = den[1:]
+        splits = [j for j, t in enumerate(den) if j > 0 and t.is_cmd("partial")] if den[0].is_cmd("partial") else []
+        if order > 1 and splits:  # \frac{\partial^2 L}{\partial a \partial b}: one derivative after the other
+            bounds = [0, *splits, len(den)]
+            wrts: list[tuple[Node, int]] = []
+            for a, b in itertools.pairwise(bounds):
+                part = den[a + 1 : b]
+                k_order = _trailing_order(part) if len(part) >= 3 else None
+                if k_order is not None:
+                    part = part[: _trailing_order_start(part)]
+                w = self.sub(part, den[b].pos if b < len(den) else den_end).parse_expression()
+                if not is_variable(w):
+                    return None
+                wrts.append((w, k_order or 1))
+            if sum(k for _, k in wrts) != order:
+                raise ParseError("the orders of a mixed derivative do not match", den[0].pos)
+            inner = self._leibniz_operand(num[k:], num_end, wrts[-1][0])
+            for w, k_order in reversed(wrts):
+                inner = Deriv(inner, w, k_order)
+            return inner
         if order > 1:
             if len(wrt_tokens) < 3 or _trailing_order(wrt_tokens) != order:
                 raise ParseError("the orders of a higher derivative do not match", den[0].pos)
@@ -525,7 +552,10 @@ class Parser:
         wrt = self.sub(wrt_tokens, den_end).parse_expression()
         if not is_variable(wrt):
             return None
-        rest = num[k:]
+        return Deriv(self._leibniz_operand(num[k:], num_end, wrt), wrt, order)
+
+    def _leibniz_operand(self, rest: list[Token], num_end: int, wrt: Node) -> Node:
+        """What a Leibniz derivative differentiates: its numerator after d, else the operand after the fraction."""
         if not rest:
             if not self.starts_factor() and not self.at_op("-"):
                 raise ParseError("a derivative operator needs something to differentiate", self.tok.pos)
@@ -535,11 +565,11 @@ class Parser:
                 operand = self.postfix(self.primary())
             else:  # otherwise the operator takes the rest of the product, like a sum
                 operand = self.signed_term()
-            return Deriv(operand, wrt, order)
+            return operand
         of = self.sub(rest, num_end).parse_expression()
         if isinstance(of, Func):
             of = Call(of, (wrt,))
-        return Deriv(of, wrt, order)
+        return of
 
     def primary(self) -> Node:
         """primary := number | name | text | '(' … ')' | '{' … '}' | '|' … '|' | environment | command."""
@@ -648,6 +678,21 @@ class Parser:
                 raise ParseError("'\\boxed' needs a group", t.pos)
             tokens, end = self.group()
             return self.sub(tokens, end).parse_relation_or_expression()
+        if name in ("nabla", "partial") and self.at_op("_"):  # \nabla_{W} L, \partial_{z_j} L: ∂L/∂W
+            self.next()
+            tokens, end = self.script()
+            wrt = self.sub(tokens, end).parse_expression()
+            if not is_variable(wrt):
+                raise ParseError(f"'\\{name}_{{…}}' must name a variable", t.pos)
+            if self.at_op("(", "["):
+                operand = self.postfix(self.paren())
+            elif not self.starts_factor():
+                raise ParseError(f"'\\{name}_{{…}}' needs something to differentiate", self.tok.pos)
+            else:
+                operand = self.postfix(self.primary())
+            if isinstance(operand, Func):
+                operand = Call(operand, (wrt,))
+            return Deriv(operand, wrt)
         if name == "nabla":
             target = self.postfix(self.primary())
             if not isinstance(target, Sym):
@@ -711,8 +756,10 @@ class Parser:
             if len(cells) == 1:  # one row: a row vector
                 entries = tuple(self._cell(c, tk.pos) for c in cells[0])
                 return self.postfix(Vector(entries, column=False))
-            if any(len(c) != 1 for c in cells):
-                raise ParseError("only vectors (one row or one column) are supported", begin.end)
+            if any(len(c) != len(cells[0]) for c in cells):
+                raise ParseError("the rows of a matrix have different numbers of entries", begin.end)
+            if len(cells[0]) > 1:
+                return self.postfix(MatrixLit(tuple(tuple(self._cell(x, tk.pos) for x in c) for c in cells)))
             return self.postfix(Vector(tuple(self._cell(c[0], tk.pos) for c in cells), column=True))
         if env == "cases":
             branches = []

@@ -121,6 +121,13 @@ class Vector(Node):
 
 
 @dataclass(frozen=True)
+class MatrixLit(Node):
+    """A matrix written by its entries (``bmatrix`` rows split at ``\\\\``, columns at ``&``)."""
+
+    rows: tuple[tuple[Node, ...], ...]
+
+
+@dataclass(frozen=True)
 class Rel(Node):
     op: str  # one of = != < > <= >=
     lhs: Node

@@ -75,6 +75,20 @@ def _logsumexp(v: sp.MatrixBase) -> sp.Expr:
     return sp.log(sp.Add(*[sp.exp(e) for e in v]))
 
 
+def _diag(v: sp.MatrixBase) -> sp.MatrixBase:
+    """diag(v): the square matrix with v on its diagonal."""
+    if 1 not in v.shape:
+        raise Unsupported("diag needs a vector")
+    return sp.diag(*list(v))
+
+
+def _trace(m: sp.MatrixBase) -> sp.Expr:
+    """tr(M) = Σ_i M_ii of a square matrix."""
+    if m.shape[0] != m.shape[1]:
+        raise Unsupported("the trace of a matrix that is not square")
+    return m.trace()
+
+
 def _relu(u: sp.Expr) -> sp.Expr:
     """max(0, u) as a piecewise function."""
     return sp.Piecewise((u, u > 0), (0, True))
@@ -120,6 +134,11 @@ FUNCTIONS: tuple[Function, ...] = (
              interval=lambda u: 1 / (1 + iv.exp(-u)), mpmath=_mp_sigmoid, numpy="numeric:sigmoid"),
     Function("softmax", _softmax, (), ("softmax",), any_case=True, vector=True, differentiable=False),
     Function("logsumexp", _logsumexp, (), ("logsumexp",), vector=True, differentiable=False),
+    Function("diag", _diag, (), ("diag",), vector=True, differentiable=False),
+    Function("trace", _trace, (), ("tr", "trace"), vector=True, differentiable=False),
+    Function("sech", lambda u: 1 / sp.cosh(u), (), ("sech",)),
+    Function("log2", lambda u: sp.log(u) / sp.log(2), (), ("log2",), bare_operand=True),
+    Function("log10", lambda u: sp.log(u) / sp.log(10), (), ("log10",), bare_operand=True),
     Function("logit", lambda p: sp.log(p / (1 - p)), (), ("logit",), inverse="sigmoid"),
     Function("log", sp.log, ("log", "ln"), ("log", "ln"), bare_operand=True, printed="log",
              interval=iv.log, mpmath=mpmath.log, inverse="exp"),

@@ -242,10 +242,13 @@ def test_a_kink_is_not_a_counterexample(tmp_path: Path) -> None:
 
 
 def test_a_second_lecture_style(tmp_path: Path) -> None:
-    """Two definitions in one row, wᵀx, z and z_i in different sections, a step's own condition."""
+    """Two statements in one row, wᵀx, z and z_i in different sections, a step's own condition; the prose
+    ("Let $z = w^T x + b$ with $x, w \\in \\mathbb{R}^2$") defines z and declares x and w, so the display
+    rows that restate them are claims (proved), and ŷ, L and p_i are the definitions."""
     d = check_file(EXAMPLES / "backprop_one_neuron.md")
     assert d.wrong == [] and {s.verdict for s in d.steps} <= {"proved", "definition"}
-    assert sum(s.verdict == "definition" for s in d.steps) == 6  # x and w of one row, z, ŷ, L, p_i
+    defined = [s.latex.split("=")[0].strip() for s in d.steps if s.verdict == "definition"]
+    assert defined == ["\\hat{y}", "L", "p_i"]
 
 
 def test_a_condition_the_checker_cannot_use_turns_wrong_into_unchecked(tmp_path: Path) -> None:

@@ -84,12 +84,17 @@ def test_interval_form_encloses_the_exact_value_and_float_form_is_close(f: Funct
 
 @pytest.mark.parametrize("f", [f for f in FUNCTIONS if f.vector], ids=lambda f: f.name)
 def test_vector_functions_take_a_vector(f: Function) -> None:
+    """Each function of a vector (or, for the trace, of a square matrix) applied by every spelling is its meaning."""
     table = SymbolTable()
-    env = Environment(families={"z"})
+    square = f.name == "trace"
+    env = Environment(families={"z"}, shapes={"z": ("n", "n")} if square else {})
     for word in f.words:
         node = parse_expression(f"\\operatorname{{{word}}}(z)")
         value = evaluate(node, Context(env, table, 3, {}))
-        z = sp.Matrix([table.get("z", (k,)) for k in (1, 2, 3)])
+        if square:
+            z = sp.Matrix(3, 3, [table.get("z", (i, j)) for i in (1, 2, 3) for j in (1, 2, 3)])
+        else:
+            z = sp.Matrix([table.get("z", (k,)) for k in (1, 2, 3)])
         expected = f.sympy(z)
         assert sp.simplify(sp.Matrix([value]) - sp.Matrix([expected])) == sp.zeros(*sp.Matrix([value]).shape)
 
