@@ -17,7 +17,7 @@ import sympy as sp
 from derivations.errors import InputError, ParseError
 from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
-from derivations.notation.tree import Call, Index, Mul, Node, Rel, Sum, Sym, Transpose, walk
+from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, walk
 from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
@@ -29,6 +29,16 @@ Shape = tuple[Dim, Dim]
 
 #: Bold and arrow decorations mark a vector or a matrix; its entries are the plain letter's (\mathbf{x}: x_i).
 BOLD = re.compile(r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{(.+)\}$")
+
+
+def entry_key(name: str, indices: tuple[Node, ...]) -> str:
+    """``a_{0}`` for ``a_0``: the name of an entry with whole-number indices, defined on its own; else ""."""
+    values = []
+    for i in indices:
+        if not (isinstance(i, Num) and i.value.denominator == 1):
+            return ""
+        values.append(str(i.value.numerator))
+    return f"{name}_{{{','.join(values)}}}"
 
 
 def entry_base(name: str) -> str:
@@ -239,6 +249,11 @@ def definable(node: Node, env: Environment) -> Target | None:
             return None
         if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
             return name, (), tuple(i.name for i in node.indices)
+        literal = entry_key(name, node.indices)
+        if literal and literal not in env.definitions and name not in env.families:
+            return literal, (), ()  # a_0 = x: one entry named by a number, never used as a vector
+    if isinstance(node, Index) and isinstance(node.base, Sym):
+        return None
     if isinstance(node, Index) and isinstance(node.base, Call) and len(node.indices) == 1:
         inner = definable(node.base, env)  # \phi(z)_i = softmax(z)_i: a vector-valued function, by its entries
         index = node.indices[0]
@@ -277,6 +292,10 @@ class ParsedEvent:
     unread: list[str] = field(default_factory=list)
 
 
+#: ``z^1``, ``a^{1}``, ``\\delta^1_j``: a name with the superscript 1 (a layer number, not a power).
+LAYERED = re.compile(
+    r"(?<![\\A-Za-z])((?:\\[A-Za-z]+\{[A-Za-z]\})|\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?\s*\^\s*(?:1|\{1\})(?![0-9])"
+)
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
     r"(?:\b(?:where|let|with|define|defining|denote|denoting|set|setting|writing|here|given)\b(?:\s+(?:that|the|we|"
@@ -424,6 +443,10 @@ class Knowledge:
                     ):
                         self.notation.functions.add(m.group(1))
         for row in self.doc.rows:
+            # z^1 = w^1 x + b^1: nobody writes a first power, so a name written ^1 numbers its layers with digits
+            for m in LAYERED.finditer(row.text):
+                self.notation.layered.add(m.group(1))
+        for row in self.doc.rows:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):
                 m = FUNCTION_DEFINITION.match(text)
@@ -471,7 +494,7 @@ class Knowledge:
         self.env.index_letters -= self.env.sizes
         self.env.families -= self.env.index_letters | self.env.sizes
         self.env.applied_only = self.notation.applied - self.notation.bare
-        return parsed
+        return _where_first(parsed)
 
     def _parse_event(self, event: Event) -> ParsedEvent:
         if event.kind is EventKind.PROSE:
@@ -546,6 +569,27 @@ class Knowledge:
                     self.notation.functions.add(target[0])
                 return chain[0][1], chain[1][1]
         return None
+
+
+#: A sentence that explains the display before it: "where $a_i = \\sigma(z_i)$", "with $p = …$".
+_AFTERWORD = re.compile(r"^\s*(?:,\s*)?(?:where|with|here|and)\b", re.IGNORECASE)
+
+
+def _where_first(parsed: list[Parsed]) -> list[Parsed]:
+    """A sentence right after a display that starts with "where"/"with" and defines names ("… where
+    $a_i = \\sigma(z_i)$") explains that display: its definitions are put in force before the display's rows."""
+    out: list[Parsed] = []
+    for item in parsed:
+        if isinstance(item, ParsedEvent) and item.definitions and _AFTERWORD.match(item.event.text):
+            k = len(out)
+            if k and isinstance(out[k - 1], ParsedRow):
+                display = out[k - 1].row.display
+                while k and isinstance(out[k - 1], ParsedRow) and out[k - 1].row.display == display:
+                    k -= 1
+                out.insert(k, item)
+                continue
+        out.append(item)
+    return out
 
 
 def _defined_name(formula: str, notation: Notation) -> str:

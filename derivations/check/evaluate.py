@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from derivations.check.environment import Definition, Environment, SymbolTable
+from derivations.check.environment import Definition, Environment, SymbolTable, entry_key
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import (
     Abs,
@@ -250,6 +250,9 @@ def _index(node: Index, ctx: Context) -> Value:
     base = node.base
     if isinstance(base, Sym):
         name = base.name
+        key = entry_key(name, node.indices)
+        if key and key in ctx.env.definitions and key not in ctx.expanding:  # a_0 = x, defined on its own
+            return _sym(Sym(key), ctx)
         if name in ctx.bindings or name in ctx.keep:
             value = ctx.bindings.get(name, ctx.keep.get(name))
             return _pick(value, idx, name)

@@ -84,6 +84,7 @@ class Notation:
     bare: set[str] = field(default_factory=set)  # names written elsewhere, not before '('
     tags: set[str] = field(default_factory=lambda: {"o"})  # superscript letters read as layer tags
     aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
+    layered: set[str] = field(default_factory=set)  # names written z^1: digit superscripts are layers
 
 
 class Parser:
@@ -399,7 +400,8 @@ class Parser:
         bracketed = len(tokens) >= 3 and (
             (tokens[0].is_op("(") and tokens[-1].is_op(")")) or (tokens[0].is_op("[") and tokens[-1].is_op("]"))
         )
-        if raw in self.notation.tags or (bracketed and len(raw) <= 6):
+        layer = raw.isdigit() and isinstance(node, (Sym, Index)) and _base_name(node) in self.notation.layered
+        if raw in self.notation.tags or (bracketed and len(raw) <= 6) or layer:
             if isinstance(node, Sym):
                 return Sym(f"{node.name}^{{{raw}}}")
             if isinstance(node, Index) and isinstance(node.base, Sym):
@@ -715,7 +717,7 @@ class Parser:
         if name in ("sum", "prod"):
             self.i -= 1
             return self.sum()
-        raise ParseError(f"unknown command '\\{name}'", t.pos)
+        raise ParseError(f"unknown command '\\{name}'{VOCABULARY.did_you_mean(name)}", t.pos)
 
     def paren(self) -> Node:
         """paren := '(' expression (',' expression)* ')' | '[' … ']': a value, or a tuple as a row vector."""
@@ -796,6 +798,12 @@ class Parser:
         if len(chain) != 2 or chain[1][0] not in COMPARISONS:
             raise ParseError("a case condition must be one relation like 'i = k'", tokens[0].pos)
         return Rel(chain[1][0], chain[0][1], chain[1][1])
+
+
+def _base_name(node: Node) -> str:
+    if isinstance(node, Index):
+        node = node.base
+    return node.name if isinstance(node, Sym) else ""
 
 
 def _bare_operand(name: str) -> bool:

@@ -88,6 +88,8 @@ def tokenize(text: str) -> list[Token]:
                     tokens.append(Token(Kind.OP, "\\\\", i, i + 2))
                 elif sym == "|":
                     raise ParseError("norms ('\\|x\\|') are not supported", i)
+                elif sym == "":
+                    raise ParseError("a lone '\\' at the end of the formula", i)
                 elif sym in "{}":
                     tokens.append(Token(Kind.OP, {"{": "(", "}": ")"}[sym], i, i + 2))
                 else:

@@ -9,6 +9,7 @@ copied into the document as written). Adding a function is adding one `Function`
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -238,6 +239,14 @@ COMMANDS: tuple[Command, ...] = (
     *_commands(Role.DOTS, "vdots cdots ldots dots ddots"),
 )
 
+#: Common LaTeX commands the notation does not read: written on purpose, so never "corrected" to a near name
+#: (``\\mathbb`` is not a typo of ``\\mathbf``).
+NOT_TYPOS = frozenset(
+    "mathbb mathfrak mathscr int iint oint lim limsup liminf sup inf det arg sgn binom choose underbrace overbrace "
+    "overset underset stackrel forall exists cup cap subset subseteq supset supseteq mid vert Vert rangle langle "
+    "sim propto cong perp parallel leftarrow Leftarrow mapsto".split()
+)
+
 #: Environments a formula may contain, and whether the report may copy them.
 ENVIRONMENTS: Mapping[str, bool] = {
     "bmatrix": True,
@@ -287,6 +296,18 @@ class Vocabulary:
     def commands_of(self, role: Role) -> frozenset[str]:
         """The command names with ``role``."""
         return frozenset(c.name for c in self.commands if c.role is role)
+
+    def known_commands(self) -> frozenset[str]:
+        """Every command name a formula may use: the commands' and the functions' (``\\softmax`` too)."""
+        names = set(self.roles) | set(self.by_command) | {w for w in self.by_word if w.isalpha()}
+        return frozenset(names)
+
+    def did_you_mean(self, name: str) -> str:
+        """`` — did you mean '\\cdot'?`` for a command the notation does not know (``cdto``), or ""."""
+        if name in NOT_TYPOS:
+            return ""
+        close = difflib.get_close_matches(name, sorted(self.known_commands() - {name}), n=1, cutoff=0.6)
+        return f" — did you mean '\\{close[0]}'?" if close else ""
 
     def typeset_commands(self) -> frozenset[str]:
         """Every command the report's preamble knows, so a formula using only these is copied as written."""
