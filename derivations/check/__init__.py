@@ -1,9 +1,11 @@
 """The step checker: a derivation file in, a `Derivation` of typed verdicts out.
 
-`check_file` and `check_text` are the Python API (also for notebooks); the stages are
-`environment` (what the file has said), `evaluate` (tree → SymPy), `instances` (sizes and index
-assignments), `intervals` (certified numbers), `decide` (one step), `chain` (the walk), `against`
-(does the file prove an identity) and `results` (the records).
+`check_file` and `check_text` are the Python API (also for notebooks: `check_file` reads a
+``.ipynb`` file's Markdown cells); the stages are `environment` (what the file has said), `evaluate`
+(tree → SymPy), `instances` (sizes and index assignments), `intervals` (certified numbers),
+`decide` (one step), `chain` (the walk), `against` (does the file prove an identity), `locate`
+(positions as the file has them: an unreadable row's line and column, a notebook's cells) and
+`results` (the records).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 
 from derivations.check.against import against as prove_against
 from derivations.check.chain import Checker
+from derivations.check.locate import finish
 from derivations.check.results import Against, Derivation, Step
+from derivations.errors import InputError
 from derivations.notation.document import Document, read_document, read_string
 
 __all__ = ["Against", "Derivation", "Step", "check_document", "check_file", "check_text"]
@@ -27,10 +31,17 @@ def check_document(
     against: tuple[str, tuple[str, ...]] | None = None,
 ) -> Derivation:
     """Every step of ``doc`` with its verdict; with ``against`` (name, equations), whether it proves them."""
-    checker = Checker(doc, seconds=seconds, progress=progress)
-    derivation = checker.run()
-    if against is not None:
-        derivation.against = prove_against(checker, *against)
+    say = progress if progress is None or not doc.cells else (lambda text: progress(doc.relocate(text)))
+    checker = Checker(doc, seconds=seconds, progress=say)
+    try:
+        derivation = checker.run()
+        if against is not None:
+            derivation.against = prove_against(checker, *against)
+    except InputError as exc:  # a bad front matter line: in a notebook, named by its cell
+        if not doc.cells:
+            raise
+        raise InputError(doc.relocate(str(exc))) from None
+    finish(doc, derivation)
     return derivation
 
 
@@ -41,7 +52,7 @@ def check_file(
     progress: Callable[[str], None] | None = None,
     against: tuple[str, tuple[str, ...]] | None = None,
 ) -> Derivation:
-    """Every step of the derivation file at ``path`` (Markdown or LaTeX) with its verdict."""
+    """Every step of the derivation file at ``path`` (Markdown, LaTeX or a Jupyter notebook) with its verdict."""
     return check_document(read_document(Path(path)), seconds=seconds, progress=progress, against=against)
 
 

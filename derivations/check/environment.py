@@ -15,6 +15,7 @@ from fractions import Fraction
 import sympy as sp
 
 from derivations.errors import InputError, ParseError
+from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
 from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, walk
@@ -370,6 +371,11 @@ class Knowledge:
 
     def declare(self, text: str) -> str:
         """Learn the shapes ``text`` declares (``W \\in \\mathbb{R}^{m \\times n}``); what it said, or ""."""
+        if self.notation.macros:
+            try:
+                text = macros.expand(macros.strip_definitions(text), self.notation.macros)
+            except ParseError:
+                return ""
         found = parse_declaration(text, self.notation)
         if found is None:
             return ""
@@ -432,6 +438,7 @@ class Knowledge:
     def prescan(self) -> list[Parsed]:
         """Every row and case line parsed once (function names first, so that every row sees them all),
         and the index letters, vector families and sizes they use learned; the parses, in document order."""
+        self.notation.macros = macros.collect([i.text for i in self.doc.items])
         for item in self.doc.items:
             if isinstance(item, Event) and item.kind is EventKind.PROSE:
                 for formula in INLINE.findall(item.text):
@@ -463,6 +470,8 @@ class Knowledge:
                     self.declare_in_prose(item.text)
                 parsed.append(self._parse_event(item))
                 continue
+            if self.notation.macros and not macros.strip_definitions(item.text).strip():
+                continue  # a display that only defines macros (\gdef\pd#1#2{…}) states nothing
             p = ParsedRow(item, definition=where_definitions.get(k))
             text = item.text
             if item.condition:

@@ -20,6 +20,7 @@ from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsuppor
 from derivations.notation.tree import (
     Abs,
     Add,
+    At,
     Call,
     Cases,
     Const,
@@ -137,7 +138,38 @@ def scalar_of(v: Value) -> Value:
 
 def evaluate(node: Node, ctx: Context) -> Value:
     """The value of ``node`` in ``ctx`` (a SymPy expression or a column/row Matrix)."""
-    return scalar_of(_eval(node, ctx))
+    value = _eval(node, ctx)
+    if isinstance(value, Ones):
+        raise Unsupported("the length of '\\mathbf{1}' is not clear here (write it in a product or a sum)")
+    return scalar_of(value)
+
+
+def _operand(node: Node, ctx: Context) -> Value | Ones:
+    """A factor or term, ``\\mathbf{1}`` (or its transpose) kept unsized until its neighbour sizes it."""
+    if isinstance(node, Const) and node.name == "ones":
+        return Ones()
+    if isinstance(node, Transpose) and isinstance(node.arg, Const) and node.arg.name == "ones":
+        return Ones(row=True)
+    if isinstance(node, Neg):
+        inner = _operand(node.arg, ctx)
+        return Ones(inner.row, -inner.sign) if isinstance(inner, Ones) else -inner
+    return evaluate(node, ctx)
+
+
+def _size_ones(a: Value | Ones, b: Value | Ones) -> tuple[Value, Value]:
+    """Both operands of a product with a ``\\mathbf{1}`` sized to fit the other."""
+    if isinstance(a, Ones) and isinstance(b, Ones):
+        raise Unsupported("a product of two '\\mathbf{1}': their length is not clear")
+    unclear = Unsupported("the length of '\\mathbf{1}' is not fixed by what it multiplies")
+    if isinstance(a, Ones):  # 1ᵀB: as long as B has rows; 1·bᵀ (an outer product) could have any length
+        if not is_matrix(b) or not a.row:
+            raise unclear
+        a = a.sized(b.shape[0])
+    if isinstance(b, Ones):  # A·1: as long as A has columns
+        if not is_matrix(a) or b.row:
+            raise unclear
+        b = b.sized(a.shape[1])
+    return a, b
 
 
 def _eval(node: Node, ctx: Context) -> Value:
@@ -153,7 +185,21 @@ def _num(node: Num, ctx: Context) -> Value:
     return sp.Rational(node.value.numerator, node.value.denominator)
 
 
+class Ones:
+    """``\\mathbf{1}`` before its length is known: a column (or, transposed, a row) of ones, sized by its
+    neighbour in a product or a sum. It never leaves the evaluator."""
+
+    def __init__(self, row: bool = False, sign: int = 1) -> None:
+        self.row = row
+        self.sign = sign
+
+    def sized(self, k: int) -> sp.MatrixBase:
+        return self.sign * (sp.ones(1, k) if self.row else sp.ones(k, 1))
+
+
 def _const(node: Const, ctx: Context) -> Value:
+    if node.name == "ones":
+        return Ones()
     if node.name == "e":
         return sp.E
     if node.name == "pi":
@@ -391,7 +437,13 @@ def _builtin(f: Function, primes: int, args: list[Value]) -> Value:
 
 
 def _add(node: Add, ctx: Context) -> Value:
-    values = [evaluate(t, ctx) for t in node.terms]
+    values = [_operand(t, ctx) for t in node.terms]
+    sized = [v for v in values if is_matrix(v)]
+    if any(isinstance(v, Ones) for v in values):  # 1 - y: the ones as long as y
+        if not sized:
+            raise Unsupported("the length of '\\mathbf{1}' is not clear here")
+        like = sized[0].shape
+        values = [v.sized(like[1] if v.row else like[0]) if isinstance(v, Ones) else v for v in values]
     shapes = {v.shape for v in values if is_matrix(v)}
     if shapes and (len(shapes) > 1 or not all(is_matrix(v) for v in values)):
         raise ShapeMismatch("a sum of a vector and a scalar, or of vectors of different shapes")
@@ -408,9 +460,11 @@ def _neg(node: Neg, ctx: Context) -> Value:
 def _mul(node: Mul, ctx: Context) -> Value:
     """A product; ``a \\cdot b`` of two vectors of one shape is their dot product (or, in the other reading
     the notation allows, their elementwise product: the step is then tried both ways)."""
-    result = evaluate(node.factors[0], ctx)
+    result = _operand(node.factors[0], ctx)
     for k, f in enumerate(node.factors[1:], start=1):
-        v = evaluate(f, ctx)
+        v = _operand(f, ctx)
+        if isinstance(result, Ones) or isinstance(v, Ones):
+            result, v = _size_ones(result, v)
         if k in node.dots and is_matrix(result) and is_matrix(v) and result.shape == v.shape and 1 in v.shape:
             ctx.flags.cdot_vectors = True
             if not ctx.flags.cdot_elementwise:
@@ -419,6 +473,8 @@ def _mul(node: Mul, ctx: Context) -> Value:
             result = result.multiply_elementwise(v)
             continue
         result = _product(result, v, node.elementwise)
+    if isinstance(result, Ones):
+        raise Unsupported("the length of '\\mathbf{1}' is not clear here")
     return result
 
 
@@ -541,6 +597,17 @@ def _matrix(node: MatrixLit, ctx: Context) -> Value:
     if any(is_matrix(e) for row in entries for e in row):
         raise ShapeMismatch("a matrix of vectors (block matrices are not supported)")
     return sp.Matrix(entries)
+
+
+def _at(node: At, ctx: Context) -> Value:
+    """F|_{x = a}: F with the variable's symbol replaced by a's value."""
+    var = evaluate(node.var, ctx)
+    if not _only_symbols(var) or is_matrix(var):
+        raise Unsupported("'\\right|_{…}' at something that is not a scalar variable here")
+    point = evaluate(node.value, ctx)
+    if is_matrix(point):
+        raise ShapeMismatch("a vector point in '\\right|_{…}'")
+    return _elementwise(lambda e: e.subs(var, point), evaluate(node.of, ctx))
 
 
 def _abs(node: Abs, ctx: Context) -> Value:
@@ -683,6 +750,7 @@ _DISPATCH = {
     Deriv: _deriv,
     Vector: _vector,
     MatrixLit: _matrix,
+    At: _at,
     Abs: _abs,
     Cases: _cases,
 }

@@ -10,13 +10,36 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from derivations.notation.document import describe
 from derivations.notation.typeset import MATHJAX_MARK, derivation_align
 from derivations.verdict import HOLDS, AgainstVerdict, Counterexample, Decision, Verdict
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Why a row could not be read and where: the line (in a notebook, of the cell) and the column (in
+    characters, from 1) of the problem in the file, and the text of that line, to show it with a caret."""
+
+    line: int
+    column: int
+    message: str
+    source: str = ""
+    cell: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``12:18`` (compiler style), or ``cell 4, line 3, column 18`` in a notebook."""
+        if self.cell is None:
+            return f"{self.line}:{self.column}"
+        return f"{describe(self.line, self.cell)}, column {self.column}"
+
+
 @dataclass
 class Step:
-    """One checked relation of the file: where it is, what it says, and its verdict."""
+    """One checked relation of the file: where it is, what it says, and its verdict.
+
+    In a notebook ``line`` and ``returns_to_line`` are lines of the cells ``cell`` and ``returns_to_cell``.
+    """
 
     line: int
     latex: str
@@ -31,6 +54,9 @@ class Step:
     display: int = 0
     justification_latex: str = ""
     unreadable: bool = False  # the row could not be read (its reason says where and why)
+    problem: Problem | None = None  # for an unreadable row: where in the file, and why
+    cell: int | None = None  # in a notebook: the cell of ``line`` (from 1, code cells counted)
+    returns_to_cell: int | None = None
 
     @classmethod
     def decided(cls, decision: Decision, **where: object) -> Step:
@@ -48,6 +74,16 @@ class Step:
         """True for a proved or numeric step."""
         return self.verdict in HOLDS
 
+    @property
+    def where(self) -> str:
+        """``line 12``, or ``cell 4, line 3`` in a notebook."""
+        return describe(self.line, self.cell)
+
+    @property
+    def returns_to(self) -> str:
+        """Where the chain returns to after this wrong step (``line 17``, ``cell 4, line 1``), or ""."""
+        return "" if self.returns_to_line is None else describe(self.returns_to_line, self.returns_to_cell)
+
     def to_json(self) -> dict:
         """The step object of ``check --json``."""
         return {
@@ -64,6 +100,9 @@ class Step:
             "display": self.display,
             "justification_latex": self.justification_latex,
             **({"unreadable": True} if self.unreadable else {}),
+            **({"column": self.problem.column, "error_line": self.problem.line} if self.problem else {}),
+            **({"cell": self.cell} if self.cell is not None else {}),
+            **({"returns_to_cell": self.returns_to_cell} if self.returns_to_cell is not None else {}),
         }
 
 
@@ -151,6 +190,24 @@ class EquationProof:
     numeric: bool = False
     wrong_lines: tuple[int, ...] = ()
     cases: tuple[str, ...] = ()
+    cells: tuple[int, int] | None = None  # in a notebook: the cells of ``lines``
+    wrong_cells: tuple[int, ...] = ()  # in a notebook: the cells of ``wrong_lines``
+
+    @property
+    def span(self) -> str:
+        """``lines 17–25``, or ``cell 3, line 2 – cell 5, line 1`` in a notebook; "" when no chain proves it."""
+        if not self.lines:
+            return ""
+        if self.cells is None:
+            return f"lines {self.lines[0]}–{self.lines[1]}"
+        return f"{describe(self.lines[0], self.cells[0])} – {describe(self.lines[1], self.cells[1])}"
+
+    @property
+    def wrong(self) -> str:
+        """``line 19``, ``lines 19, 27``, or in a notebook ``cell 4, line 3``: the wrong lines a chain steps over."""
+        if self.cells is None:
+            return ("line " if len(self.wrong_lines) == 1 else "lines ") + ", ".join(map(str, self.wrong_lines))
+        return "; ".join(describe(n, c) for n, c in zip(self.wrong_lines, self.wrong_cells))
 
     @classmethod
     def from_chains(cls, equation: str, chains: Sequence[ChainProof]) -> EquationProof:
@@ -173,6 +230,9 @@ class EquationProof:
         }
         if self.lines:
             out["cases"] = list(self.cases)
+        if self.cells is not None:
+            out["cells"] = list(self.cells)
+            out["wrong_cells"] = list(self.wrong_cells)
         return out
 
 

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derivations.errors import ParseError
-from derivations.notation.tokens import MAX_DIGITS, Kind, Token, replace_unicode, tokenize
+from derivations.notation.macros import Macro, expand, strip_definitions
+from derivations.notation.tokens import AT, LEFT_DOT, MAX_DIGITS, Kind, Token, replace_unicode, tokenize
 from derivations.notation.tree import (
     Abs,
     Add,
+    At,
     Call,
     Cases,
     Const,
@@ -85,6 +87,7 @@ class Notation:
     tags: set[str] = field(default_factory=lambda: {"o"})  # superscript letters read as layer tags
     aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
     layered: set[str] = field(default_factory=set)  # names written z^1: digit superscripts are layers
+    macros: dict[str, Macro] = field(default_factory=dict)  # the file's \newcommand/\def: expanded first
 
 
 class Parser:
@@ -94,6 +97,8 @@ class Parser:
         if tokens is None:
             if len(text) > MAX_ROW:
                 raise ParseError(f"longer than {MAX_ROW} characters")
+            if notation is not None and notation.macros:
+                text = expand(strip_definitions(text), notation.macros)
             text = replace_unicode(text)
             tokens = tokenize(text)
         self.text = text
@@ -241,7 +246,22 @@ class Parser:
             t = self.term()
             terms.append(Neg(t) if op == "-" else t)
         self.leave()
-        return terms[0] if len(terms) == 1 else Add(tuple(terms))
+        node = terms[0] if len(terms) == 1 else Add(tuple(terms))
+        while self.at_op(AT):  # F \Big|_{x = 0}: everything before, evaluated at the point
+            node = self.at_point(node)
+        return node
+
+    def at_point(self, node: Node) -> Node:
+        """at := expression ('\\right|' | '\\Big|') '_' '{' variable '=' value '}'."""
+        pos = self.next().pos
+        if not self.at_op("_"):
+            raise ParseError("'\\right|' needs the point: '\\right|_{x = 0}'", pos)
+        self.next()
+        tokens, end = self.script()
+        chain = self.sub(tokens, end).parse_relation_chain()
+        if len(chain) != 2 or chain[1][0] != "=" or not is_variable(chain[0][1]):
+            raise ParseError("the point of '\\right|_{…}' must be 'variable = value'", pos)
+        return At(node, chain[0][1], chain[1][1])
 
     def signed_term(self) -> Node:
         """signed_term := '-' signed_term | ['+'] term."""
@@ -258,7 +278,7 @@ class Parser:
         if t.kind in (Kind.NUM, Kind.NAME, Kind.TEXT, Kind.BEGIN):
             return t.kind is not Kind.TEXT or t.text.lower() not in ("if", "o.w", "otherwise", "else", "where")
         if t.kind is Kind.OP:
-            return t.text in "([{" or (t.text == "|" and not self.in_abs)
+            return t.text in ("(", "[", "{", LEFT_DOT) or (t.text == "|" and not self.in_abs)
         if t.kind is Kind.CMD:
             if t.text in VOCABULARY.relations or t.text in IMPLICATIONS:
                 return False
@@ -574,7 +594,14 @@ class Parser:
         return of
 
     def primary(self) -> Node:
-        """primary := number | name | text | '(' … ')' | '{' … '}' | '|' … '|' | environment | command."""
+        """primary := number | name | text | '(' … ')' | '{' … '}' | '|' … '|' | environment | command
+        | '\\left.' expression '\\right|_{x = a}'."""
+        if self.at_op(LEFT_DOT):
+            pos = self.next().pos
+            inner = self.expr()
+            if not isinstance(inner, At):
+                raise ParseError("'\\left.' without '\\right|_{…}'", pos)
+            return inner
         self.enter()
         try:
             return self._primary()
@@ -649,11 +676,18 @@ class Parser:
             return Func(f.name)
         if name in GREEK:
             return Sym(self.notation.aliases.get("\\" + name, "\\" + name))
-        if name in DECORATIONS:
+        if name in DECORATIONS or name == "mathbb":
             if self.at_op("{"):
                 inner, _ = self.group()
             else:
                 inner = [self.next()]
+            one = len(inner) == 1 and (inner[0].text == "1" or (name == "mathbb" and inner[0].text == "I"))
+            if one and self.at_op("(", "[", "_"):  # \mathbb{1}\{y = k\}, \mathbb{1}[i = j], \mathbb{1}_{i = j}
+                return self.indicator(t.pos)
+            if one and name != "mathbb":
+                return Const("ones")  # \mathbf{1}: the vector of ones, as long as where it stands needs
+            if name == "mathbb":
+                raise ParseError(f"'\\mathbb{{{self.source(inner)}}}' is not a value that can be checked", t.pos)
             script: list[Token] = []
             if len(inner) > 2 and inner[1].is_op("_"):  # \hat{y_1}, \hat{y_{ij}}: the hat is over the name only
                 inner, script = inner[:1], inner[1:]
@@ -778,6 +812,32 @@ class Parser:
             raise ParseError("an empty entry", end)
         return self.sub(tokens, tokens[-1].end).parse_expression()
 
+    def indicator(self, pos: int) -> Node:
+        """indicator := \\mathbb{1} ('(' relation ')' | '[' relation ']' | '_' script): 1 where it holds, else 0."""
+        if self.at_op("_"):
+            self.next()
+            tokens, end = self.script()
+        else:
+            close = ")" if self.tok.text == "(" else "]"
+            self.next()
+            start = self.i
+            depth = 0
+            while not (self.at_op(close) and depth == 0):
+                if self.at(Kind.EOF):
+                    raise ParseError(f"the indicator is never closed (expected '{close}')", pos)
+                if self.at_op("(", "[", "{"):
+                    depth += 1
+                elif self.at_op(")", "]", "}"):
+                    depth -= 1
+                self.next()
+            tokens = self.tokens[start : self.i]
+            end = self.tok.pos
+            self.next()
+        rel = self.condition(tokens, end)
+        if rel is None:
+            raise ParseError("an indicator needs a relation like 'y = k'", pos)
+        return Cases(((Num(Fraction(1)), rel), (Num(Fraction(0)), None)))
+
     def condition(self, tokens: list[Token], end: int) -> Rel | None:
         """condition := ['if' | \\text{if|for|when}] relation | otherwise: None stands for otherwise."""
         if tokens and tokens[0].kind is Kind.TEXT:
@@ -859,9 +919,13 @@ def _split(tokens: list[Token], sep: str) -> list[list[Token]]:
 
 
 def _adjacent_letters(tokens: list[Token]) -> bool:
-    """Single letters written together with nothing between them (``ij`` in ``W_{ij}``)."""
-    return all(t.kind is Kind.NAME and len(t.text) == 1 for t in tokens) and all(
-        b.pos == a.end for a, b in itertools.pairwise(tokens)
+    """Single letters (or a letter and a digit) written together with nothing between them (``ij`` in
+    ``W_{ij}``, ``i1`` in ``W_{i1}``)."""
+    single = all((t.kind is Kind.NAME or t.kind is Kind.NUM) and len(t.text) == 1 for t in tokens)
+    return (
+        single
+        and any(t.kind is Kind.NAME for t in tokens)
+        and all(b.pos == a.end for a, b in itertools.pairwise(tokens))
     )
 
 

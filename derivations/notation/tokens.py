@@ -66,6 +66,11 @@ def replace_unicode(text: str) -> str:
     return text
 
 
+#: The operator of ``\\right|_{x=0}`` (also ``\\Big|_{…}``): the expression before it, evaluated at the point.
+AT = "|_"
+LEFT_DOT = "\\left."
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of one row; spacing and sizing commands dropped, ``\\text{…}`` kept whole, an EOF at the end."""
     text = replace_unicode(text)
@@ -98,7 +103,24 @@ def tokenize(text: str) -> list[Token]:
                 continue
             name = m.group(1)
             end = i + m.end()
-            if name in SPACING or name in SIZING:
+            if name in SIZING:
+                j = end
+                while j < n and text[j].isspace():
+                    j += 1
+                if name == "left" and text[j : j + 1] == ".":  # \left. … \right|_{x=0}: where the evaluation starts
+                    tokens.append(Token(Kind.OP, LEFT_DOT, i, j + 1))
+                    i = j + 1
+                    continue
+                if name != "left" and text[j : j + 1] in ("|", ".") and text[j + 1 :].lstrip().startswith("_"):
+                    tokens.append(Token(Kind.OP, AT, i, j + 1))  # \right|_{x=0}: evaluated at
+                    i = j + 1
+                    continue
+                if name == "right" and text[j : j + 1] == ".":
+                    i = j + 1
+                    continue
+                i = end
+                continue
+            if name in SPACING:
                 i = end
                 continue
             if name in ("tag", "label"):  # \tag{3}, \label{eq:loss}: numbering, not mathematics

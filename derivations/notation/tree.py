@@ -121,6 +121,15 @@ class Vector(Node):
 
 
 @dataclass(frozen=True)
+class At(Node):
+    """``\\left. F \\right|_{x = a}``: F evaluated with the variable x set to a."""
+
+    of: Node
+    var: Node
+    value: Node
+
+
+@dataclass(frozen=True)
 class MatrixLit(Node):
     """A matrix written by its entries (``bmatrix`` rows split at ``\\\\``, columns at ``&``)."""
 

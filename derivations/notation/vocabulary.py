@@ -216,10 +216,13 @@ COMMANDS: tuple[Command, ...] = (
     *_commands(Role.LETTER, GREEK_NAMES),
     *_commands(Role.DECORATION, "hat bar tilde vec mathbf boldsymbol dot widehat overline mathcal"),
     Command("bm", Role.DECORATION, typeset=False),
+    *_commands(Role.DECORATION, "widetilde breve check", typeset=False),
+    Command("mathbb", Role.OPERATOR, typeset=False),  # \mathbb{1}[y = k]: the indicator; \mathbb{R} in declarations
     *_commands(Role.TEXT, "text operatorname mathrm textrm mathit textit mbox textbf"),
     Command("mathsf", Role.TEXT, typeset=False),
     *_commands(Role.SPACING, "quad qquad displaystyle textstyle"),
     *_commands(Role.SPACING, "nonumber notag", typeset=False),
+    *_commands(Role.SPACING, "scriptstyle Huge huge LARGE Large large normalsize small", typeset=False),
     *_commands(Role.SIZING, "left right big Big bigl bigr Bigl Bigr"),
     *_commands(Role.SIZING, "bigg Bigg biggl biggr", typeset=False),
     *_commands(Role.SIZING, "limits nolimits"),  # \sum\limits_{k}: placement of the scripts only
