@@ -297,6 +297,8 @@ class ParsedEvent:
 LAYERED = re.compile(
     r"(?<![\\A-Za-z])((?:\\[A-Za-z]+\{[A-Za-z]\})|\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?\s*\^\s*(?:1|\{1\})(?![0-9])"
 )
+#: ``w^{l+1}``, ``a^{L-1}``: a letter plus or minus one as a superscript: that letter numbers the layers.
+LAYER_LETTER = re.compile(r"\^\s*\{\s*([A-Za-z])\s*[+-]\s*1\s*\}")
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
     r"(?:\b(?:where|let|with|define|defining|denote|denoting|set|setting|writing|here|given)\b(?:\s+(?:that|the|we|"
@@ -453,6 +455,8 @@ class Knowledge:
             # z^1 = w^1 x + b^1: nobody writes a first power, so a name written ^1 numbers its layers with digits
             for m in LAYERED.finditer(row.text):
                 self.notation.layered.add(m.group(1))
+            # w^{l+1}, a^{l-1}: nobody raises to the power l + 1 in a network's notes, so l numbers layers
+            self.notation.layer_letters |= set(LAYER_LETTER.findall(row.text))
         for row in self.doc.rows:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):

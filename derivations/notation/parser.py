@@ -88,6 +88,7 @@ class Notation:
     aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
     layered: set[str] = field(default_factory=set)  # names written z^1: digit superscripts are layers
     macros: dict[str, Macro] = field(default_factory=dict)  # the file's \newcommand/\def: expanded first
+    layer_letters: set[str] = field(default_factory=set)  # l in w^{l+1}: superscripts l, l±1 are layers
 
 
 class Parser:
@@ -421,6 +422,8 @@ class Parser:
             (tokens[0].is_op("(") and tokens[-1].is_op(")")) or (tokens[0].is_op("[") and tokens[-1].is_op("]"))
         )
         layer = raw.isdigit() and isinstance(node, (Sym, Index)) and _base_name(node) in self.notation.layered
+        lettered = re.fullmatch(r"([A-Za-z])(?:[+-]1)?", raw.replace(" ", ""))
+        layer |= bool(lettered) and lettered.group(1) in self.notation.layer_letters
         if raw in self.notation.tags or (bracketed and len(raw) <= 6) or layer:
             if isinstance(node, Sym):
                 return Sym(f"{node.name}^{{{raw}}}")
@@ -475,12 +478,16 @@ class Parser:
                 if hi is not None:
                     raise ParseError("two superscripts on one sum", op.pos)
                 hi = self.sub(tokens, end).parse_expression()
-        if below is None:
-            raise ParseError("a sum needs its index ('\\sum_k')", self.tok.pos)
-        ranges = self._sum_indices(below, below_end, start.pos)
+        ranges = self._sum_indices(below, below_end, start.pos) if below is not None else []
         if not self.starts_factor() and not self.at_op("-"):
             raise ParseError("a sum needs a body", self.tok.pos)
+        body_pos = self.tok.pos
         node = self.signed_term()
+        if below is None:  # \sum e^{z_j}, \sum^K y_k: the one index letter of the body is the index
+            letters = _free_index_letters(node)
+            if len(letters) != 1:
+                raise ParseError("a sum needs its index ('\\sum_k'): the body has no single index letter", body_pos)
+            ranges = [(letters.pop(), None, ())]
         for var, lo, exclude in reversed(ranges):
             node = Sum(var, node, lo, hi, product, exclude)
         return node
@@ -858,6 +865,18 @@ class Parser:
         if len(chain) != 2 or chain[1][0] not in COMPARISONS:
             raise ParseError("a case condition must be one relation like 'i = k'", tokens[0].pos)
         return Rel(chain[1][0], chain[0][1], chain[1][1])
+
+
+def _free_index_letters(node: Node) -> set[str]:
+    """The single-letter indices (``z_j``, ``W_{ij}``) used in ``node`` and not bound by a sum inside it."""
+    if isinstance(node, Sum):
+        return _free_index_letters(node.body) - {node.var}
+    out: set[str] = set()
+    if isinstance(node, Index):
+        out |= {i.name for i in node.indices if isinstance(i, Sym) and len(i.name) == 1 and i.name.isalpha()}
+    for child in children(node):
+        out |= _free_index_letters(child)
+    return out
 
 
 def _base_name(node: Node) -> str:
