@@ -223,7 +223,8 @@ def _other_reading(
                      denominator=denominator, cdot_elementwise=elementwise)  # fmt: skip
         rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
         try:
-            alt_found = numeric_check(alt, rng, deadline)
+            with time_limit(max(deadline - cpu_time(), 0.05)):
+                alt_found = numeric_check(alt, rng, deadline)
         except (Unsupported, ProofTimeout, RecursionError):
             continue
         if alt_found.status is Numbers.EQUAL:
@@ -256,14 +257,21 @@ def decide(
         with time_limit(seconds):
             found = numeric_check(search, rng, deadline)
     except Unsupported as exc:
-        return Decision(Verdict.UNCHECKED, reason=str(exc))
+        if not (search.jacobian or search.cdot_vectors):
+            return Decision(Verdict.UNCHECKED, reason=str(exc))
+        # in the first reading the step cannot be evaluated (diag of a dot product): the other readings
+        failed = NumericResult(Numbers.NONE, why=str(exc))
+        search, found, reading = _other_reading(search, failed, seed, deadline)
+        if found is failed:
+            return Decision(Verdict.UNCHECKED, reason=str(exc))
     except ProofTimeout:
         return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s of CPU time (numeric check)")
     except RecursionError:
         return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
-    reading = ""
-    if found.status in (Numbers.DIFFERENT, Numbers.SHAPE) and (search.jacobian or search.cdot_vectors):
-        search, found, reading = _other_reading(search, found, seed, deadline)
+    else:
+        reading = ""
+        if found.status in (Numbers.DIFFERENT, Numbers.SHAPE) and (search.jacobian or search.cdot_vectors):
+            search, found, reading = _other_reading(search, found, seed, deadline)
     ce = found.counterexample
     if found.status is Numbers.SHAPE:
         # Sides whose shapes come from declarations and differ are wrong — unless they are each other's

@@ -298,7 +298,7 @@ LAYERED = re.compile(
     r"(?<![\\A-Za-z])((?:\\[A-Za-z]+\{[A-Za-z]\})|\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?\s*\^\s*(?:1|\{1\})(?![0-9])"
 )
 #: ``w^{l+1}``, ``a^{L-1}``: a letter plus or minus one as a superscript: that letter numbers the layers.
-LAYER_LETTER = re.compile(r"\^\s*\{\s*([A-Za-z])\s*[+-]\s*1\s*\}")
+LAYER_LETTER = re.compile(r"\^\s*\{\s*([lL])\s*[+-]\s*1\s*\}")
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
     r"(?:\b(?:where|let|with|define|defining|denote|denoting|set|setting|writing|here|given)\b(?:\s+(?:that|the|we|"

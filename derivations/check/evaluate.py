@@ -445,6 +445,9 @@ def _add(node: Add, ctx: Context) -> Value:
         like = sized[0].shape
         values = [v.sized(like[1] if v.row else like[0]) if isinstance(v, Ones) else v for v in values]
     shapes = {v.shape for v in values if is_matrix(v)}
+    if len(shapes) == 1 and all(is_matrix(v) or not v.free_symbols for v in values):
+        shape = next(iter(shapes))  # 1 − σ(z): a number and a vector, the number in every entry
+        values = [v if is_matrix(v) else v * sp.ones(*shape) for v in values]
     if shapes and (len(shapes) > 1 or not all(is_matrix(v) for v in values)):
         raise ShapeMismatch("a sum of a vector and a scalar, or of vectors of different shapes")
     total = values[0]

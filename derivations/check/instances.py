@@ -137,8 +137,10 @@ def _discover(search: Search) -> None:
         assign = {name: k + 1 for k, name in enumerate(search.free)}
         try:
             ctx = search.context(n, assign)
-            pair(search, ctx)
-            search.learn(ctx)
+            try:
+                pair(search, ctx)
+            finally:
+                search.learn(ctx)  # what the step needs (another reading, say) even when this one fails
             return
         except MissingIndex as exc:
             if exc.name in search.free or len(search.free) >= MAX_FREE_INDICES:

@@ -423,7 +423,7 @@ class Parser:
         )
         layer = raw.isdigit() and isinstance(node, (Sym, Index)) and _base_name(node) in self.notation.layered
         lettered = re.fullmatch(r"([A-Za-z])(?:[+-]1)?", raw.replace(" ", ""))
-        layer |= bool(lettered) and lettered.group(1) in self.notation.layer_letters
+        layer |= bool(lettered) and isinstance(node, (Sym, Index)) and lettered.group(1) in self.notation.layer_letters
         if raw in self.notation.tags or (bracketed and len(raw) <= 6) or layer:
             if isinstance(node, Sym):
                 return Sym(f"{node.name}^{{{raw}}}")

@@ -145,7 +145,7 @@ def test_kronecker_delta_of_assigned_indices() -> None:
 @pytest.mark.parametrize(
     "latex",
     [
-        "(1, 2) + 3",  # a vector plus a scalar
+        "(1, 2) + x",  # a vector plus a scalar variable (a number is put in every entry: 1 - σ(z))
         "(1, 2) \\odot (1, 2, 3)",  # elementwise product of different shapes
         "\\frac{(1, 2)}{(1, 2, 3)}",  # elementwise division of different shapes
         "2^{\\sigma((1, 2))}",  # a vector exponent

@@ -1,0 +1,255 @@
+"""The notation of real notes, one construct at a time: each true form is checked (proved), and the same
+form made false is `wrong` — or, where the notation leaves the reading open, `unchecked` with a reason.
+
+Every expected verdict is judged by hand in the comment beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.derivations.helpers import check_text, displays, verdicts
+
+LAYER = r"Let $W \in \mathbb{R}^{m \times n}$, $\mathbf{x} \in \mathbb{R}^n$ and $\mathbf{b} \in \mathbb{R}^m$."
+DEFS = (r"\mathbf{z} = W\mathbf{x} + \mathbf{b}", r"L = \frac{1}{2} \mathbf{z}^\top \mathbf{z}")
+
+
+def run(tmp_path: Path, *rows: str, prose: str = "", front: str = "") -> list[str]:
+    text = displays(*rows, front=front)
+    return verdicts(check_text(tmp_path, f"{prose}\n\n{text}" if prose else text))
+
+
+# -- vectors and matrices: declared shapes, bold names, products, transposes, gradients, Jacobians
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{\partial L}{\partial \mathbf{z}} = \mathbf{z}", "proved"),  # ∇_z ½‖z‖² = z
+        (r"\frac{\partial L}{\partial W} = \mathbf{z} \mathbf{x}^\top", "proved"),  # δ xᵀ, m×n like W
+        (r"\frac{\partial L}{\partial \mathbf{x}} = W^\top \mathbf{z}", "proved"),  # Wᵀδ
+        (r"\frac{\partial L}{\partial \mathbf{b}} = \mathbf{z}", "proved"),
+        (r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = W", "proved"),  # Jacobian, numerator layout
+        (r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = W^\top", "proved"),  # the same, denominator layout
+        (r"\nabla_{W} L = \mathbf{z} \mathbf{x}^\top", "proved"),
+        (r"\frac{\partial L}{\partial \mathbf{x}} = W^\top \mathbf{b}", "wrong"),  # Wᵀb ≠ Wᵀz
+        (r"\frac{\partial L}{\partial W} = 2 \mathbf{z} \mathbf{x}^\top", "wrong"),  # twice the gradient
+        (r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = 2 W", "wrong"),  # false in either layout
+        # the transpose of the gradient: a transposition error, or ∂L/∂W in numerator layout — not decided
+        (r"\frac{\partial L}{\partial W} = \mathbf{x} \mathbf{z}^\top", "unchecked"),
+        # W z: an m×n matrix times an m-vector — a shape error, reported, never 'proved'
+        (r"\frac{\partial L}{\partial \mathbf{x}} = W \mathbf{z}", "unchecked"),
+    ],
+)
+def test_a_linear_layer_in_matrix_form(tmp_path: Path, row: str, expected: str) -> None:
+    assert run(tmp_path, *DEFS, row, prose=LAYER) == ["definition", "definition", expected]
+
+
+def test_named_dimensions_are_instantiated_distinct(tmp_path: Path) -> None:
+    """With m = n a transposed product would fit by accident; the sizes are distinct at every instance."""
+    d = check_text(
+        tmp_path, f"{LAYER}\n\n" + displays(*DEFS, r"\frac{\partial L}{\partial W} = \mathbf{z} \mathbf{x}^\top")
+    )
+    assert "(n, m) = (2, 5); (3, 2); (4, 3)" in d.steps[-1].reason
+
+
+def test_shape_declarations_in_the_front_matter_a_row_and_a_condition(tmp_path: Path) -> None:
+    front = "assume:\n  - W \\in \\mathbb{R}^{2 \\times 3}\n"
+    rows = (
+        r"\mathbf{x} \in \mathbb{R}^3",  # a row that declares: a definition step, the chain goes on
+        r"W \mathbf{x} = \begin{bmatrix} \sum_j W_{1j} x_j \\ \sum_j W_{2j} x_j \end{bmatrix}",
+        r"\mathbf{u}^\top \mathbf{v} = \sum_k u_k v_k \quad \mathbf{u}, \mathbf{v} \in \mathbb{R}^4",
+        r"W \mathbf{x} = \begin{bmatrix} \sum_j W_{1j} x_j \\ \sum_j W_{1j} x_j \end{bmatrix}",  # row 2 is row 1's
+    )
+    assert run(tmp_path, *rows, front=front) == ["definition", "proved", "proved", "wrong"]
+
+
+def test_matrices_written_by_their_entries(tmp_path: Path) -> None:
+    rows = (
+        r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}^\top = \begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}",
+        r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}^\top = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}",
+    )
+    assert run(tmp_path, *rows) == ["proved", "wrong"]
+
+
+def test_hadamard_dot_outer_products_and_ones(tmp_path: Path) -> None:
+    prose = r"Let $\mathbf{a}, \mathbf{b} \in \mathbb{R}^n$."
+    rows = (
+        r"\mathbf{a} \cdot \mathbf{b} = \mathbf{a}^\top \mathbf{b}",  # dot product
+        r"\mathbf{1}^\top (\mathbf{a} \odot \mathbf{b}) = \sum_i a_i b_i",
+        r"(\mathbf{a} \mathbf{b}^\top)^\top = \mathbf{b} \mathbf{a}^\top",
+        r"\mathbf{1}^\top \mathbf{a} = \sum_i a_i + 1",  # off by one
+        r"(\mathbf{a} \mathbf{b}^\top)^\top = \mathbf{a} \mathbf{b}^\top",  # an outer product is not symmetric
+    )
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "proved", "proved", "wrong", "wrong"]
+
+
+def test_a_cdot_of_two_vectors_is_read_both_ways(tmp_path: Path) -> None:
+    """σ(z)·(1 − σ(z)) of a vector z: elementwise in the author's intent — the dot reading alone would call
+    a true step wrong; the step holds in the elementwise reading, and says so."""
+    prose = r"Let $\mathbf{z} \in \mathbb{R}^3$."
+    row = (
+        r"\frac{\partial \sigma(\mathbf{z})}{\partial \mathbf{z}} "
+        r"= \operatorname{diag}(\sigma(\mathbf{z}) \cdot (1 - \sigma(\mathbf{z})))"
+    )
+    d = check_text(tmp_path, f"{prose}\n\n" + displays(row))
+    assert verdicts(d) == ["proved"] and "elementwise" in d.steps[0].reason
+
+
+def test_the_softmax_jacobian_with_diag(tmp_path: Path) -> None:
+    prose = r"Let $\mathbf{s} = \operatorname{softmax}(\mathbf{z})$ with $\mathbf{z} \in \mathbb{R}^3$."
+    rows = (
+        r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^T",
+        r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = \operatorname{diag}(\mathbf{s}) + \mathbf{s}\mathbf{s}^T",
+    )
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
+
+
+def test_a_transposed_name_with_no_shape_is_a_vector_not_a_scalar(tmp_path: Path) -> None:
+    """w^T x with w, x plain letters: both vectors (a scalar is never transposed in such notes); the product
+    is then a number and wᵀx = xᵀw holds, while wᵀx = w x (a vector times a vector) is a shape error."""
+    assert run(tmp_path, r"w^\top x = x^\top w", r"w^\top x = \sum_i w_i x_i") == ["proved", "proved"]
+
+
+def test_trace_and_two_index_names(tmp_path: Path) -> None:
+    assert run(tmp_path, r"\operatorname{tr}(A) = \sum_i A_{ii}", r"\operatorname{tr}(A) = \sum_i A_{i1}") == [
+        "proved",
+        "wrong",
+    ]
+
+
+# -- softmax by its entries, and names defined once
+
+
+def test_softmax_of_an_entry_means_the_entry_of_the_softmax(tmp_path: Path) -> None:
+    rows = (
+        r"\text{softmax}(z_i) = \frac{e^{z_i}}{\sum_j e^{z_j}}",  # softmax of a scalar would be 1
+        r"\text{softmax}(z_i) = \frac{e^{z_i}}{\sum_j e^{z_i}}",  # the sum must run over z_j
+    )
+    assert run(tmp_path, *rows) == ["proved", "wrong"]
+
+
+# -- sums
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sum e^{z_j} = \sum_{k} e^{z_k}", "proved"),  # no index written: the body's one index letter
+        (r"\sum^{K} y_k = \sum_{k=1}^{K} y_k", "proved"),
+        (r"\sum^{K}_{k=1} y_k = \sum\limits_{k=1}^{K} y_k", "proved"),
+        (r"\sum_{j=1, j \neq i}^{n} x_j = \sum_j x_j - x_i", "proved"),
+        (r"\sum e^{z_j} = \sum_{k} e^{2 z_k}", "wrong"),
+    ],
+)
+def test_summation_variants(tmp_path: Path, row: str, expected: str) -> None:
+    assert run(tmp_path, row) == [expected]
+
+
+def test_a_sum_with_two_index_letters_and_no_index_is_unreadable(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\sum w_{ik} x_k = 0"))
+    assert verdicts(d) == ["unchecked"] and d.steps[0].unreadable
+
+
+# -- definitions where people write them
+
+
+def test_definitions_in_prose(tmp_path: Path) -> None:
+    prose = r"Consider a layer where $a_i = \sigma(z_i)$ and $L = \sum_i (a_i - y_i)^2$."
+    rows = (
+        r"\frac{\partial L}{\partial z_k} = 2 (a_k - y_k) a_k (1 - a_k)",
+        r"\frac{\partial L}{\partial z_k} = (a_k - y_k) a_k (1 - a_k)",  # the 2 dropped
+    )
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
+
+
+def test_a_where_sentence_after_a_display_explains_it(tmp_path: Path) -> None:
+    text = (
+        displays(r"\frac{\partial a_j}{\partial z_i} = a_i(1 - a_i), \quad i = j") + "\nwhere $a_i = \\sigma(z_i)$.\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved"]  # the condition i = j kept, a defined
+
+
+def test_a_claim_in_prose_is_not_a_definition(tmp_path: Path) -> None:
+    """'We show that $q = 3$' states something; it defines nothing, so the display q = 3 defines q."""
+    text = "We show that $q = 2$ holds.\n\n" + displays("q = 3")
+    assert verdicts(check_text(tmp_path, text)) == ["definition"]
+
+
+def test_an_unreadable_definition_in_prose_is_named(tmp_path: Path) -> None:
+    text = "where $r = \\frac{1}{2$ is the rate\n\n" + displays(r"\frac{d}{dx} (r x) = 2")
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["unchecked"] and "r (line 1)" in d.steps[0].reason
+
+
+def test_entries_named_by_numbers_are_defined_one_by_one(tmp_path: Path) -> None:
+    rows = (
+        r"a_0 = x",
+        r"a_1 = \sigma(w a_0)",
+        r"\frac{\partial a_1}{\partial x} = a_1 (1 - a_1) w",
+        r"\frac{\partial a_1}{\partial x} = a_1 (1 - a_1)",  # the chain rule's w forgotten
+    )
+    assert run(tmp_path, *rows) == ["definition", "definition", "proved", "wrong"]
+
+
+def test_layers_numbered_in_superscripts(tmp_path: Path) -> None:
+    rows = (
+        r"z^1 = w^1 x + b^1",  # z to the first power? No: layer 1, a definition
+        r"a^1 = \sigma(z^1)",
+        r"\frac{\partial a^1}{\partial b^1} = a^1 (1 - a^1)",
+        r"z^{l+1} = w^{l+1} a^l + b^{l+1}",
+        r"\frac{\partial z^{l+1}}{\partial a^l} = w^{l+1}",
+        r"\frac{\partial z^{l+1}}{\partial a^l} = w^l",  # the wrong layer's weight
+        r"x^2 = x \cdot x",  # x is never written x^1: a power
+    )
+    assert run(tmp_path, *rows) == ["definition", "definition", "proved", "definition", "proved", "wrong", "proved"]
+
+
+# -- decorations and operators
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\left. \frac{d}{dx} \sigma(x) \right|_{x=0} = \frac{1}{4}", "proved"),
+        (r"\frac{d}{dx} x^2 \Big|_{x=1} = 3", "wrong"),  # it is 2
+        (r"x + \left. \frac{d}{dx} x^3 \right|_{x=1} = x + 3", "proved"),  # only the \left. part is evaluated at 1
+        (r"\frac{\partial^2}{\partial w \partial x} (w x)^2 = 4 w x", "proved"),
+        (r"\frac{\partial^2}{\partial w \partial x} (w x)^2 = 2 w x", "wrong"),
+        (r"\partial_{w} (w x)^2 = 2 w x^2", "proved"),
+        (r"\nabla_{w} (w x)^2 = 2 w x", "wrong"),
+        (r"\log_2 8 = 3", "proved"),
+        (r"\log_{10} 100 = 3", "wrong"),
+        (r"\operatorname{sech}(x)^2 = 1 - \tanh(x)^2", "proved"),
+        (r"\sum_k \mathbb{1}[k = 2] x_k = x_2", "proved"),
+        (r"\sum_k \mathbb{1}_{k = 2} x_k = x_1", "wrong"),
+        (r"\widetilde{x} + \Large 1 = 1 + \widetilde{x}", "proved"),
+    ],
+)
+def test_decorations_and_operators(tmp_path: Path, row: str, expected: str) -> None:
+    assert run(tmp_path, row) == [expected]
+
+
+# -- layout of the display
+
+
+def test_row_breaks_spacing_and_full_stops(tmp_path: Path) -> None:
+    text = "$$\\begin{aligned} a &= 1 + 1 \\\\[1em] &= 2 \\\\[2pt] &= 3 \\end{aligned}$$\n\n$$b = 2 \\\\ c = b + 1.$$\n"
+    assert verdicts(check_text(tmp_path, text)) == ["definition", "proved", "wrong", "definition", "definition"]
+
+
+def test_the_files_own_macros(tmp_path: Path) -> None:
+    text = (
+        "$$\\gdef\\pd#1#2{\\frac{\\partial #1}{\\partial #2}} \\def\\R{\\mathbb{R}}$$\n\n"
+        "\\newcommand{\\vx}{\\mathbf{x}}\n\nLet $\\vx \\in \\R^3$.\n\n"
+        + displays(r"\pd{(\vx^\top \vx)}{x_1} = 2 x_1", r"\pd{(\vx^\top \vx)}{x_1} = x_1")
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "wrong"]
+
+
+def test_a_macro_that_never_ends_makes_its_row_unreadable(tmp_path: Path) -> None:
+    text = "\\def\\a{\\a\\a}\n\n" + displays(r"\a = 1", "x = x")
+    d = check_text(tmp_path, text)
+    assert verdicts(d) == ["unchecked", "proved"] and "without end" in d.steps[0].reason
