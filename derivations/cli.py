@@ -2,9 +2,10 @@
 
 Exit codes (`derivations.errors`): 0 all good, 1 something checked is wrong, 2 the command itself
 could not run (bad option, unreadable input, unwritable output) — always one line on stderr, never a
-traceback — and 3 for a bug of ours. Each command imports its stage inside its own function, so that
-``derivations check`` does not pay for the grader or the report at start-up (there is no import
-circle to dodge: docs/architecture.md).
+traceback — 3 for a bug of ours, and for ``check`` 4 when a row could not be read. ``check`` with
+several files checks every file it can use and exits with the worst code (`CHECK_SEVERITY`). Each
+command imports its stage inside its own function, so that ``derivations check`` does not pay for
+the grader or the report at start-up (there is no import circle to dodge: docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from derivations.errors import (
     EXIT_FAILED,
@@ -24,9 +25,13 @@ from derivations.errors import (
     EXIT_UNREADABLE,
     EXIT_USAGE,
     DerivationsError,
+    InputError,
     UnknownIdentityError,
 )
 from derivations.files import cache_dir, unwritable_reason, write_json_atomic
+
+if TYPE_CHECKING:
+    from derivations.check.results import Derivation
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds", type=float, default=10.0, metavar="S", help="time limit per symbolic proof method (default 10)"
     )
     check = sub.add_parser("check", help="check a derivation file step by step")
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Markdown or LaTeX with display math")
+    check.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="Markdown, LaTeX or a Jupyter notebook with display math"
+    )
     check.add_argument("--json", type=writable_path, metavar="PATH", help="also write the verdicts as JSON")
     check.add_argument("--against", metavar="IDENTITY", help="also say whether the file proves this identity")
     check.add_argument("--quiet", action="store_true", help="only the summary line per file")
@@ -102,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--force", action="store_true", help="replace PATH even if this command did not write it")
     report.add_argument("--quiet", action="store_true", help="no progress display")
     grade = sub.add_parser("grade", help="grade students' NumPy code or LaTeX answers (sandboxed)")
-    grade.add_argument("submission", nargs="?", type=Path, help="a .py file, or a .md/.tex derivation")
+    grade.add_argument("submission", nargs="?", type=Path, help="a .py file, or a .md/.tex/.ipynb derivation")
     grade.add_argument("--batch", type=Path, metavar="DIR", help="a folder of submissions (files or folders)")
     grade.add_argument("--json", type=writable_path, metavar="PATH", help="Gradescope's results.json (one submission)")
     grade.add_argument("--csv", type=writable_path, metavar="PATH", help="with --batch: one row per student")
@@ -180,29 +187,64 @@ def _run_check(args: argparse.Namespace) -> int:
     from derivations.notation.document import read_document
     from derivations.report.terminal import render_check
 
-    for path in args.files:
-        read_document(path)  # every input readable before any work: bad input is exit 2, nothing half-done
+    unusable: dict[Path, str] = {}
+    for path in args.files:  # every input read before any work: a file that cannot be used is named at once
+        try:
+            read_document(path)
+        except InputError as exc:
+            if len(args.files) == 1:
+                raise  # one file: a usage error, nothing written
+            unusable[path] = _skip(args, exc)
+    if len(unusable) == len(args.files):
+        return EXIT_USAGE
     console = Console(stderr=True, quiet=args.quiet)
-    results = []
+    entries: list[dict] = []  # the JSON, one entry per file in command-line order
+    codes = [EXIT_USAGE] * len(unusable)
     for path in args.files:
-        with console.status(f"checking {path}…") as status:
-            derivation = check_file(
-                path,
-                seconds=args.seconds,
-                progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
-                against=(identity.name, identity.notation) if identity else None,
-            )
+        if path in unusable:
+            entries.append({"file": str(path), "error": unusable[path]})
+            continue
+        try:
+            with console.status(f"checking {path}…") as status:
+                derivation = check_file(
+                    path,
+                    seconds=args.seconds,
+                    progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
+                    against=(identity.name, identity.notation) if identity else None,
+                )
+        except InputError as exc:  # a front matter line found unusable only when it is read
+            if len(args.files) == 1:
+                raise
+            entries.append({"file": str(path), "error": _skip(args, exc)})
+            codes.append(EXIT_USAGE)
+            continue
         render_check(derivation, quiet=args.quiet)
-        results.append(derivation)
+        entries.append(derivation.to_json())
+        codes.append(_check_code(derivation, allow_unreadable=args.allow_unreadable))
     if args.json:
-        docs = [d.to_json() for d in results]
-        write_json_atomic(args.json, docs[0] if len(docs) == 1 else {"files": docs})
-    failed = any(d.wrong or (d.against is not None and not d.against.proved) for d in results)
-    if failed:
+        write_json_atomic(args.json, entries[0] if len(args.files) == 1 else {"files": entries})
+    return max(codes, key=CHECK_SEVERITY.index)
+
+
+#: ``check`` over several files exits with the worst of their codes, in this order (last is worst): an
+#: unusable file is worse than a wrong step, which is worse than a row that could not be read.
+CHECK_SEVERITY = (EXIT_OK, EXIT_UNREADABLE, EXIT_FAILED, EXIT_USAGE)
+
+
+def _check_code(derivation: Derivation, *, allow_unreadable: bool) -> int:
+    """The exit code of one checked file: 1 if a step is wrong (or it does not prove --against), 4 if a row
+    could not be read (unless allowed), else 0."""
+    if derivation.wrong or (derivation.against is not None and not derivation.against.proved):
         return EXIT_FAILED
-    if any(d.unreadable for d in results) and not args.allow_unreadable:
+    if derivation.unreadable and not allow_unreadable:
         return EXIT_UNREADABLE
     return EXIT_OK
+
+
+def _skip(args: argparse.Namespace, exc: InputError) -> str:
+    """One of several files cannot be used: say so in one line (the others are still checked)."""
+    print(f"derivations {args.command}: {exc}", file=sys.stderr)
+    return str(exc)
 
 
 def _keep_hypothesis_out_of_the_users_folder() -> None:

@@ -73,15 +73,13 @@ class DerivationItem(pytest.Item):
             raise DerivationFailure(str(exc)) from None
         problems = []
         for s in derivation.wrong:
-            back = f" (the next line returns to line {s.returns_to_line})" if s.returns_to_line else ""
-            problems.append(f"line {s.line}: wrong: {s.latex}\n    {s.reason}{back}")
+            back = f" (the next line returns to {s.returns_to})" if s.returns_to_line else ""
+            problems.append(f"{s.where}: wrong: {s.latex}\n    {s.reason}{back}")
         if not config.getini("derivations_allow_unreadable"):
-            problems += [f"line {s.line}: could not be read: {s.latex}\n    {s.reason}" for s in derivation.unreadable]
+            problems += [f"{s.where}: could not be read: {s.latex}\n    {s.reason}" for s in derivation.unreadable]
         if config.getini("derivations_strict"):
             problems += [
-                f"line {s.line}: {s.verdict}: {s.latex}\n    {s.reason}"
-                for s in derivation.unchecked
-                if not s.unreadable
+                f"{s.where}: {s.verdict}: {s.latex}\n    {s.reason}" for s in derivation.unchecked if not s.unreadable
             ]
         if proof is not None and not proof.proved:
             problems.append(f"does not prove {proof.identity}")

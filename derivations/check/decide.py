@@ -321,7 +321,7 @@ def decide(
     failure = ""
     try:
         proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
-                              cdot_elementwise=search.cdot_elementwise)  # fmt: skip
+                              cdot_elementwise=search.cdot_elementwise, cache=search.cache)  # fmt: skip
         with time_limit(max(remaining, 0.05)):
             proof_insts = list(instances(proof_search, random.Random(0), proof=True))
             for inst in proof_insts:

@@ -206,6 +206,9 @@ def parse_declaration(text: str, notation: Notation) -> tuple[list[str], Shape |
             node = parse_expression(piece, notation)
         except ParseError:
             return None
+        if isinstance(node, Index) and isinstance(node.base, Sym) and entry_key(node.base.name, node.indices):
+            names.append(entry_key(node.base.name, node.indices))  # W_1 \in \mathbb{R}^{h×n}: layer 1's W
+            continue
         if not isinstance(node, Sym):
             return None
         names.append(node.name)
@@ -298,10 +301,17 @@ LAYERED = re.compile(
     r"(?<![\\A-Za-z])((?:\\[A-Za-z]+\{[A-Za-z]\})|\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?\s*\^\s*(?:1|\{1\})(?![0-9])"
 )
 #: ``w^{l+1}``, ``a^{L-1}``: a letter plus or minus one as a superscript: that letter numbers the layers.
-LAYER_LETTER = re.compile(r"\^\s*\{\s*([lL])\s*[+-]\s*1\s*\}")
+LAYER_LETTER = re.compile(r"\^\s*\{\s*([lLkt])\s*[+-]\s*1\s*\}")
+#: "$y$ is one-hot", "$\\mathbf{y}$ is a one-hot vector", "the one-hot label $y$".
+ONE_HOT_PROSE = re.compile(
+    r"\$([^$]+)\$\s+(?:is|are)\s+(?:a\s+|the\s+)?one[- ]hot"
+    r"|one[- ]hot(?:\s+(?:encoded|vector|label|target))*\s+\$([^$]+)\$",
+    re.IGNORECASE,
+)
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
-    r"(?:\b(?:where|let|with|define|defining|denote|denoting|set|setting|writing|here|given)\b(?:\s+(?:that|the|we|"
+    r"(?:\b(?:where|let|with|define|defining|defined|denote|denoting|set|setting|writing|here|given|as|by|"
+    r"loss|cost|error|objective|output|activation|prediction|probabilities|probability)\b(?:\s+(?:that|the|we|"
     r"have|as|by|now|us))*|\b(?:and|,)\s*)\s*$",
     re.IGNORECASE,
 )
@@ -522,23 +532,33 @@ class Knowledge:
 
     def _prose(self, event: Event) -> ParsedEvent:
         """A sentence's inline definitions: ``NAME = …`` right after where/let/with/define/denote (or after
-        "and"/"," following one), parsed; one that cannot be read is named, so steps that need it say so."""
+        "and"/"," following one), parsed; one that cannot be read is named, so steps that need it say so.
+        "$y$ is one-hot" (or "a one-hot $y$") makes y one-hot at an index of its own, checked at every value."""
         parsed = ParsedEvent(event)
         text = event.text
+        for m in ONE_HOT_PROSE.finditer(text):
+            formula = m.group(1) or m.group(2)
+            try:
+                node = parse_expression(formula, self.notation)
+            except ParseError:
+                continue
+            if isinstance(node, Sym) and node.name not in self.env.one_hot:
+                self.env.one_hot[node.name] = f"hot({node.name})"
+                self.env.index_letters.add(f"hot({node.name})")
         last = 0
         chained = False
         for m in INLINE.finditer(text):
             before = text[last : m.start()]
             last = m.end()
             intro = DEFINING.search(before)
-            if intro is None or (intro.group(0).strip().lower() in ("and", ",", "") and not chained):
+            keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
+            chained |= keyword  # "where $a = …$ and $b = …$", "here $y$ is one-hot and $p_i = …$"
+            if intro is None or not chained:
                 chained = False
                 continue
             formula = m.group(1)
             if "=" not in formula or self.declare(formula):
-                chained = bool(self.declare(formula))
                 continue
-            chained = True
             for piece in re.split(r",\s*(?=[^,=]+=)", formula):  # $a = σ(z), b = …$
                 try:
                     chain = parse_relation_chain(piece, self.notation)

@@ -89,7 +89,7 @@ class Context:
 
 Value = sp.Expr | sp.MatrixBase
 
-SIZE_POOL = (2, 3, 4, 5)
+SIZE_POOL = (2, 3, 4)  # the values of named dimensions: small, as a matrix has rows × columns entries
 
 
 def dims_at(n: int, names: tuple[str, ...]) -> dict[str, int]:
@@ -296,8 +296,8 @@ def _index(node: Index, ctx: Context) -> Value:
     base = node.base
     if isinstance(base, Sym):
         name = base.name
-        key = entry_key(name, node.indices)
-        if key and key in ctx.env.definitions and key not in ctx.expanding:  # a_0 = x, defined on its own
+        key = own_entry(name, node.indices, ctx.env)
+        if key and key not in ctx.expanding:  # a_0 = x, W_1 ∈ ℝ^{h×n}: a name of its own, not an entry
             return _sym(Sym(key), ctx)
         if name in ctx.bindings or name in ctx.keep:
             value = ctx.bindings.get(name, ctx.keep.get(name))
@@ -656,6 +656,21 @@ def _cases(node: Cases, ctx: Context) -> Value:
     return sp.Piecewise(*values)
 
 
+def own_entry(name: str, indices: tuple[Node, ...], env: Environment) -> str:
+    """``z_{2}`` (or ``\\mathbf{z}_{2}``) when ``z_2`` is defined or declared as a name of its own, else ""."""
+    key = entry_key(name, indices)
+    if not key:
+        return ""
+    suffix = key[len(name) :]
+    candidates = [key]
+    if len(name) == 1 and name.isalpha():  # (z_2)_j beside \mathbf{z}_2 = …: the same layer's vector
+        candidates += [f"\\{bold}{{{name}}}{suffix}" for bold in ("mathbf", "boldsymbol", "bm", "vec")]
+    for k in candidates:
+        if k in env.definitions or k in env.shapes:
+            return k
+    return ""
+
+
 def wrt_target(node: Node) -> tuple[str, tuple[Node, ...]]:
     """The name and indices of a derivative's variable."""
     if isinstance(node, Sym):
@@ -672,6 +687,9 @@ def _only_symbols(v: Value) -> bool:
 
 def _deriv(node: Deriv, ctx: Context) -> Value:
     name, idx_nodes = wrt_target(node.wrt)
+    key = own_entry(name, idx_nodes, ctx.env) if idx_nodes else ""
+    if key:  # ∂L/∂z_2 with z_2 defined or declared on its own (layer 2's z): with respect to that name
+        return _deriv(Deriv(node.of, Sym(key), node.order), ctx)
     d = ctx.env.definitions.get(name)
     keep_value = None
     if d is not None and not d.params and name not in ctx.bindings and (not d.index_params or idx_nodes):

@@ -20,13 +20,15 @@ from fractions import Fraction
 import sympy as sp
 
 from derivations.check.environment import Environment, SymbolTable
-from derivations.check.evaluate import Context, condition_holds, evaluate
+from derivations.check.evaluate import Context, Flags, condition_holds, evaluate
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import Node, Rel
 
 NUMERIC_SIZES = (2, 3, 4, 5)
 ALL_ASSIGNMENTS_UP_TO = 3
 PROOF_SIZES = (2, 3, 4)
+MATRIX_NUMERIC_SIZES = (2, 3, 4)  # with the other dimensions distinct from n and from each other (dims_at)
+MATRIX_PROOF_SIZES = (2, 3)
 MAX_FREE_INDICES = 4
 
 
@@ -69,6 +71,7 @@ class Search:
     jacobian: bool = False  # found: a Jacobian was taken (the other layout is a reading too)
     cdot_vectors: bool = False  # found: a \cdot joined two vectors (the elementwise product is a reading too)
     default_shape: bool = False  # found: a bold name's shape is the convention's, not declared
+    cache: dict = field(default_factory=dict)  # sides built, by instance and reading: shared with the proof search
 
     def context(self, n: int, assign: dict[str, int]) -> Context:
         """An evaluation context at size n and index assignment, in this search's reading."""
@@ -79,15 +82,40 @@ class Search:
 
     def learn(self, ctx: Context) -> None:
         """What evaluating in ``ctx`` found out about the step."""
-        self.used_n |= ctx.flags.used_n
-        self.symmetric &= not ctx.flags.asymmetric
-        self.jacobian |= ctx.flags.jacobian
-        self.cdot_vectors |= ctx.flags.cdot_vectors
-        self.default_shape |= ctx.flags.default_shape
+        self.learn_flags(ctx.flags)
+
+    def learn_flags(self, flags: Flags) -> None:
+        self.used_n |= flags.used_n
+        self.symmetric &= not flags.asymmetric
+        self.jacobian |= flags.jacobian
+        self.cdot_vectors |= flags.cdot_vectors
+        self.default_shape |= flags.default_shape
+
+    def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
+        """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""
+        key = (n, tuple(sorted(assign.items())), self.denominator, self.cdot_elementwise, self.scalar_bare)
+        hit = self.cache.get(key)
+        if hit is not None:
+            left, right, flags, scalar_bare = hit
+            self.scalar_bare = scalar_bare
+            self.learn_flags(flags)
+            return left, right
+        ctx = self.context(n, assign)
+        try:
+            left, right = pair(self, ctx)
+        finally:
+            self.learn(ctx)  # what the step needs (another reading, say) even when this one fails
+        self.cache[key] = (left, right, ctx.flags, self.scalar_bare)
+        return left, right
 
     def sizes_for(self, proof: bool) -> tuple[int, ...]:
-        """The sizes n the step is built at: those a condition fixed, else the proof or the numeric set."""
-        return self.sizes or (PROOF_SIZES if proof else NUMERIC_SIZES)
+        """The sizes n the step is built at: those a condition fixed, else the proof or the numeric set —
+        smaller for a file with matrices of named dimensions (its expressions grow with every dimension)."""
+        if self.sizes:
+            return self.sizes
+        if self.env.dim_names:
+            return MATRIX_PROOF_SIZES if proof else MATRIX_NUMERIC_SIZES
+        return PROOF_SIZES if proof else NUMERIC_SIZES
 
 
 def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
@@ -116,13 +144,10 @@ def _build(search: Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp
         if not holds:
             return None
     try:
-        left, right = pair(search, ctx)
+        return search.sides(n, assign)
     except OutOfRange:
         search.out_of_range = True
         return None
-    finally:
-        search.learn(ctx)
-    return left, right
 
 
 def _discover(search: Search) -> None:
@@ -136,11 +161,7 @@ def _discover(search: Search) -> None:
         n = max(3, len(search.free) + 1)
         assign = {name: k + 1 for k, name in enumerate(search.free)}
         try:
-            ctx = search.context(n, assign)
-            try:
-                pair(search, ctx)
-            finally:
-                search.learn(ctx)  # what the step needs (another reading, say) even when this one fails
+            search.sides(n, assign)
             return
         except MissingIndex as exc:
             if exc.name in search.free or len(search.free) >= MAX_FREE_INDICES:

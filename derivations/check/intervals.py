@@ -42,7 +42,7 @@ class Point(Enum):
 
 def lambdify_sides(symbols: list[sp.Symbol], entries: list[sp.Expr]) -> Callable:
     """The entries as one function of the symbols, in interval arithmetic."""
-    return sp.lambdify(symbols, entries, modules=[IV_NAMESPACE])
+    return sp.lambdify(symbols, entries, modules=[IV_NAMESPACE], cse=True)  # each σ(…) once per point
 
 
 @dataclass

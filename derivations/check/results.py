@@ -146,8 +146,9 @@ class Derivation:
         rows = []
         for s in self.steps:
             why = s.counterexample.sentence() if s.counterexample else s.reason
+            at = s.line if s.cell is None else f"{s.cell}:{s.line}"  # a notebook: cell:line
             rows.append(
-                f"<tr><td>{s.line}</td><td><code>{_html(s.latex)}</code></td>"
+                f"<tr><td>{at}</td><td><code>{_html(s.latex)}</code></td>"
                 f"<td>{s.verdict.value}</td><td>{_html(why)}</td></tr>"
             )
         head = "<tr><th>line</th><th>step</th><th>verdict</th><th>how / why</th></tr>"

@@ -28,16 +28,16 @@ from derivations.verdict import Outcome
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
-SUFFIXES = (".py", ".md", ".tex")
+SUFFIXES = (".py", ".md", ".markdown", ".tex", ".ipynb")
 
 
 def _check_submission(path: Path) -> None:
     if not path.exists():
-        raise InputError(f"'{path}' does not exist (expected a .py submission or a .md/.tex derivation)")
+        raise InputError(f"'{path}' does not exist (expected a .py submission or a .md/.tex/.ipynb derivation)")
     if path.is_dir():
         raise InputError(f"'{path}' is a directory (use --batch to grade a folder)")
     if path.suffix not in SUFFIXES:
-        raise InputError(f"'{path}': expected a .py submission or a .md/.tex derivation")
+        raise InputError(f"'{path}': expected a .py submission or a .md/.tex/.ipynb derivation")
 
 
 def students(folder: Path) -> list[tuple[str, Path | None, str]]:
@@ -55,10 +55,12 @@ def students(folder: Path) -> list[tuple[str, Path | None, str]]:
             if len(files) == 1:
                 out.append((entry.name, files[0], ""))
             else:
-                why = "no .py/.md/.tex file" if not files else f"{len(files)} submission files, expected one"
+                why = "no .py/.md/.tex/.ipynb file" if not files else f"{len(files)} submission files, expected one"
                 out.append((entry.name, None, why))
     if not out:
-        raise InputError(f"'{folder}' has no submissions (expected .py/.md/.tex files or one folder per student)")
+        raise InputError(
+            f"'{folder}' has no submissions (expected .py/.md/.tex/.ipynb files or one folder per student)"
+        )
     return out
 
 

@@ -1,4 +1,4 @@
-"""The one entry point: grade a submission, a .py file as code and a .md/.tex file as a derivation."""
+"""The one entry point: grade a submission, a .py file as code and a .md/.tex/.ipynb file as a derivation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from derivations.grading.sandbox import Sandbox
 
 #: What can be graded: code, and derivations.
 CODE_SUFFIXES = (".py",)
-DERIVATION_SUFFIXES = (".md", ".tex", ".markdown")
+DERIVATION_SUFFIXES = (".md", ".tex", ".markdown", ".ipynb")  # a notebook: its Markdown cells
 
 
 def grade(
@@ -24,4 +24,4 @@ def grade(
         return grade_python(submission, config, student=student, box=box)
     if submission.suffix in DERIVATION_SUFFIXES:
         return grade_latex(submission, config, against=against, student=student)
-    raise InputError(f"'{submission}': expected a .py submission or a .md/.tex derivation")
+    raise InputError(f"'{submission}': expected a .py submission or a .md/.tex/.ipynb derivation")

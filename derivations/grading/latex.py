@@ -166,9 +166,9 @@ def _steps_test(derivation: Derivation, points: float) -> Test:
     counts = ", ".join(f"{n} {v.value}" for v, n in derivation.summary.items() if n)
     lines = [f"{len(holding)} of {len(steps)} steps hold ({counts})"]
     for s in wrong[:3]:
-        lines.append(f"line {s.line} is wrong: {s.latex}\n  {s.reason}")
+        lines.append(f"{s.where} is wrong: {s.latex}\n  {s.reason}")
     for s in derivation.unchecked[:3]:
-        lines.append(f"line {s.line} could not be checked: {s.reason}")
+        lines.append(f"{s.where} could not be checked: {s.reason}")
     outcome = Outcome.PASSED if not wrong and fraction == 1.0 else Outcome.WRONG
     counterexample = {"first_wrong": wrong[0].to_json()} if wrong else None
     return Test("derivation: steps hold", points * fraction, points, outcome, "\n".join(lines), counterexample)
@@ -181,9 +181,9 @@ def _proof_test(derivation: Derivation, name: str, points: float) -> Test:
     lines = []
     for e in against.equations if against is not None else []:
         if e.lines and not e.wrong_lines:
-            lines.append(f"{e.equation}: lines {e.lines[0]}–{e.lines[1]}")
+            lines.append(f"{e.equation}: {e.span}")
         elif e.lines:
-            lines.append(f"{e.equation}: would hold, but line {', '.join(map(str, e.wrong_lines))} is wrong")
+            lines.append(f"{e.equation}: would hold, but {e.wrong} is wrong")
         else:
             lines.append(f"{e.equation}: no chain of steps that hold leads from its left side to its right side")
     numeric = against is not None and against.verdict is AgainstVerdict.NUMERIC

@@ -11,15 +11,18 @@ Everything else is prose and ignored. See docs/derivation-files.md.
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from derivations.errors import InputError, ParseError
 from derivations.notation.layout import check_balanced, read_group, split_top
 
 MAX_FILE_BYTES = 2_000_000
+NOTEBOOK_SUFFIX = ".ipynb"
 DISPLAY_ENVS = ("equation", "align", "gather", "multline", "eqnarray", "displaymath")
 ROW_ENVS = ("aligned", "split", "gathered", "alignedat", "align", "gather", "eqnarray")
 
@@ -48,6 +51,10 @@ class Row:
     justification: str = ""
     justification_latex: str = ""
     condition: str = ""  # the row's own condition (LaTeX, without its "if"/"for"): ``i = k``, ``x > 0``
+    start: int = -1  # the source the row was read from: offsets [start, end) in `Document.text` (-1: unknown)
+    end: int = -1
+    malformed: str = ""  # why its display cannot be read (unbalanced braces …): the row is then the whole display
+    malformed_at: int = -1  # where that is: an offset in `Document.text`
 
 
 class EventKind(StrEnum):
@@ -69,13 +76,58 @@ class Event:
 
 @dataclass(frozen=True)
 class Document:
+    """A derivation file read: front matter, rows and events; the text its lines and offsets count in.
+
+    For a notebook, ``text`` is its Markdown cells joined (a blank line between two cells) and
+    ``cells`` gives, for each line of it, the (cell, line in the cell) it comes from; for any other
+    file ``cells`` is empty and a line is the file's own.
+    """
+
     path: str
     front: FrontMatter
     items: tuple[Row | Event, ...]
+    text: str = field(default="", repr=False, compare=False)
+    cells: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def rows(self) -> list[Row]:
         return [i for i in self.items if isinstance(i, Row)]
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        starts.extend(m.end() for m in re.finditer("\n", self.text))
+        return starts
+
+    def line_and_column(self, offset: int) -> tuple[int, int]:
+        """The line (of `text`, from 1) and the column (in characters, from 1) of an offset in `text`."""
+        offset = max(0, min(offset, len(self.text)))
+        k = bisect.bisect_right(self._line_starts, offset) - 1
+        return k + 1, offset - self._line_starts[k] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a line of `text` (from 1), without its newline; "" past the end."""
+        starts = self._line_starts
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1] : end]
+
+    def place(self, line: int) -> tuple[int | None, int]:
+        """(cell, line in the cell) of a line of a notebook; (None, line) for any other file."""
+        if self.cells and 1 <= line <= len(self.cells):
+            return self.cells[line - 1]
+        return None, line
+
+    def where(self, line: int) -> str:
+        """A line as a reader finds it: ``line 12``, or in a notebook ``cell 4, line 3``."""
+        return describe(*reversed(self.place(line)))
+
+    def relocate(self, message: str) -> str:
+        """In a notebook, a message's ``path:12:`` and ``line 12`` rewritten as ``path: cell 4, line 3``."""
+        if not self.cells:
+            return message
+        return relocate(message, self.path, self.cells)
 
 
 def read_text(path: Path) -> str:
@@ -152,8 +204,18 @@ _HEADING = re.compile(r"^\s*(#{1,6}\s|\\(sub)*section\*?\{|\\paragraph\{|\[[^\[\
 _CASE_WORD = re.compile(r"case|if|when|for|경우|때|\(\s*[ivx]+\s*\)|\(\s*[a-d]\s*\)|^\s*\d\)", re.IGNORECASE)
 
 
-def split_rows(content: str, line: int, display: int, first_offset_lines: list[int]) -> list[Row]:
-    """The rows of one display: rows of an aligned block, else the display as one row."""
+def split_rows(content: str, line: int, display: int, first_offset_lines: list[int], *, origin: int = -1) -> list[Row]:
+    """The rows of one display: rows of an aligned block, else the display as one row.
+
+    ``line`` is the line of the display's first non-blank character; ``origin`` the offset of
+    ``content[0]`` in the document's text (each row then records where its source is). A row's line
+    is the line of its own first character. ParseError for a ``\\begin`` of rows that is never closed.
+    """
+    wrapped = _WRAPPER.fullmatch(content)  # \[\begin{equation}\begin{split} … \end{split}\end{equation}\]
+    if wrapped:
+        origin = origin + wrapped.start(2) if origin >= 0 else origin
+        line += content[: wrapped.start(2)].count("\n") - content[: len(content) - len(content.lstrip())].count("\n")
+        content = wrapped.group(2)
     inner = content
     m = re.search(r"\\begin\{(" + "|".join(ROW_ENVS) + r")\*?\}", content)
     pieces: list[tuple[str, int]]
@@ -161,7 +223,7 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
         env = m.group(1)
         end = re.search(r"\\end\{" + env + r"\*?\}", content[m.end() :])
         if end is None:
-            raise InputError(f"line {line}: '\\begin{{{env}}}' is never closed (expected '\\end{{{env}}}')")
+            raise ParseError(f"'\\begin{{{env}}}' is never closed (expected '\\end{{{env}}}')", m.start())
         before = content[: m.start()].strip()
         after = content[m.end() + end.end() :].strip()
         if before or after.strip(" .,"):
@@ -169,15 +231,32 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
         else:
             inner = content[m.end() : m.end() + end.start()]
             pieces = [(r, m.end() + p) for r, p in split_top(inner, "\\\\")]
+    elif "\\\\" in content:  # a plain display broken into lines with \\ (no environment): a row each
+        pieces = split_top(content, "\\\\")
     else:
         pieces = [(content, 0)]
+    spaced = []
+    for piece, offset in pieces:  # \\[1em]: the space after a row break, not mathematics
+        m_space = _ROW_SPACING.match(piece)
+        cut = m_space.end() if m_space else 0
+        spaced.append((piece[cut:], offset + cut))
+    pieces = spaced
+    first = line - content[: len(content) - len(content.lstrip())].count("\n")  # the line of content[0]
     rows = []
     for k, (piece, offset) in enumerate(p for p in pieces if p[0].strip()):
-        row_line = line + content[:offset].count("\n")
-        rows.extend(_rows(piece, row_line, display, k + 1))
+        lead = len(piece) - len(piece.lstrip())
+        row_line = first + content[: offset + lead].count("\n")
+        span = (origin + offset, origin + offset + len(piece)) if origin >= 0 else (-1, -1)
+        rows.extend(_rows(piece, row_line, display, k + 1, span))
     return rows
 
 
+#: A display whose content is one ``equation`` (or ``displaymath``) environment: its inside is the display.
+_WRAPPER = re.compile(r"\s*\\begin\{(equation\*?|displaymath)\}(.*)\\end\{\1\}\s*", re.DOTALL)
+#: ``\\[1em]``: the optional space after a row break.
+_ROW_SPACING = re.compile(r"^\s*\[\s*-?[\d.]+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\]")
+#: A relation between two index letters: ``i = j``, ``k \\neq i`` — a condition even after ``, \\quad``.
+_INDEX_CONDITION = re.compile(r"^\s*\(?\s*[a-z]\s*(=|\\neq|\\ne)\s*[a-z]\s*\)?\s*[.,;]?\s*$")
 _DEFINITION_START = re.compile(r"^\s*(\\[A-Za-z]+\{[A-Za-z]\}|\\?[A-Za-z]+)(\^\{?[^{}=]{1,4}\}?)?\s*=")
 #: What starts a claim of its own after ``\quad``: an implication, or ``=`` continuing the chain.
 _CLAIM_START = re.compile(
@@ -193,7 +272,7 @@ _BARE_CONDITION = re.compile(
 )
 
 
-def _rows(piece: str, line: int, display: int, index: int) -> list[Row]:
+def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int] = (-1, -1)) -> list[Row]:
     """The row, then any claim written after ``\\quad`` in it (``… \\quad \\Rightarrow \\quad 1 - σ(x) = …``), and a
     second statement after ``, \\quad`` (``x = …, \\quad w = …``), each a row of its own."""
     source = " ".join(piece.split())
@@ -211,6 +290,9 @@ def _rows(piece: str, line: int, display: int, index: int) -> list[Row]:
                 k += 1
                 claim += " " + rest[k].strip()
             extra.append(claim)
+        elif not condition and _INDEX_CONDITION.match(p):  # "…, \quad i = j": the step's condition
+            condition = p.strip().strip("()").rstrip(".,;").strip()
+            kept.append(p)
         elif not kept and not condition and text.rstrip().endswith((",", ";")) and "=" in p:
             extra.append(p)  # x = …, \quad w = …: two statements side by side
         elif not condition and (m := CONDITION.match(p)):
@@ -225,9 +307,9 @@ def _rows(piece: str, line: int, display: int, index: int) -> list[Row]:
             kept.append(p)
         k += 1
     raw = " \\quad ".join(kept)
-    rows = [_row(text, source, raw, condition, line, display, index)]
+    rows = [_row(text, source, raw, condition, line, display, index, span)]
     for claim in extra:
-        rows.extend(_rows(claim, line, display, index))
+        rows.extend(_rows(claim, line, display, index, span))
     return rows
 
 
@@ -253,7 +335,9 @@ def _unbox(text: str) -> str:
     return text
 
 
-def _row(text: str, source: str, raw: str, condition: str, line: int, display: int, index: int) -> Row:
+def _row(
+    text: str, source: str, raw: str, condition: str, line: int, display: int, index: int, span: tuple[int, int]
+) -> Row:
     text = _unbox(text)
     parts = split_top(text, "&")
     text = " ".join(p for p, _ in parts)
@@ -263,9 +347,9 @@ def _row(text: str, source: str, raw: str, condition: str, line: int, display: i
         label = m.group(1)
         text = text[m.end() :]
     text = text.strip().rstrip(",;").strip()
-    if text.endswith(".") and not re.search(r"\d\.$", text):
+    if text.endswith(".") and not text.endswith("\\."):  # the sentence's full stop ("= 2." is 2)
         text = text[:-1].rstrip()
-    return Row(line, display, index, text, source, label, text_of(raw), raw, condition)
+    return Row(line, display, index, text, source, label, text_of(raw), raw, condition, *span)
 
 
 def text_of(latex: str) -> str:
@@ -276,9 +360,29 @@ def text_of(latex: str) -> str:
     return " ".join(s.split())
 
 
+@dataclass(frozen=True)
+class _Display:
+    """A display found in the text: its line, its content as read, and where both are in the text.
+
+    ``origin`` is the offset of ``content[0]`` (before the text's start for an ``align`` environment,
+    whose content is read wrapped in ``aligned``); ``start``/``end`` bound the content as written.
+    """
+
+    line: int
+    content: str
+    origin: int
+    start: int
+    end: int
+
+
 def find_displays(body: list[str], first_line: int, path: str) -> list[tuple[int, str] | Event]:
     """Displays (line, content) and events, in order."""
-    out: list[tuple[int, str] | Event] = []
+    return [i if isinstance(i, Event) else (i.line, i.content) for i in _scan(body, first_line, path)]
+
+
+def _scan(body: list[str], first_line: int, path: str) -> list[_Display | Event]:
+    """Displays and events, in order; offsets count in ``"\\n".join(body)``. InputError for an unclosed display."""
+    out: list[_Display | Event] = []
     text = "\n".join(body)
     line_starts = [0]
     for ln in body:
@@ -314,22 +418,37 @@ def find_displays(body: list[str], first_line: int, path: str) -> list[tuple[int
         if close < 0:
             raise InputError(
                 f"{path}:{line_of(m.start())}: display math opened with '{m.group(0)}' is never closed "
-                f"(expected '{closer}')"
+                f"(expected '{closer}'){_missing_closer_hint(out, m.group(0))}"
             )
         content = text[m.end() : close]
-        if m.group(1):  # align/gather environment as the display: its rows are the rows
-            content = f"\\begin{{aligned}}{content}\\end{{aligned}}" if m.group(1) != "equation" else content
+        origin = m.end()
+        if m.group(1) and m.group(1) != "equation":  # align/gather environment as the display: its rows are the rows
+            content = f"\\begin{{aligned}}{content}\\end{{aligned}}"
+            origin -= len("\\begin{aligned}")
         line = line_of(m.start()) + content[: len(content) - len(content.lstrip())].count("\n")
-        out.append((line, content))
+        out.append(_Display(line, content, origin, m.end(), close))
         pos = close + len(closer)
     return out
+
+
+def _missing_closer_hint(found: list[_Display | Event], opener: str) -> str:
+    """Where a closing ``$$`` is more likely missing: an earlier display that spans a blank line."""
+    if opener != "$$":
+        return ""
+    for d in found:
+        if isinstance(d, _Display) and re.search(r"\n[ \t]*\n", d.content):
+            return (
+                f"; the display read from line {d.line} spans a blank line: is a '$$' missing there? "
+                "(each '$$' after a missing one pairs with the wrong partner)"
+            )
+    return ""
 
 
 #: The words a case heading may have besides its formula and label ("(ii) $i \neq k$ case", "Case $i = j$:",
 #: "If $i = j$:", "$i = j$인 경우"); a sentence with other words ("the delta is one if $i = j$") is prose.
 _CASE_PROSE = {
     "case", "cases", "subcase", "if", "when", "for", "in", "the", "then", "now", "consider", "first", "second",
-    "we", "have", "get", "obtain", "where",
+    "we", "have", "get", "obtain", "where", "this", "gives", "yields", "it", "becomes", "so", "and", "otherwise",
     "경우", "때", "인", "일", "의", "에서",
 }  # fmt: skip
 _CASE_KEY = {"case", "cases", "subcase", "if", "when", "for", "경우", "때"}
@@ -345,6 +464,9 @@ def _is_case_heading(rest: str) -> bool:
     return bool(set(words) & _CASE_KEY) or (labelled and not words)
 
 
+_INLINE_PAREN = re.compile(r"\\\((.+?)\\\)")
+
+
 def _events(prose: str, first_line: int) -> list[Event]:
     events = []
     for k, ln in enumerate(prose.split("\n")):
@@ -353,6 +475,7 @@ def _events(prose: str, first_line: int) -> list[Event]:
         if _HEADING.match(ln):
             events.append(Event(first_line + k, EventKind.HEADING, ln.strip()))
             continue
+        ln = _INLINE_PAREN.sub(lambda m: f"${m.group(1)}$", ln)  # \( i = j \): inline maths like $i = j$
         inline = re.findall(r"(?<!\$)\$([^$]+)\$(?!\$)", ln)
         if len(inline) == 1 and _is_case_heading(ln.replace(f"${inline[0]}$", " ")):
             rel = inline[0].strip()
@@ -368,33 +491,89 @@ def _events(prose: str, first_line: int) -> list[Event]:
 
 
 def read_document(path: Path) -> Document:
-    """The file at ``path`` as front matter, rows and events; InputError if it has no display math."""
-    return read_string(read_text(path), str(path))
+    """The file at ``path`` (Markdown, LaTeX, or a Jupyter notebook's Markdown cells) as front matter, rows and
+    events; InputError if it cannot be read or has no display math."""
+    text = read_text(path)
+    if path.suffix.lower() == NOTEBOOK_SUFFIX:
+        return _read_notebook(text, str(path))
+    return read_string(text, str(path))
 
 
-def read_string(text: str, path: str = "<text>") -> Document:
-    """A derivation given as text (``path`` names it in messages); InputError if it has no display math."""
+def read_string(text: str, path: str = "<text>", *, cells: tuple[tuple[int, int], ...] = ()) -> Document:
+    """A derivation given as text (``path`` names it in messages); InputError if it has no display math.
+
+    A display whose braces, ``\\left``/``\\right`` or ``\\begin``/``\\end`` do not pair up is one row with
+    ``malformed`` set (the checker reports it unreadable); only the rest of the file is read as usual.
+    ``cells`` is a notebook's line map (`Document.cells`).
+    """
     lines = text.split("\n")
     front, start = parse_front_matter(lines, str(path))
-    found = find_displays(lines[start:], start + 1, str(path))
+    base = sum(len(ln) + 1 for ln in lines[:start])  # the offset of the body in the text
     items: list[Row | Event] = []
     display = 0
-    for item in found:
+    for item in _scan(lines[start:], start + 1, str(path)):
         if isinstance(item, Event):
             items.append(item)
             continue
-        line, content = item
         display += 1
+        origin, first, last = base + item.origin, base + item.start, base + item.end
         try:
-            check_balanced(content)
+            check_balanced(item.content)
+            rows = split_rows(item.content, item.line, display, [], origin=origin)
         except ParseError as exc:
-            at = line + content[: exc.pos].count("\n")
-            col = exc.pos - (content.rfind("\n", 0, exc.pos) + 1) + 1
-            raise InputError(f"{path}:{at}: malformed LaTeX at column {col} of the formula: {exc}") from None
-        try:
-            items.extend(split_rows(content, line, display, []))
-        except InputError as exc:
-            raise InputError(f"{path}:{exc}") from None
+            raw = text[first:last]
+            flat = " ".join(raw.split())
+            at = min(max(origin + exc.pos, first), last)
+            items.append(
+                Row(item.line, display, 1, flat, flat, start=first, end=last, malformed=str(exc), malformed_at=at)
+            )
+            continue
+        items.extend(replace(r, start=max(r.start, first)) for r in rows)
     if not any(isinstance(i, Row) for i in items):
         raise InputError(f"'{path}' has no display math (expected $$…$$, \\[…\\] or an align/equation environment)")
-    return Document(str(path), front, tuple(items))
+    return Document(str(path), front, tuple(items), text, cells)
+
+
+def _read_notebook(raw: str, path: str) -> Document:
+    """A notebook's Markdown cells as one document (`derivations.notation.notebook`), its lines mapped to cells.
+
+    Each cell is read on its own first, so that a display or front matter left open in one cell is an
+    error naming that cell, never a display that runs on into the next one.
+    """
+    from derivations.notation.notebook import join_cells, markdown_cells
+
+    cells = markdown_cells(raw, path)
+    for k, cell in enumerate(cells):
+        where = ((cell.number, n) for n in range(1, cell.source.count("\n") + 2))
+        try:
+            lines = cell.source.split("\n")
+            start = parse_front_matter(lines, path)[1] if k == 0 else 0
+            _scan(lines[start:], start + 1, path)
+        except InputError as exc:
+            raise InputError(relocate(str(exc), path, tuple(where))) from None
+    text, line_map = join_cells(cells)
+    try:
+        return read_string(text, path, cells=line_map)
+    except InputError as exc:
+        raise InputError(relocate(str(exc), path, line_map)) from None
+
+
+def describe(line: int, cell: int | None = None) -> str:
+    """``line 12``, or ``cell 4, line 3`` in a notebook."""
+    return f"line {line}" if cell is None else f"cell {cell}, line {line}"
+
+
+_PLACE = r"(?<![\w-])line (?P<line>\d+)"
+
+
+def relocate(message: str, path: str, cells: tuple[tuple[int, int], ...]) -> str:
+    """A message about a notebook's joined text with ``path:12:`` and ``line 12`` given as ``cell 4, line 3``."""
+
+    def sub(m: re.Match[str]) -> str:
+        n = int(m.group("at") or m.group("line"))
+        if not 1 <= n <= len(cells):
+            return m.group(0)
+        cell, line = cells[n - 1]
+        return f"{path}: {describe(line, cell)}" if m.group("at") else describe(line, cell)
+
+    return re.sub(rf"{re.escape(path)}:(?P<at>\d+)(?=:)|{_PLACE}", sub, message)

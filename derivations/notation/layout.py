@@ -70,8 +70,11 @@ def split_top(text: str, sep: str) -> list[tuple[str, int]]:
 
 
 def check_balanced(text: str) -> None:
-    """ParseError unless braces, ``\\left``/``\\right`` and ``\\begin``/``\\end`` pair up (malformed LaTeX)."""
-    stack: list[tuple[str, int]] = []
+    """ParseError unless braces, ``\\left``/``\\right`` and ``\\begin``/``\\end`` pair up (malformed LaTeX).
+
+    The error is at what is left open (``pos`` is where it opens) or at what closes nothing.
+    """
+    stack: list[tuple[str, int, str]] = []  # (what closes it, where it opens, how it opens)
     i = 0
     while i < len(text):
         c = text[i]
@@ -79,21 +82,22 @@ def check_balanced(text: str) -> None:
             m = re.match(r"\\(begin|end)\s*\{([^{}]*)\}", text[i:])
             if m:
                 if m.group(1) == "begin":
-                    stack.append((f"\\end{{{m.group(2)}}}", i))
+                    stack.append((f"\\end{{{m.group(2)}}}", i, m.group(0)))
                 else:
                     want = f"\\end{{{m.group(2)}}}"
-                    if not stack or stack[-1][0] != want:
-                        expected = stack[-1][0] if stack else "nothing to close"
-                        raise ParseError(f"'{want}' does not close anything open (expected {expected})", i)
+                    if not stack:
+                        raise ParseError(f"'{want}' closes nothing (no '\\begin{{{m.group(2)}}}' before it)", i)
+                    if stack[-1][0] != want:
+                        raise ParseError(f"'{want}' where '{stack[-1][0]}' is expected first", i)
                     stack.pop()
                 i += m.end()
                 continue
             m = re.match(r"\\(left|right)\b\s*(\\[{}|]|\\[a-z]+|.)", text[i:])
             if m:
                 if m.group(1) == "left":
-                    stack.append(("\\right", i))
+                    stack.append(("\\right", i, m.group(0)))
                 elif not stack or stack[-1][0] != "\\right":
-                    raise ParseError("'\\right' without '\\left'", i)
+                    raise ParseError(f"'{m.group(0)}' without '\\left' before it", i)
                 else:
                     stack.pop()
                 i += m.end()
@@ -101,7 +105,7 @@ def check_balanced(text: str) -> None:
             i += 2
             continue
         if c == "{":
-            stack.append(("}", i))
+            stack.append(("}", i, "{"))
         elif c == "}":
             if not stack:
                 raise ParseError("'}' with no '{' before it", i)
@@ -110,5 +114,5 @@ def check_balanced(text: str) -> None:
             stack.pop()
         i += 1
     if stack:
-        want, pos = stack[-1]
-        raise ParseError(f"opened here and never closed (expected '{want}')", pos)
+        want, pos, opener = stack[-1]
+        raise ParseError(f"'{opener}' is never closed (expected '{want}')", pos)

@@ -528,6 +528,12 @@ class Parser:
         den, den_end = self.frac_argument("the denominator of \\frac")
         deriv = self.leibniz(num, num_end, den, den_end)
         if deriv is not None:
+            if self.at_op("^") and len(self.tokens) > self.i + 1:  # (\frac{∂L}{∂W})ᵀ written \frac{…}{…}^\top
+                nxt = self.tokens[self.i + 1]
+                if nxt.is_cmd("top", "intercal") or (nxt.kind is Kind.NAME and nxt.text == "T"):
+                    self.next()
+                    self.next()
+                    return Transpose(deriv)
             return deriv
         return self.postfix(Div(self.sub(num, num_end).parse_expression(), self.sub(den, den_end).parse_expression()))
 
@@ -546,7 +552,10 @@ class Parser:
 
         None when the fraction is not a derivative (``\\frac{d}{2}``, ``\\frac{dx}{d(x)}``).
         """
-        if not num or not den or not _is_d(num[0]) or not _is_d(den[0]):
+        if not num or not den:
+            return None
+        variation = num[0].is_cmd("delta") and den[0].is_cmd("delta")  # \frac{\delta L}{\delta y}: a derivative
+        if not variation and (not _is_d(num[0]) or not _is_d(den[0])):
             return None
         if len(den) < 2 or not (den[1].kind in (Kind.NAME, Kind.CMD, Kind.TEXT) or den[1].is_op("{")):
             return None

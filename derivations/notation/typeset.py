@@ -144,8 +144,14 @@ def counterexample_text(step: StepLike) -> str:
         where += f" (${', '.join(scope)}$)"
     text = f"counterexample at {where}: left side ${format_number(ce.left)}$, right side ${format_number(ce.right)}$"
     if step.returns_to_line is not None:
-        text += f"; the next line equals line {step.returns_to_line} again, so only this line is wrong"
+        back = _place(step.returns_to_line, getattr(step, "returns_to_cell", None))
+        text += f"; the next line equals {back} again, so only this line is wrong"
     return text
+
+
+def _place(line: int, cell: int | None) -> str:
+    """``line 12``, or in a notebook (a step with a ``cell``) ``cell 4, line 3``."""
+    return f"line {line}" if cell is None else f"cell {cell}, line {line}"
 
 
 def _step_math(step: StepLike) -> str:
@@ -165,14 +171,17 @@ def derivation_align(steps: Iterable[StepLike], *, marks: Mapping[Verdict, str] 
     """
     items: list[tuple[bool, str]] = []
     for s in steps:
-        where = f"\\text{{\\scriptsize {s.line}{'.' + str(s.row) if s.row > 1 else ''}}}\\quad "
+        cell = getattr(s, "cell", None)  # a notebook's step: its line is the cell's
+        at = f"{s.line}" if cell is None else f"{cell}:{s.line}"
+        where = f"\\text{{\\scriptsize {at}{'.' + str(s.row) if s.row > 1 else ''}}}\\quad "
+        said = _place(s.line, cell).capitalize()
         case = f"\\text{{\\scriptsize case }}{formula(s.case)}:\\ " if s.case else ""
         math = _step_math(s)
         items.append((True, f"  & {where}{case}{_fit(math) if fit else math} \\tag*{{{marks[s.verdict]}}}"))
         if fit and s.verdict is Verdict.WRONG:
-            items.append((False, f"  \\intertext{{\\small\\color{{red}} Line {s.line}: {counterexample_text(s)}.}}"))
+            items.append((False, f"  \\intertext{{\\small\\color{{red}} {said}: {counterexample_text(s)}.}}"))
         elif fit and s.verdict is Verdict.UNCHECKED:
-            items.append((False, f"  \\intertext{{\\small\\color{{Purple}} Line {s.line}: {escape_text(s.reason)}.}}"))
+            items.append((False, f"  \\intertext{{\\small\\color{{Purple}} {said}: {escape_text(s.reason)}.}}"))
     lines = []
     for k, (is_row, text) in enumerate(items):
         lines.append(text + (" \\\\" if is_row and k + 1 < len(items) else ""))

@@ -141,7 +141,7 @@ def _title_page(report: Report) -> str:
             out.append(r"\begin{itemize}")
             for d, s in wrong:
                 out.append(
-                    f"\\item \\texttt{{{escape_text(display_path(d.file))}}}, line {s.line}: "
+                    f"\\item \\texttt{{{escape_text(display_path(d.file))}}}, {s.where}: "
                     f"\\adjustbox{{max width=0.6\\linewidth}}{{${formula(s.latex)}$}} --- {counterexample_text(s)}"
                 )
             out.append(r"\end{itemize}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from derivations.check.results import Against, Derivation
+from derivations.check.results import Against, Derivation, Step
 from derivations.verdict import AgainstVerdict, Verdict
 from derivations.verify.run import VerifyResult
 
@@ -86,13 +87,14 @@ def render_check(derivation: Derivation, *, quiet: bool = False, console: Consol
     against: Against | None = derivation.against
     if not quiet:
         console.print(f"[bold]{derivation.file}[/]" + (f"  {derivation.title}" if derivation.title else ""))
+        notebook = any(s.cell is not None for s in derivation.steps)
         table = Table(pad_edge=False, box=None, header_style="bold")
-        table.add_column("line", justify="right")
+        table.add_column("where" if notebook else "line", justify="right", no_wrap=notebook)
         table.add_column("step", overflow="fold", ratio=3)
         table.add_column("verdict", no_wrap=True)
         table.add_column("how / why", overflow="fold", ratio=2)
         for s in derivation.steps:
-            where = f"{s.line}" + (f".{s.row}" if s.row > 1 else "")
+            where = (s.where if notebook else f"{s.line}") + (f".{s.row}" if s.row > 1 else "")
             how = s.method if s.verdict is Verdict.PROVED else s.reason
             if s.verdict is Verdict.PROVED and s.reason:
                 how = f"{s.method} ({s.reason})"
@@ -103,7 +105,7 @@ def render_check(derivation: Derivation, *, quiet: bool = False, console: Consol
             if s.verdict is Verdict.WRONG:
                 extra = "counterexample " + _escape(s.reason)
                 if s.returns_to_line is not None:
-                    extra += f"; the next line equals line {s.returns_to_line} again: only this line is wrong"
+                    extra += f"; the next line equals {s.returns_to} again: only this line is wrong"
                 table.add_row("", f"[red]{extra}[/]", "", "")
         console.print(table)
     if against is not None:
@@ -115,20 +117,56 @@ def render_check(derivation: Derivation, *, quiet: bool = False, console: Consol
         console.print(f"against {against.identity}: the file {verdict} it")
         for e in against.equations:
             if e.lines and e.wrong_lines:
-                wrong = ", ".join(map(str, e.wrong_lines))
-                console.print(
-                    f"  {_escape(e.equation)}: [red]lines {e.lines[0]}–{e.lines[1]} would, but line {wrong} is wrong[/]"
-                )
+                console.print(f"  {_escape(e.equation)}: [red]{e.span} would, but {e.wrong} is wrong[/]")
             elif e.lines:
-                console.print(f"  {_escape(e.equation)}: lines {e.lines[0]}–{e.lines[1]}")
+                console.print(f"  {_escape(e.equation)}: {e.span}")
             else:
                 console.print(
                     f"  {_escape(e.equation)}: [red]no chain of steps that hold leads from its left side "
                     "to its right side[/]"
                 )
     for step in derivation.unreadable:
-        console.print(f"[magenta]{derivation.file}:{step.line}: could not be read — {_escape(step.reason)}[/]")
+        render_problem(derivation.file, step, console)
     console.print(f"{derivation.file}: {len(derivation.steps)} steps — {summary_text(derivation)}")
+
+
+#: How much of a long source line is shown around the column of a problem.
+SOURCE_WIDTH = 100
+
+
+def render_problem(file: str, step: Step, console: Console) -> None:
+    """An unreadable row as a compiler shows an error: ``file:line:column: why``, the line, a caret under it."""
+    p = step.problem
+    if p is None:
+        console.print(f"[magenta]{_escape(file)}: {step.where}: could not be read — {_escape(step.reason)}[/]")
+        return
+    sep = ":" if p.cell is None else ": "
+    console.print(f"[magenta]{_escape(file)}{sep}{p.where}: {_escape(p.message)}[/]")
+    if not p.source.strip():
+        return
+    shown, caret = source_and_caret(p.source, p.column)
+    console.print("    " + shown, markup=False, highlight=False, soft_wrap=True)
+    console.print("    " + caret, markup=False, highlight=False, soft_wrap=True, style="bold magenta")
+
+
+def source_and_caret(line: str, column: int, width: int = SOURCE_WIDTH) -> tuple[str, str]:
+    """The line (a window of ``width`` characters around ``column`` if it is longer) and a caret under the column.
+
+    Tabs stay tabs under the line and wide characters (Hangul, CJK) count twice, so the caret is under it.
+    """
+    k = max(0, min(column - 1, len(line)))
+    start = 0
+    if len(line) > width:
+        start = max(0, min(k - width // 2, len(line) - width))
+        end = start + width
+        shown = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+        lead = "…" if start else ""
+    else:
+        shown, lead = line, ""
+    pad = "".join(
+        "\t" if c == "\t" else "  " if unicodedata.east_asian_width(c) in "WF" else " " for c in lead + line[start:k]
+    )
+    return shown.rstrip(), pad + "^"
 
 
 def summary_text(derivation: Derivation) -> str:
@@ -141,8 +179,12 @@ def summary_text(derivation: Derivation) -> str:
         f"{counts[Verdict.UNCHECKED]} {Verdict.UNCHECKED}",
         f"{counts[Verdict.DEFINITION]} definitions",
     ]
-    wrong = ", ".join(str(s.line) for s in derivation.wrong)
-    tail = f": [red]wrong at line{'s' if len(derivation.wrong) > 1 else ''} {wrong}[/]" if wrong else ""
+    if any(s.cell is not None for s in derivation.wrong):
+        wrong = "; ".join(s.where for s in derivation.wrong)
+        tail = f": [red]wrong at {wrong}[/]"
+    else:
+        wrong = ", ".join(str(s.line) for s in derivation.wrong)
+        tail = f": [red]wrong at line{'s' if len(derivation.wrong) > 1 else ''} {wrong}[/]" if wrong else ""
     return ", ".join(parts) + tail
 
 

@@ -120,7 +120,6 @@ def test_check_against_prints_the_verdict(tmp_path: Path) -> None:
         (b"\x00\x01\x02binary", "binary"),
         (b"\xff\xfe not utf-8 \xff", "not UTF-8"),
         (b"just prose, no formulas\n", "no display math"),
-        (b"$$\\frac{1}{x$$\n", ":1: malformed LaTeX"),
         (b"text\n\n$$x = 1\n", ":3: display math opened with '$$' is never closed"),
         (b"---\nassume:\n  - \\frac{1}{\n---\n$$x=1$$\n", "front matter"),
     ],
@@ -211,5 +210,127 @@ def test_check_exits_4_when_a_row_cannot_be_read_unless_allowed(tmp_path: Path) 
     f = tmp_path / "typo.md"
     f.write_text("$$\\sigma(0) \\cdto 1$$\n\n$$\\sigma(-x) = 1 - \\sigma(x)$$\n", encoding="utf-8")
     proc = run("check", str(f))
-    assert proc.returncode == 4 and "typo.md:1: could not be read" in proc.stdout
+    assert proc.returncode == 4
+    lines = proc.stdout.splitlines()
+    k = lines.index(f"{f}:1:13: unknown command '\\cdto' — did you mean '\\cdot'?")
+    assert lines[k + 1 : k + 3] == ["    $$\\sigma(0) \\cdto 1$$", " " * 16 + "^"]
+    assert "cannot read column 13: unknown command" in proc.stdout  # the table's reason: the file's column
     assert run("check", str(f), "--allow-unreadable").returncode == 0
+
+
+MALFORMED = "$$\\sigma(-x) = 1 - \\sigma(x)$$\n\n$$ a = \\frac{1}{2 $$\n\n$$\\sigma(0) = \\frac{1}{3}$$\n"
+
+
+def test_check_an_unclosed_brace_makes_only_its_display_unreadable(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "t1.md"
+    f.write_text(MALFORMED, encoding="utf-8")
+    out = tmp_path / "t1.json"
+    assert main(["check", str(f), "--json", str(out)]) == 1  # the third display is still checked: it is wrong
+    printed = capsys.readouterr().out
+    assert f"{f}:3:16: '{{' is never closed (expected '}}')" in printed
+    steps = json.loads(out.read_text())["steps"]
+    assert [(s["line"], s["verdict"], s.get("unreadable", False)) for s in steps] == [
+        (1, "proved", False),
+        (3, "unchecked", True),
+        (5, "wrong", False),
+    ]
+    assert steps[1]["column"] == 16 and steps[1]["error_line"] == 3
+    f.write_text(MALFORMED.replace("{1}{3}", "{1}{2}"), encoding="utf-8")
+    assert main(["check", str(f), "--quiet"]) == 4
+
+
+def test_check_several_files_runs_the_usable_ones_and_exits_with_the_worst(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "good.md"
+    good.write_text("$$\\sigma(-x) = 1 - \\sigma(x)$$\n", encoding="utf-8")
+    typo = tmp_path / "typo.md"
+    typo.write_text("$$\\sigma(0) \\cdto 1$$\n", encoding="utf-8")
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text("$$\\sigma(0) = 1$$\n", encoding="utf-8")
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
+    missing = tmp_path / "missing.md"
+    out = tmp_path / "all.json"
+    code = main(["check", str(good), str(missing), str(empty), str(typo), "--quiet", "--json", str(out)])
+    assert code == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 2 and "missing.md' does not exist" in err[0] and "empty.md' is empty" in err[1]
+    assert f"{good}: 1 steps" in captured.out and f"{typo}: 1 steps" in captured.out
+    files = json.loads(out.read_text())["files"]
+    assert [f["file"] for f in files] == [str(good), str(missing), str(empty), str(typo)]
+    assert "steps" in files[0] and "does not exist" in files[1]["error"] and "steps" in files[3]
+    assert main(["check", str(good), str(typo), str(wrong), "--quiet"]) == 1
+    assert main(["check", str(typo), str(good), "--quiet"]) == 4
+    assert main(["check", str(good), str(good), "--quiet"]) == 0
+    capsys.readouterr()
+    out.write_text("precious")
+    assert main(["check", str(missing), str(empty), "--json", str(out)]) == 2  # nothing usable: nothing written
+    assert out.read_text() == "precious" and len(capsys.readouterr().err.strip().splitlines()) == 2
+
+
+def test_check_several_files_a_bad_front_matter_line_skips_only_that_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "good.md"
+    good.write_text("$$\\sigma(-x) = 1 - \\sigma(x)$$\n", encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\nassume:\n  - \\frac{1}{\n---\n$$x=1$$\n", encoding="utf-8")
+    assert main(["check", str(bad), str(good), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "bad.md:3: front matter" in captured.err and f"{good}: 1 steps" in captured.out
+
+
+# ---------------------------------------------------------------------------------------- notebooks
+
+
+def _notebook(path: Path, *cells) -> Path:  # type: ignore[no-untyped-def]
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    nbformat.write(new_notebook(cells=list(cells)), str(path))
+    return path
+
+
+def test_check_a_notebook_reads_its_markdown_cells_and_names_cells(tmp_path: Path) -> None:
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    nb = _notebook(
+        tmp_path / "hw.ipynb",
+        new_markdown_cell("---\ntitle: HW 1\n---"),
+        new_code_cell("print('$$1 = 2$$')", outputs=[new_output("stream", text="$$1 = 2$$\n")]),
+        new_markdown_cell("$$\\sigma'(x) = \\frac{e^{-x}}{(1+e^{-x})^2}$$"),
+        new_markdown_cell("So\n\n$$= \\sigma(x)(1+\\sigma(x))$$"),
+        new_markdown_cell("$$\\sigma(x) \\cdto 2$$"),
+    )
+    out = tmp_path / "hw.json"
+    proc = run("check", str(nb), "--json", str(out))
+    assert proc.returncode == 1, proc.stderr  # the wrong step is found: the JSON text itself is never read
+    assert "cell 4, line 3" in proc.stdout and "HW 1" in proc.stdout
+    assert f"{nb}: cell 5, line 1, column 13: unknown command '\\cdto'" in proc.stdout
+    steps = json.loads(out.read_text())["steps"]
+    assert [(s["cell"], s["line"], s["verdict"]) for s in steps] == [
+        (3, 1, "proved"),
+        (4, 3, "wrong"),
+        (5, 1, "unchecked"),
+    ]
+    assert steps[2]["column"] == 13
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"{not json", "is not valid JSON"),
+        (b'{"cells": []}', "is JSON but not a notebook"),
+        (
+            b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown"}]}',
+            "not a valid notebook",
+        ),
+        (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', "has no Markdown cells"),
+    ],
+)
+def test_check_a_malformed_notebook_is_one_line_and_exit_2(tmp_path: Path, content: bytes, expected: str) -> None:
+    f = tmp_path / "hw.ipynb"
+    f.write_bytes(content)
+    result = run("check", str(f))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "hw.ipynb" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr

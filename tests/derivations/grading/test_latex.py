@@ -27,6 +27,23 @@ def test_latex_answers() -> None:
     assert bad.tests[0].score == pytest.approx(4 * 2 / 3)  # 0.4 of the points × the fraction of steps that hold
 
 
+def test_a_notebook_answer_is_graded_from_its_markdown_cells(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    cells = [
+        new_markdown_cell("---\nidentity: sigmoid-derivative\n---"),
+        new_code_cell("import numpy as np"),
+        new_markdown_cell("$$\\sigma'(x) = \\frac{e^{-x}}{(1+e^{-x})^2}$$"),
+        new_markdown_cell("$$= \\sigma(x)(1+\\sigma(x))$$"),
+    ]
+    nb = tmp_path / "answer.ipynb"
+    nbformat.write(new_notebook(cells=cells), str(nb))
+    result = grade(nb, CONFIG)
+    assert result.kind == "latex" and "cell 4, line 1 is wrong" in result.tests[0].output
+    assert not result.tests[1].passed
+
+
 def test_a_derivation_needs_an_identity(tmp_path: Path) -> None:
     f = tmp_path / "a.md"
     f.write_text("$$\\sigma(-x) = 1 - \\sigma(x)$$\n")

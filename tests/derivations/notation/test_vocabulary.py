@@ -17,6 +17,7 @@ from mpmath import iv
 
 from derivations.check.environment import Environment, SymbolTable
 from derivations.check.evaluate import Context, evaluate
+from derivations.errors import ParseError
 from derivations.notation.parser import parse_expression
 from derivations.notation.tree import Call, Func, walk
 from derivations.notation.vocabulary import COMMANDS, FUNCTIONS, VOCABULARY, Function, Role
@@ -130,3 +131,24 @@ def test_names_are_unique() -> None:
     assert len(names) == len(set(names))
     spellings = [c for f in FUNCTIONS for c in f.commands] + [c.name for c in COMMANDS]
     assert len(spellings) == len(set(spellings)), "a command spelled by two records"
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("cdto", "cdot"), ("alpah", "alpha"), ("fracc", "frac"), ("sigam", "sigma"), ("sofmax", "softmax")],
+)
+def test_an_unknown_command_suggests_the_command_it_is_closest_to(typo: str, meant: str) -> None:
+    assert VOCABULARY.did_you_mean(typo) == f" — did you mean '\\{meant}'?"
+    with pytest.raises(ParseError, match=f"unknown command '\\\\{typo}' — did you mean '\\\\{meant}'"):
+        parse_expression(f"x \\{typo} y")
+
+
+@pytest.mark.parametrize("name", ["xyzzy", "mathbb", "int", "lim"])
+def test_no_suggestion_for_a_command_far_from_every_known_one_or_written_on_purpose(name: str) -> None:
+    assert VOCABULARY.did_you_mean(name) == ""
+
+
+def test_every_known_command_is_known_to_the_suggestions() -> None:
+    known = VOCABULARY.known_commands()
+    assert {c.name for c in COMMANDS} <= known and "sigma" in known and "softmax" in known
+    assert all(name.isalpha() for name in known)
