@@ -21,7 +21,7 @@ import mpmath
 import sympy as sp
 
 from derivations.check.environment import Environment, SymbolTable
-from derivations.check.evaluate import dims_at, is_matrix
+from derivations.check.evaluate import Context, dims_at, is_abstract, is_matrix, sinks
 from derivations.check.instances import (
     Search,
     Setting,
@@ -31,7 +31,7 @@ from derivations.check.instances import (
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.errors import ProofTimeout, Unsupported
-from derivations.notation.tree import Mul, Neg, Node, Num, Pow, Rel, Sym, walk
+from derivations.notation.tree import Deriv, Mul, Neg, Node, Num, Pow, Rel, Sym, walk
 from derivations.verdict import Counterexample, Decision, Verdict
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
@@ -237,6 +237,19 @@ def _other_reading(
     return search, found, ""
 
 
+def _about_derivatives_only(search: Search) -> bool:
+    """A step relating derivatives of an unspecified L to each other (∂L/∂w = ∂L/∂a·a(1 − a)), with one output
+    for L to depend on: false for a generic L means false for the author's, so a counterexample is `wrong`. With
+    several outputs the author's L may ignore some (the step may hold for it): not decided."""
+    if len(sinks(search.env)) != 1:
+        return False
+    ctx = Context(search.env, search.symbols, 3, {})
+    for side in (search.left, search.right):
+        if not any(isinstance(n, Deriv) and is_abstract(n.of, ctx) for n in walk(side)):
+            return False
+    return True
+
+
 def decide(
     env: Environment,
     symbols: SymbolTable,
@@ -284,6 +297,13 @@ def decide(
         else:
             reason = f"{found.why} — is a name a vector or matrix the file does not declare? (declare its shape)"
         return Decision(Verdict.UNCHECKED, "shapes", reason, ce)
+    if found.status is Numbers.DIFFERENT and search.abstract and not _about_derivatives_only(search):
+        # L never defined and the step says what L's derivative is (∂L/∂a = a − y): it fails for some function of
+        # the outputs, which says nothing about the author's L
+        names = ", ".join(sorted(search.abstract))
+        return Decision(Verdict.UNCHECKED, reason=f"{names} is never defined: read as any function of "
+                        f"{', '.join(sinks(env))}, the step does not hold for every such function — define {names} "
+                        "and it is checked")  # fmt: skip
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
         applied = sorted(name for name in found.bases if name in env.applied_only and name not in env.definitions)

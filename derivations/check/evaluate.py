@@ -58,6 +58,7 @@ class Flags:
     default_shape: bool = False  # a bold name's shape came from the convention, not from a declaration
     cdot_vectors: bool = False  # a \cdot joined two vectors of one shape (a dot or an elementwise product)
     cdot_elementwise: bool = False  # read such a \cdot as the elementwise product
+    abstract: set[str] = field(default_factory=set)  # undefined names differentiated (L): any function of the outputs
 
 
 @dataclass
@@ -183,6 +184,13 @@ def _eval(node: Node, ctx: Context) -> Value:
 
 def _num(node: Num, ctx: Context) -> Value:
     return sp.Rational(node.value.numerator, node.value.denominator)
+
+
+@dataclass(frozen=True)
+class AbstractOf(Node):
+    """The stand-in of an unspecified function (see `_abstract_value`); built only by the evaluator."""
+
+    name: str
 
 
 class Ones:
@@ -685,7 +693,66 @@ def _only_symbols(v: Value) -> bool:
     return all(isinstance(s, (sp.Symbol, sp.Dummy)) for s in items) and len(set(items)) == len(items)
 
 
+def is_abstract(node: Node, ctx: Context) -> bool:
+    """An undefined plain name being differentiated (∂L/∂w with L never given): a function left unspecified."""
+    if not isinstance(node, Sym):
+        return False
+    name = node.name
+    env = ctx.env
+    return not (
+        name in env.definitions
+        or name in ctx.bindings
+        or name in ctx.keep
+        or name in env.families
+        or name in env.matrix_families
+        or name in env.probability
+        or name in env.one_hot
+        or name in env.sizes
+        or name in env.index_letters
+        or name in env.unread
+        or name in env.scalars
+        or env.shape_of(name) is not None
+    )
+
+
+def sinks(env: Environment) -> list[str]:
+    """The defined quantities nothing else is defined from (the network's outputs): what an unspecified loss
+    is a function of."""
+    plain = [d for d in env.definitions.values() if not d.params]
+    used: set[str] = set()
+    for d in env.definitions.values():
+        used |= {n.name for n in walk(d.body) if isinstance(n, Sym)}
+        used |= {n.base.name for n in walk(d.body) if isinstance(n, Index) and isinstance(n.base, Sym)}
+    return [d.name for d in plain if d.name not in used]
+
+
+def _abstract_value(name: str, ctx: Context) -> Value:
+    """An unspecified L as Σ_k c_k·s_k over the outputs s (c_k its gradient there, a free symbol): every first-order
+    chain rule holds for all smooth L exactly when it holds for all such linear ones."""
+    outputs = sinks(ctx.env)
+    if not outputs:
+        raise Unsupported(
+            f"'{name}' is never defined, and nothing is defined for it to be a function of — define it "
+            "(or its inputs) in the text or the front matter"
+        )
+    ctx.flags.abstract.add(name)
+    total: sp.Expr = sp.Integer(0)
+    for out in outputs:
+        value = evaluate(Sym(out), ctx)
+        entries = list(value) if is_matrix(value) else [value]
+        for k, e in enumerate(entries, start=1):
+            total += ctx.symbols.get(f"\\partial {name}/\\partial {out}", (k,) if len(entries) > 1 else ()) * e
+    return total
+
+
 def _deriv(node: Deriv, ctx: Context) -> Value:
+    for inner in walk(node.of):  # a derivative of ∂L/∂z: the linear stand-in for L would make it 0
+        if isinstance(inner, Deriv) and is_abstract(inner.of, ctx):
+            raise Unsupported(f"a derivative of a derivative of '{inner.of.name}', which the file never defines")
+    if is_abstract(node.of, ctx):
+        if node.order != 1:
+            raise Unsupported(f"a higher derivative of '{node.of.name}', which the file never defines")
+        return _deriv(Deriv(AbstractOf(node.of.name), node.wrt, 1), ctx)
     name, idx_nodes = wrt_target(node.wrt)
     key = own_entry(name, idx_nodes, ctx.env) if idx_nodes else ""
     if key:  # ∂L/∂z_2 with z_2 defined or declared on its own (layer 2's z): with respect to that name
@@ -772,6 +839,7 @@ _DISPATCH = {
     Vector: _vector,
     MatrixLit: _matrix,
     At: _at,
+    AbstractOf: lambda node, ctx: _abstract_value(node.name, ctx),
     Abs: _abs,
     Cases: _cases,
 }

@@ -71,6 +71,7 @@ class Search:
     jacobian: bool = False  # found: a Jacobian was taken (the other layout is a reading too)
     cdot_vectors: bool = False  # found: a \cdot joined two vectors (the elementwise product is a reading too)
     default_shape: bool = False  # found: a bold name's shape is the convention's, not declared
+    abstract: set[str] = field(default_factory=set)  # found: unspecified functions stood in for (∂L/∂w, L undefined)
     cache: dict = field(default_factory=dict)  # sides built, by instance and reading: shared with the proof search
 
     def context(self, n: int, assign: dict[str, int]) -> Context:
@@ -90,6 +91,7 @@ class Search:
         self.jacobian |= flags.jacobian
         self.cdot_vectors |= flags.cdot_vectors
         self.default_shape |= flags.default_shape
+        self.abstract |= flags.abstract
 
     def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
         """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""

@@ -110,6 +110,11 @@ def test_derivatives_are_evaluated() -> None:
 
 def test_a_derivative_of_something_that_does_not_involve_the_variable_is_refused() -> None:
     with pytest.raises(Unsupported, match="does not depend on the variable"):
+        value("\\frac{d (x^2)}{dz}")
+
+
+def test_an_undefined_name_differentiated_with_nothing_defined_is_refused() -> None:
+    with pytest.raises(Unsupported, match="never defined"):
         value("\\frac{dL}{dz}")
 
 

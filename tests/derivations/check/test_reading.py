@@ -256,3 +256,45 @@ def test_a_macro_that_never_ends_makes_its_row_unreadable(tmp_path: Path) -> Non
     text = "\\def\\a{\\a\\a}\n\n" + displays(r"\a = 1", "x = x")
     d = check_text(tmp_path, text)
     assert verdicts(d) == ["unchecked", "proved"] and "without end" in d.steps[0].reason
+
+
+# -- a loss the notes never define: any function of the outputs
+
+
+def test_chain_rules_through_an_unspecified_loss(tmp_path: Path) -> None:
+    """L never given, a = σ(wx + b) the one output: a step relating derivatives of L holds for every L (proved)
+    or fails for a generic one (wrong); a step that says what ∂L/∂a is cannot be checked without L."""
+    rows = (
+        r"z = w x + b",
+        r"a = \sigma(z)",
+        r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a} \frac{\partial a}{\partial z}"
+        r" \frac{\partial z}{\partial w}",
+        r"= \frac{\partial L}{\partial a} a (1 - a) x",
+        r"= \frac{\partial L}{\partial a} a (1 - a)",  # the x of ∂z/∂w dropped
+        r"\frac{\partial L}{\partial a} = a - y",  # true for ½(a − y)², not for every L
+        r"\frac{\partial L}{\partial y} = 0",  # y is not an input of a: L's dependence on y is unknown
+        r"\frac{\partial}{\partial w} \frac{\partial L}{\partial a} = 0",  # would be 0 for a linear stand-in
+        r"\frac{\partial L}{\partial b} = \frac{\partial L}{\partial z}",
+    )
+    expected = [
+        "definition",
+        "definition",
+        "proved",
+        "proved",
+        "wrong",
+        "unchecked",
+        "unchecked",
+        "unchecked",
+        "proved",
+    ]
+    assert run(tmp_path, *rows) == expected
+
+
+def test_with_two_outputs_an_unspecified_loss_decides_nothing_false(tmp_path: Path) -> None:
+    """Two unrelated outputs a and q: the author's L may depend on a only, so a failing step is not wrong."""
+    rows = (
+        r"a = \sigma(w x)",
+        r"q = w^2",
+        r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a} a (1 - a) x",
+    )
+    assert run(tmp_path, *rows) == ["definition", "definition", "unchecked"]
