@@ -466,7 +466,8 @@ class Knowledge:
             for m in LAYERED.finditer(row.text):
                 self.notation.layered.add(m.group(1))
             # w^{l+1}, a^{l-1}: nobody raises to the power l + 1 in a network's notes, so l numbers layers
-            self.notation.layer_letters |= set(LAYER_LETTER.findall(row.text))
+            letters = set(LAYER_LETTER.findall(row.text))
+            self.notation.layer_letters |= letters | {x.swapcase() for x in letters if x in "lL"}  # δ^L beside w^{l+1}
         for row in self.doc.rows:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):
@@ -505,6 +506,7 @@ class Knowledge:
                 except ParseError as exc:
                     p.error = exc
                 else:
+                    p.chain = _entry_function(text, p.chain)
                     for _, node, _ in p.chain:
                         self.learn_letters(node)
             p.condition, p.condition_text = self._parse_condition(item)
@@ -623,6 +625,22 @@ def _where_first(parsed: list[Parsed]) -> list[Parsed]:
                 continue
         out.append(item)
     return out
+
+
+#: ``y_i(z_i) = …``, ``p_j(\\mathbf{x}) = …``: entry i of a vector, written with what it depends on.
+ENTRY_FUNCTION = re.compile(
+    r"^\s*(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)\s*_\s*\{?\s*[a-z]\s*\}?\s*\(\s*[A-Za-z\\{}_^\s,]+\)\s*="
+)
+
+
+def _entry_function(text: str, chain: list[tuple[str, Node, str]]) -> list[tuple[str, Node, str]]:
+    """``y_i(z_i) = …`` read as ``y_i = …``: the parenthesis names what the entry depends on, it is no product."""
+    if not chain or not ENTRY_FUNCTION.match(text):
+        return chain
+    rel, node, span = chain[0]
+    if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Index):
+        return [(rel, node.factors[0], span), *chain[1:]]
+    return chain
 
 
 def _defined_name(formula: str, notation: Notation) -> str:

@@ -594,6 +594,8 @@ class Parser:
 
     def _leibniz_operand(self, rest: list[Token], num_end: int, wrt: Node) -> Node:
         """What a Leibniz derivative differentiates: its numerator after d, else the operand after the fraction."""
+        if len(rest) >= 2 and rest[0].is_op("_"):  # \frac{\partial_{MSE}}{\partial w}: ∂ MSE / ∂ w
+            rest = rest[1:]
         if not rest:
             if not self.starts_factor() and not self.at_op("-"):
                 raise ParseError("a derivative operator needs something to differentiate", self.tok.pos)
@@ -628,6 +630,9 @@ class Parser:
         t = self.tok
         if t.kind is Kind.NUM:
             self.next()
+            brace = self.tok
+            if t.text == "1" and brace.is_op("(") and brace.end - brace.pos == 2 and self.text[brace.pos] == "\\":
+                return self.indicator(t.pos)  # 1\{k = i\}: the indicator (\{ is the only two-character '(')
             decimals = len(t.text.split(".", 1)[1]) if "." in t.text else None
             return Num(Fraction(t.text), decimals)
         if t.kind is Kind.NAME:

@@ -123,6 +123,16 @@ def tokenize(text: str) -> list[Token]:
             if name in SPACING:
                 i = end
                 continue
+            if name == "not" and text[end : end + 1] == "=":  # \not= is ≠
+                tokens.append(Token(Kind.CMD, "neq", i, end + 1))
+                i = end + 1
+                continue
+            if name in ("color", "textcolor"):  # \color{red} x, \textcolor{red}{x}: the colour is not mathematics
+                j = end
+                while j < n and text[j].isspace():
+                    j += 1
+                _, i = read_group(text, j)
+                continue
             if name in ("tag", "label"):  # \tag{3}, \label{eq:loss}: numbering, not mathematics
                 j = end
                 while j < n and text[j].isspace():
