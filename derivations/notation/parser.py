@@ -605,6 +605,12 @@ class Parser:
                 operand = self.postfix(self.primary())
             else:  # otherwise the operator takes the rest of the product, like a sum
                 operand = self.signed_term()
+                if self.at_op("+", "-"):  # \frac{\partial}{\partial w} w a + b: of w·a, or of the whole sum?
+                    raise ParseError(
+                        "how far the derivative reaches is unclear (the product, or the whole sum?): "
+                        "write its operand in parentheses",
+                        self.tok.pos,
+                    )
             return operand
         of = self.sub(rest, num_end).parse_expression()
         if isinstance(of, Func):
