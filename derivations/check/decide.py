@@ -20,7 +20,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from derivations.check.environment import Environment, SymbolTable
+from derivations.check.environment import Environment, SymbolTable, entry_base
 from derivations.check.evaluate import Context, dims_at, is_abstract, is_matrix, sinks
 from derivations.check.instances import (
     Search,
@@ -178,6 +178,8 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
         base = search.symbols.base.get(sym, "")
         if not base or base in env.definitions or base in env.domains or base in env.probability:
             continue
+        if any(base in (key, entry_base(key)) for key in env.shapes):
+            continue  # x_i of a declared \mathbf{x} ∈ ℝ^n: an entry of a known vector, not an abbreviation
         if base in written_left:
             continue  # x_k on the left, x_i on the right: one vector, written on both sides
         entry = search.symbols.latex[sym].startswith(base + "_{")  # a_1: an entry of a vector never declared
@@ -228,7 +230,8 @@ def _other_reading(
         except (Unsupported, ProofTimeout, RecursionError):
             continue
         if alt_found.status is Numbers.EQUAL:
-            named = (("the Jacobian in denominator layout", denominator), ("'\\cdot' as elementwise", elementwise))
+            named = (("derivatives by vectors and matrices in the other layout", denominator),
+                     ("'\\cdot' of vectors as the elementwise product", elementwise))  # fmt: skip
             words = [w for w, on in named if on]
             return alt, alt_found, " and ".join(words)
     if found.counterexample is not None and found.status is Numbers.DIFFERENT:
@@ -370,11 +373,13 @@ def decide(
             return Decision(Verdict.UNCHECKED, "", reason, None, points)
         reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
         if reading:
-            reason += f" (reading {reading})"
+            return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}: {reason}")
         return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
     where = _describe_instances(proof_search, proof=True)
-    if reading:
-        where = f"{where}; reading {reading}" if where else f"reading {reading}"
+    if reading:  # true only in the other reading: which one the author meant, the notation does not say
+        return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading} ({where}); in the first reading "
+                        "it does not — write the operation out (\\odot, \\mathbf{a}^\\top \\mathbf{b}) to have it "
+                        "checked")  # fmt: skip
     return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
 
 

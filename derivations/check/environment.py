@@ -302,10 +302,16 @@ LAYERED = re.compile(
 )
 #: ``w^{l+1}``, ``a^{L-1}``: a letter plus or minus one as a superscript: that letter numbers the layers.
 LAYER_LETTER = re.compile(r"\^\s*\{\s*([lLkt])\s*[+-]\s*1\s*\}")
-#: "$y$ is one-hot", "$\\mathbf{y}$ is a one-hot vector", "the one-hot label $y$".
+#: "$y$ is one-hot", "let $y$ be one-hot", "with $y$ one-hot", "the one-hot label $y$".
 ONE_HOT_PROSE = re.compile(
-    r"\$([^$]+)\$\s+(?:is|are)\s+(?:a\s+|the\s+)?one[- ]hot"
+    r"\$([^$]+)\$\s+(?:(?:is|are|be)\s+)?(?:a\s+|the\s+)?one[- ]hot"
     r"|one[- ]hot(?:\s+(?:encoded|vector|label|target))*\s+\$([^$]+)\$",
+    re.IGNORECASE,
+)
+#: A sentence that denies, supposes or weighs something: what it says is not put in force.
+HEDGED = re.compile(
+    r"\b(?:not|no|never|nor|without|unless|would|could|might|should|suppose|supposing|tempting|"
+    r"wrong|incorrect|mistake|only|instead|rather|but|however|otherwise|if|whether)\b|n't\b",
     re.IGNORECASE,
 )
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
@@ -450,7 +456,6 @@ class Knowledge:
     def prescan(self) -> list[Parsed]:
         """Every row and case line parsed once (function names first, so that every row sees them all),
         and the index letters, vector families and sizes they use learned; the parses, in document order."""
-        self.notation.macros = macros.collect([i.text for i in self.doc.items])
         for item in self.doc.items:
             if isinstance(item, Event) and item.kind is EventKind.PROSE:
                 for formula in INLINE.findall(item.text):
@@ -458,6 +463,7 @@ class Knowledge:
                     if (
                         m
                         and m.group(1) not in ("e", "d")
+                        and not _standard(m.group(1))
                         and VOCABULARY.function_command(m.group(1).lstrip("\\")) is None
                     ):
                         self.notation.functions.add(m.group(1))
@@ -472,7 +478,8 @@ class Knowledge:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):
                 m = FUNCTION_DEFINITION.match(text)
-                if m and m.group(1) not in ("e", "d") and VOCABULARY.function_command(m.group(1).lstrip("\\")) is None:
+                known = m is not None and VOCABULARY.function_command(m.group(1).lstrip("\\")) is not None
+                if m and m.group(1) not in ("e", "d") and not known and not _standard(m.group(1)):
                     self.notation.functions.add(m.group(1))
         where_definitions = {}
         for k, item in enumerate(self.doc.items):
@@ -480,6 +487,8 @@ class Knowledge:
                 where_definitions[k] = self._where_definition(item)
         parsed: list[Parsed] = []
         for k, item in enumerate(self.doc.items):
+            # the file's macros, in force from where they are defined on (as TeX reads them)
+            self.notation.macros = macros.collect([item.text], self.notation.macros)
             if isinstance(item, Event):
                 if item.kind is EventKind.PROSE:
                     self.declare_in_prose(item.text)
@@ -538,6 +547,8 @@ class Knowledge:
         "$y$ is one-hot" (or "a one-hot $y$") makes y one-hot at an index of its own, checked at every value."""
         parsed = ParsedEvent(event)
         text = event.text
+        if HEDGED.search(re.sub(r"\$[^$]*\$", " ", text)):
+            return parsed  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
         for m in ONE_HOT_PROSE.finditer(text):
             formula = m.group(1) or m.group(2)
             try:
@@ -641,6 +652,17 @@ def _entry_function(text: str, chain: list[tuple[str, Node, str]]) -> list[tuple
     if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Index):
         return [(rel, node.factors[0], span), *chain[1:]]
     return chain
+
+
+#: LaTeX's own operators: they mean what they mean, a file cannot define them (\\det(W) = … is a claim).
+STANDARD_OPERATORS = frozenset(
+    "det lim limsup liminf sup inf arg sgn Pr gcd ker dim hom deg sin cos tan cot sec csc arcsin arccos cosh sinh "
+    "coth lg".split()
+)
+
+
+def _standard(name: str) -> bool:
+    return name.startswith("\\") and name[1:] in STANDARD_OPERATORS
 
 
 def _defined_name(formula: str, notation: Notation) -> str:

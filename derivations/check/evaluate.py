@@ -814,6 +814,10 @@ def _differentiate(
             result = _jacobian(f, var, order, flags or Flags())
         else:
             result = var.applyfunc(lambda v: sp.diff(f, v, order))
+            if 1 not in var.shape and flags is not None:  # ∂L/∂W: shaped like W, or (numerator layout) like Wᵀ
+                flags.jacobian = True
+                if flags.denominator:
+                    result = result.T
     else:
         result = _elementwise(lambda e: sp.diff(e, var, order), f)
     items = list(result) if is_matrix(result) else [result]

@@ -499,6 +499,47 @@ def read_document(path: Path) -> Document:
     return read_string(text, str(path))
 
 
+_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+
+
+def mask_non_text(lines: list[str]) -> list[str]:
+    """The lines with what is not the author's text blanked (same lengths, so positions stay): fenced code
+    blocks (code, not maths: a ``$$1=2$$`` in a code sample is no claim), HTML comments, and ``%`` comments."""
+    out = []
+    fence = ""
+    in_comment = False
+    for ln in lines:
+        m = _FENCE.match(ln)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+            out.append(" " * len(ln))
+            continue
+        if m and not in_comment:
+            fence = m.group(1)
+            out.append(" " * len(ln))
+            continue
+        chars = list(ln)
+        i = 0
+        while i < len(ln):
+            if in_comment:
+                end = ln.find("-->", i)
+                stop = len(ln) if end < 0 else end + 3
+                chars[i:stop] = " " * (stop - i)
+                in_comment = end < 0
+                i = stop
+                continue
+            if ln.startswith("<!--", i):
+                in_comment = True
+                continue
+            if ln[i] == "%" and (i == 0 or ln[i - 1] != "\\"):
+                chars[i:] = " " * (len(ln) - i)
+                break
+            i += 1
+        out.append("".join(chars))
+    return out
+
+
 def read_string(text: str, path: str = "<text>", *, cells: tuple[tuple[int, int], ...] = ()) -> Document:
     """A derivation given as text (``path`` names it in messages); InputError if it has no display math.
 
@@ -511,7 +552,7 @@ def read_string(text: str, path: str = "<text>", *, cells: tuple[tuple[int, int]
     base = sum(len(ln) + 1 for ln in lines[:start])  # the offset of the body in the text
     items: list[Row | Event] = []
     display = 0
-    for item in _scan(lines[start:], start + 1, str(path)):
+    for item in _scan(mask_non_text(lines[start:]), start + 1, str(path)):
         if isinstance(item, Event):
             items.append(item)
             continue

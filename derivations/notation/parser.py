@@ -287,10 +287,11 @@ class Parser:
         return False
 
     def term(self) -> Node:
-        """term := unary (('\\cdot' | '\\times' | '*' | '\\odot' | '\\circ' | '/') unary | factor)*."""
+        """term := product (('\\odot' | '\\circ') product)*, product := unary (('\\cdot' | '\\times' | '*' | '/') unary
+        | factor)*: juxtaposition and \\cdot bind tighter than the elementwise product."""
         self.enter()
         factors: list[Node] = [self.unary()]
-        elementwise = False
+        hadamard: list[Node] = []  # the products already closed by \odot: W^T d \odot σ'(z) is (W^T d) ⊙ σ'(z)
         dots: list[int] = []
         while True:
             if self.at_cmd("cdot", "times") or self.at_op("*"):
@@ -300,13 +301,13 @@ class Parser:
                 factors.append(self.unary())
             elif self.at_cmd("odot", "circ"):
                 self.next()
-                elementwise = True
-                factors.append(self.unary())
+                hadamard.append(factors[0] if len(factors) == 1 else Mul(tuple(factors), False, tuple(dots)))
+                factors, dots = [self.unary()], []
             elif self.at_op("/"):
                 pos = self.tok.pos
                 self.next()
                 den = self.unary()
-                num = factors[0] if len(factors) == 1 else Mul(tuple(factors), elementwise, tuple(dots))
+                num = factors[0] if len(factors) == 1 else Mul(tuple(factors), False, tuple(dots))
                 dots = []
                 if isinstance(num, Partial) and isinstance(den, Partial):
                     if not is_variable(den.of):
@@ -319,7 +320,8 @@ class Parser:
             else:
                 break
         self.leave()
-        return factors[0] if len(factors) == 1 else Mul(tuple(factors), elementwise, tuple(dots))
+        last = factors[0] if len(factors) == 1 else Mul(tuple(factors), False, tuple(dots))
+        return Mul((*hadamard, last), True) if hadamard else last
 
     def unary(self) -> Node:
         """unary := '-' unary | '+' unary | factor."""
@@ -815,6 +817,8 @@ class Parser:
             body.append(self.next())
         rows = [r for r in _split(body, "\\\\") if r]
         if env in ("bmatrix", "pmatrix", "matrix", "Bmatrix"):
+            if not rows:
+                raise ParseError("an empty matrix", begin.end)
             cells = [_split(r, "&") for r in rows]
             if len(cells) == 1:  # one row: a row vector
                 entries = tuple(self._cell(c, tk.pos) for c in cells[0])

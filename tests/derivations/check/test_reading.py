@@ -33,7 +33,8 @@ def run(tmp_path: Path, *rows: str, prose: str = "", front: str = "") -> list[st
         (r"\frac{\partial L}{\partial \mathbf{x}} = W^\top \mathbf{z}", "proved"),  # Wᵀδ
         (r"\frac{\partial L}{\partial \mathbf{b}} = \mathbf{z}", "proved"),
         (r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = W", "proved"),  # Jacobian, numerator layout
-        (r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = W^\top", "proved"),  # the same, denominator layout
+        # true in denominator layout only: which layout the file uses, one step does not say
+        (r"\frac{\partial \mathbf{z}}{\partial \mathbf{x}} = W^\top", "unchecked"),
         (r"\nabla_{W} L = \mathbf{z} \mathbf{x}^\top", "proved"),
         (r"\frac{\partial L}{\partial \mathbf{x}} = W^\top \mathbf{b}", "wrong"),  # Wᵀb ≠ Wᵀz
         (r"\frac{\partial L}{\partial W} = 2 \mathbf{z} \mathbf{x}^\top", "wrong"),  # twice the gradient
@@ -91,14 +92,15 @@ def test_hadamard_dot_outer_products_and_ones(tmp_path: Path) -> None:
 
 def test_a_cdot_of_two_vectors_is_read_both_ways(tmp_path: Path) -> None:
     """σ(z)·(1 − σ(z)) of a vector z: elementwise in the author's intent — the dot reading alone would call
-    a true step wrong; the step holds in the elementwise reading, and says so."""
+    a true step wrong; it holds in the elementwise reading only, so it is unchecked, naming that reading
+    (never proved: the same file may use · as the dot product elsewhere, (w·x)² = w²·x² is then false)."""
     prose = r"Let $\mathbf{z} \in \mathbb{R}^3$."
     row = (
         r"\frac{\partial \sigma(\mathbf{z})}{\partial \mathbf{z}} "
         r"= \operatorname{diag}(\sigma(\mathbf{z}) \cdot (1 - \sigma(\mathbf{z})))"
     )
     d = check_text(tmp_path, f"{prose}\n\n" + displays(row))
-    assert verdicts(d) == ["proved"] and "elementwise" in d.steps[0].reason
+    assert verdicts(d) == ["unchecked"] and "elementwise" in d.steps[0].reason
 
 
 def test_the_softmax_jacobian_with_diag(tmp_path: Path) -> None:
@@ -298,3 +300,30 @@ def test_with_two_outputs_an_unspecified_loss_decides_nothing_false(tmp_path: Pa
         r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a} a (1 - a) x",
     )
     assert run(tmp_path, *rows) == ["definition", "definition", "unchecked"]
+
+
+def test_a_reading_is_never_chosen_step_by_step(tmp_path: Path) -> None:
+    """(w·x)² = w²·x² holds only with · elementwise, while z = w·x + b is a number: never proved."""
+    prose = r"Let $\mathbf{w}, \mathbf{x} \in \mathbb{R}^3$."
+    rows = (
+        r"z = \mathbf{w} \cdot \mathbf{x} + b",
+        r"(\mathbf{w} \cdot \mathbf{x})^2 = \mathbf{w}^2 \cdot \mathbf{x}^2",
+    )
+    assert run(tmp_path, *rows, prose=prose) == ["definition", "unchecked"]
+
+
+def test_code_blocks_and_comments_are_not_read(tmp_path: Path) -> None:
+    text = (
+        "```latex\n\\renewcommand{\\sigma}{\\tanh}\n$$b = 0$$\n```\n\n<!-- \\def\\x{y} -->\n\n"
+        "$$\\sigma'(x) = 1 - \\sigma(x)^2 % a comment\n$$\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong"]  # the logistic σ' is σ(1 − σ)
+
+
+def test_a_macro_applies_from_its_definition_on(tmp_path: Path) -> None:
+    text = (
+        displays(r"\sigma'(x) = 1 - \sigma(x)^2")
+        + "\n\\renewcommand{\\sigma}{\\tanh}\n\n"
+        + displays(r"\sigma'(x) = 1 - \sigma(x)^2")
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved"]
