@@ -137,6 +137,39 @@ class Checker:
         self.fork = None
         self.cases_opened = 0
 
+    def _would_cycle(self, name: str, body: Node) -> bool:
+        """Whether defining ``name`` by ``body`` makes a definition depend on itself."""
+        needs: dict[str, set[str]] = {n: names_in(d.body) for n, d in self.env.definitions.items()}
+        seen: set[str] = set()
+        todo = list(names_in(body))
+        while todo:
+            n = todo.pop()
+            if n == name:
+                return True
+            if n in seen:
+                continue
+            seen.add(n)
+            todo.extend(needs.get(n, ()))
+        return False
+
+    def _defined_again(self, node: Node | None) -> Definition | None:
+        """The definition ``node`` restates the left side of, written the same way: f(x) after f(x) = …,
+        g_i(x) or y_i after g_i(x) = … or y_i = … (a function or a vector by its entries, never a plain name)."""
+        call = node.base if isinstance(node, Index) and isinstance(node.base, Call) else node
+        if isinstance(call, Call) and all(isinstance(a, Sym) for a in call.args):
+            d = self.env.definitions.get(call.func.name)
+            if d is not None and d.params == tuple(a.name for a in call.args):
+                return d
+        if isinstance(node, Index) and isinstance(node.base, Sym):
+            d = self.env.definitions.get(node.base.name)
+            if (
+                d is not None
+                and d.index_params
+                and d.index_params == tuple(getattr(i, "name", "") for i in node.indices)
+            ):
+                return d
+        return None
+
     def _depended_on(self) -> set[str]:
         """The names the definitions in force are built on (y = σ(x): x), their own parameters aside."""
         out: set[str] = set()
@@ -328,8 +361,11 @@ class Checker:
         target = definable(left.node, self.env) if left.line == row.line and not self._claim else None
         if target is not None and mentions(right.node, target[0]):
             target = None  # x = x + 0 defines nothing: it is a claim about x
-        if target is not None and target[0] in self._depended_on():
-            target = None  # a name a definition in force is built on is never silently redefined: a claim
+        if target is not None and target[0] in self._depended_on() and self._would_cycle(target[0], right.node):
+            # y = σ(x), then x = log((1 − y)/y): defining x by y, which is built on x, would go round in a circle —
+            # a claim about x. (C = ½(a − y)², then a = σ(z): a definition given after its use.)
+            target = None
+        again = self._defined_again(left.node) if left.line == row.line and not self._claim else None
         if target is not None and rel == "=":
             self.known.define(target, right.node, row.line)
             kind = "function" if target[1] else "name"
@@ -382,6 +418,11 @@ class Checker:
             # counterexample outside that condition proves nothing against the step.
             decision = Decision(Verdict.UNCHECKED, reason=f"holds only if {condition}, a condition the checker "
                                 f"cannot use (counterexample without it: {decision.reason})")  # fmt: skip
+        if decision.verdict is Verdict.WRONG and again is not None and target is None:
+            # g_i(x) = \tanh(x) after g_i(x) = \sigma(x): a list of alternatives, or a restatement that is false?
+            why = f"restates {again.name} in the form it was defined in on line {again.line}, and disagrees"
+            decision = Decision(Verdict.UNCHECKED, reason=f"{why}: a second definition (an alternative?) or a "
+                                f"wrong restatement — {decision.reason}")  # fmt: skip
         step = self._add(row, latex, decision.verdict, decision=decision)
         if decision.verdict is Verdict.WRONG:
             self.pending_wrong = (step, left)

@@ -31,7 +31,7 @@ from derivations.check.instances import (
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.errors import ProofTimeout, Unsupported
-from derivations.notation.tree import Deriv, Mul, Neg, Node, Num, Pow, Rel, Sym, walk
+from derivations.notation.tree import Deriv, Index, Mul, Neg, Node, Num, Pow, Rel, Sym, walk
 from derivations.verdict import Counterexample, Decision, Verdict
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
@@ -240,6 +240,32 @@ def _other_reading(
     return search, found, ""
 
 
+def _holds_for_a_label(search: Search, seed: str, deadline: float) -> str:
+    """The vector (y, t) of the step, defined nowhere, that the step holds for once it sums to 1; else ""."""
+    env = search.env
+    names = {n.name for side in (search.left, search.right) for n in walk(side) if isinstance(n, Sym)}
+    names |= {n.base.name for side in (search.left, search.right) for n in walk(side)
+              if isinstance(n, Index) and isinstance(n.base, Sym)}  # fmt: skip
+    candidates = sorted(
+        name for name in names
+        if name in env.families and name not in env.definitions and name not in env.probability
+        and name not in env.one_hot and env.shape_of(name) is None
+    )  # fmt: skip
+    for name in candidates[:2]:
+        alt_env = env.copy()
+        alt_env.probability.add(name)
+        alt = Search(alt_env, search.symbols, search.left, search.right, search.cases, sizes=search.sizes)
+        rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+        try:
+            with time_limit(max(deadline - cpu_time(), 0.05)):
+                found = numeric_check(alt, rng, deadline)
+        except (Unsupported, ProofTimeout, RecursionError):
+            continue
+        if found.status is Numbers.EQUAL:
+            return name
+    return ""
+
+
 def _about_derivatives_only(search: Search) -> bool:
     """A step relating derivatives of an unspecified L to each other (∂L/∂w = ∂L/∂a·a(1 − a)), with one output
     for L to depend on: false for a generic L means false for the author's, so a counterexample is `wrong`. With
@@ -326,6 +352,13 @@ def decide(
             return Decision(Verdict.UNCHECKED, reason=f"{names} appear(s) only in the new line and is defined "
                             f"nowhere — an abbreviation? (define it, or declare it in the front matter); read as a "
                             f"free variable: {ce.sentence()}")  # fmt: skip
+        label = _holds_for_a_label(search, seed, deadline)
+        if label:
+            # Σ_k y_k = 1 used without being said: true for a one-hot or probability label, false for others —
+            # the notes take it for granted far more often than they get it wrong
+            return Decision(Verdict.UNCHECKED, reason=f"holds if {label} sums to 1 (a one-hot or probability "
+                            f"label), which the file does not say — say so ('${label}$ is one-hot' or "
+                            f"'{label} \\text{{ probability vector}}'); as written: {ce.sentence()}")  # fmt: skip
         sentence = ce.sentence() + (f" (false in {found.why})" if found.why else "")
         return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", sentence, ce)
     if found.status is Numbers.NONE:

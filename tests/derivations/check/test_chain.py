@@ -168,9 +168,13 @@ def test_each_identity_in_notes_notation_is_proved_as_a_claim(tmp_path: Path, id
 
 
 def test_the_ce_gradient_needs_its_assumption(tmp_path: Path) -> None:
-    """Without Σ y = 1 the claim ŷ − y is false: the checker must say so, not prove it."""
+    """Without Σ y = 1 the claim ŷ − y is false for a general y: never proved. Notes take the one-hot label for
+    granted far more often than they get this wrong, so it is unchecked, naming the assumption; with
+    the assumption stated it is proved."""
     d = check_text(tmp_path, displays(*get("ce-softmax-gradient").notation))
-    assert verdicts(d) == ["wrong"]
+    assert verdicts(d) == ["unchecked"] and "sums to 1" in d.steps[0].reason
+    stated = check_text(tmp_path, "Here $y$ is one-hot.\n\n" + displays(*get("ce-softmax-gradient").notation))
+    assert verdicts(stated) == ["proved"]
 
 
 def test_against_follows_a_chain_from_left_to_a_closed_form(tmp_path: Path) -> None:
