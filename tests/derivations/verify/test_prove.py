@@ -19,6 +19,7 @@ x, a, b = sp.symbols("x a b", real=True)
 p, q = sp.symbols("p q", positive=True)
 r1, r2 = sp.symbols("r_1 r_2", real=True)
 
+EXPAND = "expand"
 GROUPS = "rewrite(exp) + cancel, group by group"
 CANCEL = "rewrite(exp) + cancel"
 EXPAND_EXP = "rewrite(exp) + expand exponentials + cancel"
@@ -34,6 +35,8 @@ def _row(r: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
 
 #: rung → (derived, claimed, whether the rungs before it fail, so that it is the one recorded)
 PAIRS = {
+    # a chain rule's factors multiplied out, σ kept whole: σ(x)(1 − σ(x))·w = wσ(x) − wσ(x)²
+    EXPAND: (sigmoid(x) * (1 - sigmoid(x)) * a, a * sigmoid(x) - a * sigmoid(x) ** 2, True),
     # two rows sharing no exponential: each row cancelled on its own
     GROUPS: (_row(r1)[0] + _row(r2)[0], _row(r1)[1] + _row(r2)[1], True),
     # FINDINGS.md: σ rewritten to exp and cancel closes 2σ(x) − 1 = tanh(x/2); the groups split e^{−x} from e^{x/2}
@@ -46,7 +49,7 @@ PAIRS = {
 
 
 def test_the_ladder_is_the_documented_order() -> None:
-    assert list(METHODS) == [GROUPS, CANCEL, EXPAND_EXP, SIMPLIFY, EXPAND_LOG, PIECEWISE]
+    assert list(METHODS) == [EXPAND, GROUPS, CANCEL, EXPAND_EXP, SIMPLIFY, EXPAND_LOG, PIECEWISE]
     assert set(PAIRS) == set(METHODS)
 
 
@@ -131,3 +134,12 @@ def test_time_limits_nest_and_count_cpu_time_not_sleep() -> None:
             end = time.perf_counter() + 10
             while time.perf_counter() < end:
                 pass
+
+
+def test_identical_sides_need_no_method() -> None:
+    assert prove_equal(sigmoid(x) * a, a * sigmoid(x)).method == "identical"
+
+
+def test_expand_keeps_a_false_identity_false() -> None:
+    """Multiplying out is an identity of algebra: σ(x)² = σ(x) stays a non-zero remainder."""
+    assert METHODS[EXPAND](sigmoid(x) ** 2 - sigmoid(x)) != 0
