@@ -18,7 +18,7 @@ from derivations.errors import InputError, ParseError
 from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
-from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, walk
+from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
 from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
@@ -308,6 +308,12 @@ ONE_HOT_PROSE = re.compile(
     r"|one[- ]hot(?:\s+(?:encoded|vector|label|target))*\s+\$([^$]+)\$",
     re.IGNORECASE,
 )
+#: "write $\\delta$ for $…$", "denote $…$ by $\\delta$": a short name for a longer expression.
+WRITE_FOR = re.compile(
+    r"\b(?:write|writing|use)\s+\$([^$]+)\$\s+(?:for|to\s+mean)\s+\$([^$]+)\$"
+    r"|\b(?:denote|denoting)\s+\$([^$]+)\$\s+by\s+\$([^$]+)\$",
+    re.IGNORECASE,
+)
 #: A sentence that denies, supposes or weighs something: what it says is not put in force.
 HEDGED = re.compile(
     r"\b(?:not|no|never|nor|without|unless|would|could|might|should|suppose|supposing|tempting|"
@@ -555,9 +561,28 @@ class Knowledge:
                 node = parse_expression(formula, self.notation)
             except ParseError:
                 continue
-            if isinstance(node, Sym) and node.name not in self.env.one_hot:
-                self.env.one_hot[node.name] = f"hot({node.name})"
-                self.env.index_letters.add(f"hot({node.name})")
+            if (
+                isinstance(node, Vector)
+                and node.entries
+                and all(  # "the target $(T_1, T_2, T_3)$ is one-hot"
+                    isinstance(e, Index) and isinstance(e.base, Sym) and e.base == node.entries[0].base
+                    for e in node.entries
+                )
+            ):
+                node = node.entries[0].base
+            if isinstance(node, Sym):
+                for name in {node.name, entry_base(node.name)}:  # \mathbf{t} one-hot: its entries t_j are
+                    if name not in self.env.one_hot:
+                        self.env.one_hot[name] = f"hot({entry_base(node.name)})"
+                self.env.index_letters.add(f"hot({entry_base(node.name)})")
+        for m in WRITE_FOR.finditer(text):  # "write $\delta$ for $\partial E/\partial h$": δ stands for it
+            short, long = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
+            try:
+                name = parse_expression(short, self.notation)
+                body = parse_expression(long, self.notation)
+            except ParseError:
+                continue
+            parsed.definitions.append((name, body))
         last = 0
         chained = False
         for m in INLINE.finditer(text):

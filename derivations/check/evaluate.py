@@ -718,9 +718,15 @@ def is_abstract(node: Node, ctx: Context) -> bool:
 def sinks(env: Environment) -> list[str]:
     """The defined quantities nothing else is defined from (the network's outputs): what an unspecified loss
     is a function of."""
-    plain = [d for d in env.definitions.values() if not d.params]
+
+    def forward(d: Definition) -> bool:  # δ = ∂L/∂a abbreviates a derivative: not a quantity of the network
+        return not any(isinstance(n, Deriv) for n in walk(d.body))
+
+    plain = [d for d in env.definitions.values() if not d.params and forward(d)]
     used: set[str] = set()
     for d in env.definitions.values():
+        if not forward(d):
+            continue
         used |= {n.name for n in walk(d.body) if isinstance(n, Sym)}
         used |= {n.base.name for n in walk(d.body) if isinstance(n, Index) and isinstance(n.base, Sym)}
     return [d.name for d in plain if d.name not in used]

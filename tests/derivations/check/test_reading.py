@@ -327,3 +327,15 @@ def test_a_macro_applies_from_its_definition_on(tmp_path: Path) -> None:
         + displays(r"\sigma'(x) = 1 - \sigma(x)^2")
     )
     assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved"]
+
+
+def test_one_hot_and_short_names_stated_in_prose(tmp_path: Path) -> None:
+    """ "The target $(T_1, T_2)$ is one-hot", "the label $\\mathbf{t}$ is one-hot" (entries t_j), "write $d$
+    for $…$": each put in force; "we do not assume $y$ is one-hot" puts nothing in force."""
+    text = (
+        "The label $\\mathbf{t}$ is one-hot. Write $d$ for $\\partial L / \\partial a$.\n\n"
+        + displays(r"\sum_j t_j = 1", r"a = \sigma(z)", r"\frac{\partial L}{\partial z} = d \, a (1 - a)")
+        + "\nWe do not assume that $y$ is one-hot.\n\n"
+        + displays(r"\sum_j y_j = 1")
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "definition", "proved", "unchecked"]
