@@ -605,8 +605,10 @@ class Knowledge:
                     if name:
                         parsed.unread.append(name)
                     continue
-                if len(chain) >= 2 and chain[1][0] == "=":
-                    parsed.definitions.append((chain[0][1], chain[1][1]))
+                if len(chain) >= 2 and all(rel == "=" for rel, *_ in chain[1:]):
+                    # "Let $\\hat{y} = a = wx + b$": each name before the last expression stands for it
+                    body = chain[-1][1]
+                    parsed.definitions.extend((node, body) for _, node, *_ in chain[:-1])
                     for _, node, *_ in chain:
                         self.learn_letters(node)
         return parsed

@@ -66,6 +66,17 @@ def replace_unicode(text: str) -> str:
     return text
 
 
+def _between_operands(text: str, i: int, tokens: list[Token]) -> bool:
+    """A single '.' right after a name, number or closing bracket and right before a name, a command or an
+    opening bracket (no spaces, no second dot): the product ``W.a``, never an ellipsis or a full stop."""
+    if not tokens or text[i - 1 : i].isspace() or text[i + 1 : i + 2] in ("", ".", " ") or text[i - 1 : i] == ".":
+        return False
+    last = tokens[-1]
+    before = last.kind in (Kind.NAME, Kind.NUM) or (last.kind is Kind.OP and last.text in ")]}")
+    after = text[i + 1].isalpha() or text[i + 1] in "\\(["
+    return before and after
+
+
 #: The operator of ``\\right|_{x=0}`` (also ``\\Big|_{…}``): the expression before it, evaluated at the point.
 AT = "|_"
 LEFT_DOT = "\\left."
@@ -177,6 +188,10 @@ def tokenize(text: str) -> list[Token]:
                 i += 2
                 continue
             tokens.append(Token(Kind.OP, c, i, i + 1))
+            i += 1
+            continue
+        if c == "." and _between_operands(text, i, tokens):  # W_2.a_1: a product written with a full stop
+            tokens.append(Token(Kind.CMD, "cdot", i, i + 1))
             i += 1
             continue
         raise ParseError(f"unexpected character '{c}'", i)
