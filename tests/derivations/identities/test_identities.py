@@ -22,10 +22,16 @@ def test_every_part_is_proved_symbolically(identity: Identity) -> None:
 
 
 @pytest.mark.parametrize(("identity", "check"), CHECKS, ids=[f"{i.name}:{c.against}" for i, c in CHECKS])
+#: Examples per cross-check at most: the complex step of the batch CE costs ~0.4 s an example (its exact
+#: reference escalates precision), so 200 of them alone took 77 s of the suite's 5 minutes.
+MAX_CROSS_CHECK_EXAMPLES = 80
+
+
 def test_cross_check_within_tolerance(identity: Identity, check) -> None:
-    result = run_check(identity.name, check, max_examples=settings.default.max_examples)
+    examples = min(settings.default.max_examples, MAX_CROSS_CHECK_EXAMPLES)
+    result = run_check(identity.name, check, max_examples=examples)
     assert result.passed, result.message
-    assert result.examples >= min(settings.default.max_examples, 10)
+    assert result.examples >= min(examples, 10)
 
 
 def test_registry_names_are_the_issues_names() -> None:
