@@ -21,12 +21,12 @@ def test_every_part_is_proved_symbolically(identity: Identity) -> None:
         assert proof.proved, f"{identity.name}: {part.label} not proved: {proof.reason}"
 
 
-@pytest.mark.parametrize(("identity", "check"), CHECKS, ids=[f"{i.name}:{c.against}" for i, c in CHECKS])
 #: Examples per cross-check at most: the complex step of the batch CE costs ~0.4 s an example (its exact
 #: reference escalates precision), so 200 of them alone took 77 s of the suite's 5 minutes.
 MAX_CROSS_CHECK_EXAMPLES = 80
 
 
+@pytest.mark.parametrize(("identity", "check"), CHECKS, ids=[f"{i.name}:{c.against}" for i, c in CHECKS])
 def test_cross_check_within_tolerance(identity: Identity, check) -> None:
     examples = min(settings.default.max_examples, MAX_CROSS_CHECK_EXAMPLES)
     result = run_check(identity.name, check, max_examples=examples)
