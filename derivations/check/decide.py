@@ -183,7 +183,8 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
         if base in written_left:
             continue  # x_k on the left, x_i on the right: one vector, written on both sides
         entry = search.symbols.latex[sym].startswith(base + "_{")  # a_1: an entry of a vector never declared
-        abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base) or entry
+        identity = base == "I"  # ∂z/∂b = I: the identity matrix, most likely, not a variable
+        abbreviation = base in env.families or "\\" in base or (len(base) > 1 and "^" not in base) or entry or identity
         if abbreviation:
             out.append(search.symbols.latex[sym])
     return out
