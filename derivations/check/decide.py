@@ -114,6 +114,11 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
         ]
         if not pairs:
             continue
+        if all(a - b == 0 for _, a, b in pairs) and len(pairs) == len(_flat(inst.left)):
+            # the two sides are the same expression here (∂L/∂b = ∂L/∂z evaluated): equal at every point
+            agreed += 1
+            constant &= not set().union(*(a.free_symbols for _, a, _ in pairs))
+            continue
         left = [a for _, a, _ in pairs]
         right = [b for _, _, b in pairs]
         symbols = sorted(set().union(*(e.free_symbols for e in left + right)), key=lambda s: s.name)

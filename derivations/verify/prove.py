@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derivations.errors import ProofTimeout
-from derivations.notation.functions import to_exp
+from derivations.notation.functions import sigmoid, to_exp
 
 #: The CPU-time deadlines in force, innermost last (`time_limit` nests).
 _DEADLINES: list[float] = []
@@ -141,8 +141,13 @@ def _piecewise(diff: sp.Expr) -> sp.Expr:
 
 
 def _expand(diff: sp.Expr) -> sp.Expr:
-    """Multiplied out with σ, exp and log kept whole: a polynomial identity in them (a chain rule's factors)."""
-    return sp.expand(diff, power_exp=False, log=False)
+    """Multiplied out with σ, exp and log kept whole, σ(−u) written 1 − σ(u) (SymPy's σ' is σ(u)σ(−u)): a
+    polynomial identity in them, as a chain rule's factors are."""
+    reflected = diff.replace(
+        lambda e: isinstance(e, sigmoid) and e.args[0].could_extract_minus_sign(),
+        lambda e: 1 - sigmoid(-e.args[0]),
+    )
+    return sp.expand(reflected, power_exp=False, log=False)
 
 
 METHODS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = {
