@@ -251,6 +251,8 @@ def definable(node: Node, env: Environment) -> Target | None:
         name = node.base.name
         if name in env.definitions or name in env.one_hot:
             return None
+        if len(name) == 1 and any(f"\\{b}{{{name}}}" in env.definitions for b in ("mathbf", "boldsymbol", "bm", "vec")):
+            return None  # g_j = … after \mathbf{g} = …: a claim about g's entries
         if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
             return name, (), tuple(i.name for i in node.indices)
         literal = entry_key(name, node.indices)
@@ -317,14 +319,15 @@ WRITE_FOR = re.compile(
 #: A sentence that denies, supposes or weighs something: what it says is not put in force.
 HEDGED = re.compile(
     r"\b(?:not|no|never|nor|without|unless|would|could|might|should|suppose|supposing|tempting|"
-    r"wrong|incorrect|mistake|only|instead|rather|but|however|otherwise|if|whether)\b|n't\b",
+    r"wrong|incorrect|mistake|only|instead|rather|but|however|otherwise|if|whether|unlike|opposed|previous|"
+    r"previously|earlier|last|was|were|used\s+to)\b|n't\b",
     re.IGNORECASE,
 )
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
-    r"(?:\b(?:where|let|with|define|defining|defined|denote|denoting|set|setting|writing|here|given|as|by|"
+    r"(?:(?<!,)\b(?:where|let|with|define|defining|defined|denote|denoting|set|setting|writing|here|given|as|by|"
     r"loss|cost|error|objective|output|activation|prediction|probabilities|probability)\b(?:\s+(?:that|the|we|"
-    r"have|as|by|now|us))*|\b(?:and|,)\s*)\s*$",
+    r"have|as|by|now|us))*|(?:\band|,))\s*$",
     re.IGNORECASE,
 )
 INLINE = re.compile(r"(?<![$\\])\$([^$]+)\$(?!\$)")
@@ -606,9 +609,9 @@ class Knowledge:
                         parsed.unread.append(name)
                     continue
                 if len(chain) >= 2 and all(rel == "=" for rel, *_ in chain[1:]):
-                    # "Let $\\hat{y} = a = wx + b$": each name before the last expression stands for it
-                    body = chain[-1][1]
-                    parsed.definitions.extend((node, body) for _, node, *_ in chain[:-1])
+                    # "Let $\\hat{y} = a = wx + b$": each name stands for what follows it (ŷ for a, a for wx + b);
+                    # the links of a chain in prose are not checked, so none stands for more than its neighbour
+                    parsed.definitions.extend((a[1], b[1]) for a, b in itertools.pairwise(chain))
                     for _, node, *_ in chain:
                         self.learn_letters(node)
         return parsed

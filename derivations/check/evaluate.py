@@ -322,6 +322,9 @@ def _index(node: Index, ctx: Context) -> Value:
         if any(isinstance(i, Num) for i in node.indices):
             ctx.flags.asymmetric = True
         if d is None or name in ctx.expanding:
+            bold = bold_defined(name, ctx.env)
+            if bold and bold not in ctx.expanding:  # g_j after \mathbf{g} = 2\mathbf{z}: an entry of that vector
+                return _pick(_sym(Sym(bold), ctx), idx, bold)
             shaped = shaped_value(name, ctx)
             if shaped is not None:
                 return _pick(shaped, idx, name)
@@ -611,7 +614,10 @@ def _matrix(node: MatrixLit, ctx: Context) -> Value:
 
 
 def _at(node: At, ctx: Context) -> Value:
-    """F|_{x = a}: F with the variable's symbol replaced by a's value."""
+    """F|_{x = a}: F with the variable's symbol replaced by a's value (not of a loss the file never defines:
+    its stand-in's gradient is a symbol that would not move with the point)."""
+    if any(isinstance(n, Deriv) and is_abstract(n.of, ctx) for n in walk(node.of)):
+        raise Unsupported("a derivative of a loss the file never defines, evaluated at a point: define the loss")
     var = evaluate(node.var, ctx)
     if not _only_symbols(var) or is_matrix(var):
         raise Unsupported("'\\right|_{…}' at something that is not a scalar variable here")
@@ -662,6 +668,17 @@ def _cases(node: Cases, ctx: Context) -> Value:
     if values[-1][1] is not True:
         raise Unsupported("cases with no 'otherwise' that do not cover every value")
     return sp.Piecewise(*values)
+
+
+def bold_defined(name: str, env: Environment) -> str:
+    """``\\mathbf{g}`` (or another bold form) when it is defined and ``name`` is its plain letter g, else ""."""
+    if len(name) != 1 or not name.isalpha():
+        return ""
+    for bold in ("mathbf", "boldsymbol", "bm", "vec"):
+        key = f"\\{bold}{{{name}}}"
+        if key in env.definitions and not env.definitions[key].params:
+            return key
+    return ""
 
 
 def own_entry(name: str, indices: tuple[Node, ...], env: Environment) -> str:

@@ -106,6 +106,7 @@ class Parser:
         self.tokens = list(tokens)
         self.i = 0
         self.depth = 0
+        self.grouped: Node | None = None  # the last node read inside (…) or {…}: a superscript on it is a power
         self.in_abs = 0  # inside |…|: a '|' closes, it does not open
         self.spans: list[tuple[int, int]] = []  # (start, end) of each operand of a relation chain
         self.notation = notation or Notation()
@@ -423,9 +424,20 @@ class Parser:
         bracketed = len(tokens) >= 3 and (
             (tokens[0].is_op("(") and tokens[-1].is_op(")")) or (tokens[0].is_op("[") and tokens[-1].is_op("]"))
         )
-        layer = raw.isdigit() and isinstance(node, (Sym, Index)) and _base_name(node) in self.notation.layered
+        grouped = node is self.grouped  # (w)^2 is a power, whatever w's layers are
+        layer = (
+            raw.isdigit()
+            and not grouped
+            and isinstance(node, (Sym, Index))
+            and _base_name(node) in self.notation.layered
+        )
         lettered = re.fullmatch(r"([A-Za-z])(?:[+-]1)?", raw.replace(" ", ""))
-        layer |= bool(lettered) and isinstance(node, (Sym, Index)) and lettered.group(1) in self.notation.layer_letters
+        layer |= (
+            bool(lettered)
+            and not grouped
+            and isinstance(node, (Sym, Index))
+            and lettered.group(1) in self.notation.layer_letters
+        )
         if raw in self.notation.tags or (bracketed and len(raw) <= 6) or layer:
             if isinstance(node, Sym):
                 return Sym(f"{node.name}^{{{raw}}}")
@@ -658,10 +670,12 @@ class Parser:
                 return self.name(word, text_cmd=True)
             raise ParseError(f"'\\text{{{word}}}' is not a name", t.pos)
         if t.is_op("(", "["):
-            return self.paren()
+            self.grouped = self.paren()
+            return self.grouped
         if t.is_op("{"):
             tokens, end = self.group()
-            return self.sub(tokens, end).parse_expression()
+            self.grouped = self.sub(tokens, end).parse_expression()
+            return self.grouped
         if t.is_op("|"):
             self.next()
             self.in_abs += 1

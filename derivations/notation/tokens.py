@@ -167,6 +167,8 @@ def tokenize(text: str) -> list[Token]:
             i = end
             continue
         if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+            if c == "." and i > 0 and (text[i - 1].isalnum() or text[i - 1] in ")}]"):
+                raise ParseError("'x.5': a product x·5 or the decimal 0.5? (write x \\cdot 5 or 0.5 x)", i)
             m = re.match(r"\d*\.?\d+|\d+", text[i:])
             assert m is not None
             whole, _, fraction = m.group(0).partition(".")

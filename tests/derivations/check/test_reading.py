@@ -339,3 +339,31 @@ def test_one_hot_and_short_names_stated_in_prose(tmp_path: Path) -> None:
         + displays(r"\sum_j y_j = 1")
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "definition", "proved", "unchecked"]
+
+
+# -- red-team findings, each once a false accept or a false wrong
+
+
+def test_a_derivative_of_an_undefined_loss_is_not_evaluated_at_a_point(tmp_path: Path) -> None:
+    rows = (r"a = \sigma(w x)", r"\left. \frac{\partial L}{\partial a} \right|_{w=0} = \frac{\partial L}{\partial a}")
+    assert run(tmp_path, *rows) == ["definition", "unchecked"]  # L'(σ(0)) = L'(σ(wx)) is false for most L
+
+
+def test_prose_lists_chains_and_hedges(tmp_path: Path) -> None:
+    listed = run(tmp_path, r"\frac{d}{dz}\sigma(z) = a(1 - a)", prose=r"Let $z = wx + b$, $a = \sigma(z)$.")
+    assert listed == ["proved"]  # a comma after a definition continues the list
+    chain = run(tmp_path, r"\frac{ds}{dx} = s(1 - s)", prose=r"Let $s = \sigma(x) = \frac{1}{1 + e^{x}}$.")
+    assert chain == ["proved"]  # s is σ(x), the name's own neighbour, not the (false) last link
+    unlike = r"Unlike last week, where the loss $L = \frac{1}{2}(a - y)^2$ was used, we take another."
+    hedged = run(tmp_path, r"\frac{\partial L}{\partial z} = (a - y) a (1 - a)", r"a = \sigma(z)", prose=unlike)
+    assert hedged[0] == "unchecked"
+
+
+def test_entries_of_a_defined_bold_vector(tmp_path: Path) -> None:
+    rows = (r"\mathbf{g} = 2 \mathbf{z}", r"g_j = 3 z_j", r"g_j = 2 z_j")
+    assert run(tmp_path, *rows) == ["definition", "wrong", "proved"]
+
+
+def test_a_parenthesised_name_to_a_digit_is_a_power_and_x_dot_5_is_unreadable(tmp_path: Path) -> None:
+    rows = (r"z^1 = w^1 x", r"(w)^2 = w \cdot w", r"x.5 = \frac{x}{2}")
+    assert run(tmp_path, *rows) == ["definition", "proved", "unchecked"]
