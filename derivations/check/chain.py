@@ -49,6 +49,8 @@ class Link:
 
 
 #: A sentence that ends a case analysis: what follows is stated for every case.
+#: A sentence announcing that the rows after it solve an equation: each row is an equation, not an identity.
+SOLVING = re.compile(r"\bsolv(?:e|es|ing)\b|\brearrang|\bisolat", re.IGNORECASE)
 COMBINING = re.compile(
     r"together|combin|both cases|either case|all cases|every case|in general|in summary|summar|overall|"
     r"for all |for every |정리|종합|합치|모든",
@@ -93,6 +95,8 @@ class Checker:
         self._conclusion = False
         self.cases_opened = 0  # cases of the analysis in force
         self.prose_since_row = False  # a sentence combining the cases came after the last row
+        self.solving = False  # the sentence before said the rows solve an equation
+        self._continuing = False
 
     def run(self) -> Derivation:
         """Every step of the document, in order, with its verdict."""
@@ -110,9 +114,11 @@ class Checker:
         if item.event.kind is EventKind.HEADING:
             self._end_cases()
             self.prev = None
+            self.solving = False
             return
         if item.event.kind is EventKind.PROSE:
             self.prose_since_row |= bool(COMBINING.search(item.event.text))
+            self.solving = bool(SOLVING.search(item.event.text))  # for the displays right after it
             for name_node, body in item.definitions:  # "where $a_i = \sigma(z_i)$": in force from here on
                 target = definable(name_node, self.env)
                 if target is not None:
@@ -216,6 +222,7 @@ class Checker:
             self._end_cases()
             self._conclusion = False
         self.prose_since_row = False
+        self._continuing = first_rel not in ("", "=>")  # the row continues the chain before it ("= …")
         if first_rel in ("", "=>"):  # a new chain, or a claim (∴, ⇒) checked on its own
             if len(chain) == 1:
                 why = "states no relation: the rows after it continue from it"
@@ -418,6 +425,10 @@ class Checker:
             # counterexample outside that condition proves nothing against the step.
             decision = Decision(Verdict.UNCHECKED, reason=f"holds only if {condition}, a condition the checker "
                                 f"cannot use (counterexample without it: {decision.reason})")  # fmt: skip
+        if decision.verdict is Verdict.WRONG and self.solving and not self._continuing:
+            # "we solve for P": ln(P/(1 − P)) = z, then P/(1 − P) = e^z … are equations, not identities
+            decision = Decision(Verdict.UNCHECKED, reason="an equation being solved (the text says so), not an "
+                                f"identity: its rows are not checked as identities — {decision.reason}")  # fmt: skip
         if decision.verdict is Verdict.WRONG and again is not None and target is None:
             # g_i(x) = \tanh(x) after g_i(x) = \sigma(x): a list of alternatives, or a restatement that is false?
             why = f"restates {again.name} in the form it was defined in on line {again.line}, and disagrees"

@@ -367,3 +367,14 @@ def test_entries_of_a_defined_bold_vector(tmp_path: Path) -> None:
 def test_a_parenthesised_name_to_a_digit_is_a_power_and_x_dot_5_is_unreadable(tmp_path: Path) -> None:
     rows = (r"z^1 = w^1 x", r"(w)^2 = w \cdot w", r"x.5 = \frac{x}{2}")
     assert run(tmp_path, *rows) == ["definition", "proved", "unchecked"]
+
+
+def test_rows_of_an_equation_being_solved_are_not_identities(tmp_path: Path) -> None:
+    """ln(P/(1 − P)) = z, then P/(1 − P) = e^z …: equations equivalent to each other, false as identities."""
+    text = "We solve the log-odds equation for $P$.\n\n" + (
+        "$$\\begin{aligned} \\ln\\frac{P}{1-P} &= z \\\\ \\frac{P}{1-P} &= e^{z} \\\\ "
+        "P &= \\frac{e^{z}}{1 + e^{z}} \\\\ &= \\frac{1}{1 + e^{z}} \\end{aligned}$$\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["unchecked", "unchecked", "definition", "wrong"]
+    # without the sentence the same rows are identities, and false
+    assert verdicts(check_text(tmp_path, text.split("\n\n", 1)[1]))[:2] == ["wrong", "wrong"]
