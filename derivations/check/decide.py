@@ -229,13 +229,8 @@ def _other_reading(
     for denominator, elementwise in options:
         alt = Search(search.env, search.symbols, search.left, search.right, search.cases, sizes=search.sizes,
                      denominator=denominator, cdot_elementwise=elementwise)  # fmt: skip
-        rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
-        try:
-            with time_limit(max(deadline - cpu_time(), 0.05)):
-                alt_found = numeric_check(alt, rng, deadline)
-        except (Unsupported, ProofTimeout, RecursionError):
-            continue
-        if alt_found.status is Numbers.EQUAL:
+        alt_found = _check_again(alt, seed, deadline)
+        if alt_found is not None and alt_found.status is Numbers.EQUAL:
             named = (("derivatives by vectors and matrices in the other layout", denominator),
                      ("'\\cdot' of vectors as the elementwise product", elementwise))  # fmt: skip
             words = [w for w, on in named if on]
@@ -244,6 +239,21 @@ def _other_reading(
         what = "either layout of the Jacobian" if search.jacobian else "either reading of '\\cdot'"
         found.why = what
     return search, found, ""
+
+
+def _seeded(seed: str) -> random.Random:
+    """The step's own random stream: the same points for the same step, whatever ran before."""
+    return random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+
+
+def _check_again(alt: Search, seed: str, deadline: float) -> NumericResult | None:
+    """The numeric check of the step in another reading, within what is left of its budget; None if it
+    cannot be done (unreadable in that reading, or out of time)."""
+    try:
+        with time_limit(max(deadline - cpu_time(), 0.05)):
+            return numeric_check(alt, _seeded(seed), deadline)
+    except (Unsupported, ProofTimeout, RecursionError):
+        return None
 
 
 def _holds_for_a_label(search: Search, seed: str, deadline: float) -> str:
@@ -260,14 +270,9 @@ def _holds_for_a_label(search: Search, seed: str, deadline: float) -> str:
     for name in candidates[:2]:
         alt_env = env.copy()
         alt_env.probability.add(name)
-        alt = Search(alt_env, search.symbols, search.left, search.right, search.cases, sizes=search.sizes)
-        rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
-        try:
-            with time_limit(max(deadline - cpu_time(), 0.05)):
-                found = numeric_check(alt, rng, deadline)
-        except (Unsupported, ProofTimeout, RecursionError):
-            continue
-        if found.status is Numbers.EQUAL:
+        found = _check_again(Search(alt_env, search.symbols, search.left, search.right, search.cases,
+                                    sizes=search.sizes), seed, deadline)  # fmt: skip
+        if found is not None and found.status is Numbers.EQUAL:
             return name
     return ""
 
@@ -297,7 +302,7 @@ def decide(
     sizes: tuple[int, ...] = (),
 ) -> Decision:
     """The verdict on ``left = right`` under the case relations in force (at the sizes given, if any)."""
-    rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+    rng = _seeded(seed)
     start = cpu_time()
     deadline = start + seconds
     search = Search(env, symbols, left, right, cases, sizes=sizes)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from derivations.errors import ParseError
+from derivations.notation.layout import read_group
 
 MAX_EXPANSIONS = 200
 MAX_LENGTH = 4000
@@ -35,24 +36,11 @@ class Macro:
 
 
 def _group(text: str, i: int) -> tuple[str, int] | None:
-    """The balanced ``{…}`` group starting at ``text[i]`` (its inside) and the index after it."""
-    if i >= len(text) or text[i] != "{":
+    """The balanced ``{…}`` group starting at ``text[i]`` (its inside) and the index after it; None if none."""
+    try:
+        return read_group(text, i)
+    except ParseError:
         return None
-    depth = 0
-    k = i
-    while k < len(text):
-        c = text[k]
-        if c == "\\":
-            k += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : k], k + 1
-        k += 1
-    return None
 
 
 def _skip_space(text: str, i: int) -> int:
