@@ -32,6 +32,13 @@ Shape = tuple[Dim, Dim]
 BOLD = re.compile(r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{(.+)\}$")
 
 
+def bold_forms(name: str) -> list[str]:
+    """The bold and arrowed spellings of a plain letter whose entries they share (x: \\mathbf{x}, \\vec{x} …)."""
+    if len(name) != 1 or not name.isalpha():
+        return []
+    return [f"\\{bold}{{{name}}}" for bold in ("mathbf", "boldsymbol", "bm", "vec")]
+
+
 def entry_key(name: str, indices: tuple[Node, ...]) -> str:
     """``a_{0}`` for ``a_0``: the name of an entry with whole-number indices, defined on its own; else ""."""
     values = []
@@ -251,7 +258,7 @@ def definable(node: Node, env: Environment) -> Target | None:
         name = node.base.name
         if name in env.definitions or name in env.one_hot:
             return None
-        if len(name) == 1 and any(f"\\{b}{{{name}}}" in env.definitions for b in ("mathbf", "boldsymbol", "bm", "vec")):
+        if any(bold in env.definitions for bold in bold_forms(name)):
             return None  # g_j = … after \mathbf{g} = …: a claim about g's entries
         if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
             return name, (), tuple(i.name for i in node.indices)
@@ -468,14 +475,7 @@ class Knowledge:
         for item in self.doc.items:
             if isinstance(item, Event) and item.kind is EventKind.PROSE:
                 for formula in INLINE.findall(item.text):
-                    m = FUNCTION_DEFINITION.match(formula)
-                    if (
-                        m
-                        and m.group(1) not in ("e", "d")
-                        and not _standard(m.group(1))
-                        and VOCABULARY.function_command(m.group(1).lstrip("\\")) is None
-                    ):
-                        self.notation.functions.add(m.group(1))
+                    self._learn_function(formula)
         for row in self.doc.rows:
             # z^1 = w^1 x + b^1: nobody writes a first power, so a name written ^1 numbers its layers with digits
             for m in LAYERED.finditer(row.text):
@@ -486,10 +486,7 @@ class Knowledge:
         for row in self.doc.rows:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):
-                m = FUNCTION_DEFINITION.match(text)
-                known = m is not None and VOCABULARY.function_command(m.group(1).lstrip("\\")) is not None
-                if m and m.group(1) not in ("e", "d") and not known and not _standard(m.group(1)):
-                    self.notation.functions.add(m.group(1))
+                self._learn_function(text)
         where_definitions = {}
         for k, item in enumerate(self.doc.items):
             if isinstance(item, Row) and item.justification:
@@ -538,6 +535,16 @@ class Knowledge:
         self.env.families -= self.env.index_letters | self.env.sizes
         self.env.applied_only = self.notation.applied - self.notation.bare
         return _where_first(parsed)
+
+    def _learn_function(self, text: str) -> None:
+        """``f(u) = …`` at the start of ``text``: f is a function of this file (not e or d, not one the notation
+        or LaTeX already means)."""
+        m = FUNCTION_DEFINITION.match(text)
+        if m is None:
+            return
+        name = m.group(1)
+        if name not in ("e", "d") and not _standard(name) and VOCABULARY.function_command(name.lstrip("\\")) is None:
+            self.notation.functions.add(name)
 
     def _parse_event(self, event: Event) -> ParsedEvent:
         if event.kind is EventKind.PROSE:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from derivations.check.environment import Definition, Environment, SymbolTable, entry_key
+from derivations.check.environment import Definition, Environment, SymbolTable, bold_forms, entry_key
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import (
     Abs,
@@ -672,10 +672,7 @@ def _cases(node: Cases, ctx: Context) -> Value:
 
 def bold_defined(name: str, env: Environment) -> str:
     """``\\mathbf{g}`` (or another bold form) when it is defined and ``name`` is its plain letter g, else ""."""
-    if len(name) != 1 or not name.isalpha():
-        return ""
-    for bold in ("mathbf", "boldsymbol", "bm", "vec"):
-        key = f"\\{bold}{{{name}}}"
+    for key in bold_forms(name):
         if key in env.definitions and not env.definitions[key].params:
             return key
     return ""
@@ -687,9 +684,8 @@ def own_entry(name: str, indices: tuple[Node, ...], env: Environment) -> str:
     if not key:
         return ""
     suffix = key[len(name) :]
-    candidates = [key]
-    if len(name) == 1 and name.isalpha():  # (z_2)_j beside \mathbf{z}_2 = …: the same layer's vector
-        candidates += [f"\\{bold}{{{name}}}{suffix}" for bold in ("mathbf", "boldsymbol", "bm", "vec")]
+    # (z_2)_j beside \mathbf{z}_2 = …: the same layer's vector
+    candidates = [key, *(bold + suffix for bold in bold_forms(name))]
     for k in candidates:
         if k in env.definitions or k in env.shapes:
             return k
