@@ -116,7 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="with --batch: students in parallel")
     grade.add_argument("--config", type=Path, metavar="TOML", help="points, examples, domain, limits")
     grade.add_argument("--against", metavar="IDENTITY", help="for a derivation: the identity it must prove")
-    grade.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
+    grade.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap (the default)")
+    grade.add_argument(
+        "--no-sandbox", action="store_true", help="run submissions without bubblewrap (recorded on every result)"
+    )
     grade.add_argument("--quiet", action="store_true", help="no table, only the summary line")
     return parser
 

@@ -6,8 +6,9 @@ Standalone on purpose: it imports only the standard library and NumPy (never `de
     python -I child.py REQUEST_FD REPLY_FD SUBMISSION NAME,NAME,…
 
 Messages both ways: a 4-byte big-endian length, a JSON header, then as many arrays as the
-header's ``arrays`` count says, each a 4-byte length and an ``.npy`` body. Replies: ``ready`` (the
-functions defined), ``import_error``, ``result``, ``bad_result``, and ``exception`` with its
+header's ``arrays`` count says, each a 4-byte length and an ``.npy`` body. Replies: ``hello`` (sent
+before the submission is imported: the sandbox started), ``ready`` (the functions defined),
+``import_error``, ``result``, ``bad_result``, and ``exception`` with its
 ``kind`` (``memory`` for a MemoryError, ``recursion`` for a RecursionError, else ``exception``),
 so the grader reads what failed from data, never from the message's wording. Arrays are written with
 ``allow_pickle=False``: an object array is refused here, and the grader loads with
@@ -109,6 +110,7 @@ def _kind(exc):
 def main():
     request_fd, reply_fd, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     api = sys.argv[4].split(",")
+    _send(reply_fd, {"type": "hello"})  # the sandbox started: what fails from here on is the submission's
     try:
         spec = importlib.util.spec_from_file_location("submission", path)
         module = importlib.util.module_from_spec(spec)

@@ -9,7 +9,6 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,11 +21,8 @@ from derivations.grading.api import API
 from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.grading.results import Result
-from derivations.grading.sandbox import find_sandbox, free_uid
+from derivations.grading.sandbox import Sandbox, claim_uid, find_sandbox
 from derivations.verdict import Outcome
-
-if TYPE_CHECKING:
-    from multiprocessing.queues import Queue
 
 SUFFIXES = (".py", ".md", ".markdown", ".tex", ".ipynb")
 
@@ -64,6 +60,23 @@ def students(folder: Path) -> list[tuple[str, Path | None, str]]:
     return out
 
 
+#: What the TA reads when student code cannot be isolated here.
+NO_SANDBOX = (
+    "refusing to run student code without a sandbox: {note}; install it with "
+    "'apt-get install bubblewrap python3-numpy', or pass --no-sandbox to run submissions unisolated"
+)
+#: Printed on every result graded with --no-sandbox.
+UNSANDBOXED = "--no-sandbox: this submission ran WITHOUT isolation (it could read and write what the grader can)"
+
+
+def sandbox_or_refuse(unsandboxed_ok: bool, uid: int | None = None) -> Sandbox:
+    """The sandbox children run in; InputError when it does not isolate them and ``--no-sandbox`` was not given."""
+    box = find_sandbox(uid=uid)
+    if not box.isolated and not unsandboxed_ok:
+        raise InputError(NO_SANDBOX.format(note=box.note or "bubblewrap could not start a child"))
+    return box
+
+
 def render(result: Result, console: Console, quiet: bool) -> None:
     """The result as a table of tests (unless ``quiet``), its warnings, and the total."""
     if not quiet:
@@ -79,7 +92,9 @@ def render(result: Result, console: Console, quiet: bool) -> None:
             for extra in t.output.split("\n")[1:]:
                 table.add_row("", "", "", escape(extra))
         console.print(table)
-    if result.sandbox:
+    if not result.sandboxed:
+        console.print(f"[yellow]{escape(UNSANDBOXED)}[/]")
+    elif result.sandbox:
         console.print(f"[yellow]{escape(result.sandbox)}[/]")
     if result.error:
         console.print(f"[red]{escape(result.error)}[/]")
@@ -90,11 +105,10 @@ def render(result: Result, console: Console, quiet: bool) -> None:
 _SLOT_UID: int | None = None
 
 
-def _init_worker(slots: Queue) -> None:
-    """Each worker process takes a slot, and as root its own sandbox uid (RLIMIT_NPROC and sweeps are per uid)."""
+def _init_worker() -> None:
+    """Each worker process claims its own sandbox uid as root (RLIMIT_NPROC and the sweeps are per uid)."""
     global _SLOT_UID
-    slot = slots.get()
-    _SLOT_UID = free_uid(slot) if os.geteuid() == 0 else None
+    _SLOT_UID = claim_uid() if os.geteuid() == 0 else None
 
 
 def _grade_one(student: str, path: str, config: Config, against: str | None) -> dict:
@@ -125,10 +139,7 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
                 progress.advance(task)
         if args.jobs > 1:
             ctx = mp.get_context("fork")
-            slots = ctx.Queue()
-            for k in range(args.jobs):
-                slots.put(k)
-            with ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots,)) as pool:
+            with ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init_worker) as pool:
                 futures = {pool.submit(_grade_one, s, str(p), config, args.against): s for s, p in todo}
                 for fut in as_completed(futures):
                     rows[futures[fut]] = fut.result()
@@ -172,10 +183,9 @@ def run_grade(args: argparse.Namespace) -> int:
         from derivations.identities import get  # SymPy (0.6 s): only when an identity is named
 
         get(args.against)
-    if args.require_sandbox:
-        box = find_sandbox()
-        if not box.isolated:
-            raise InputError(f"--require-sandbox: no isolation available ({box.note})")
+    if args.require_sandbox and args.no_sandbox:
+        raise InputError("--require-sandbox and --no-sandbox contradict each other (give one)")
+    box = sandbox_or_refuse(args.no_sandbox)
     if args.batch is not None:
         if args.json:
             raise InputError("--json is for one submission; --batch writes one JSON per student beside the CSV")
@@ -188,7 +198,8 @@ def run_grade(args: argparse.Namespace) -> int:
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)
     with status.status(f"grading {args.submission}…"):
-        result = grade(args.submission, config, against=args.against)
+        result = grade(args.submission, config, against=args.against, box=box)
+    result.sandboxed = box.isolated
     if args.json:
         write_json_atomic(args.json, result.to_gradescope())
     render(result, console, args.quiet)

@@ -54,6 +54,8 @@ class Result:
     error: str = ""
     sandbox: str = ""
     seconds: float = 0.0
+    #: False when the submission ran without bubblewrap (``--no-sandbox``): recorded in every result file.
+    sandboxed: bool = True
 
     @property
     def score(self) -> float:

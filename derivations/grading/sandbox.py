@@ -19,7 +19,10 @@ and ``--require-sandbox`` refuses.
 from __future__ import annotations
 
 import ctypes
+import errno
+import fcntl
 import json
+import math
 import os
 import pwd
 import resource
@@ -31,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -67,6 +71,13 @@ class Limits:
     processes: int = 32
     file_bytes: int = 1 << 20
     open_files: int = 64
+    #: The sandbox's /tmp (a tmpfs: host memory), counted in memory_mib: the address space gets the rest.
+    tmp_mib: int = 16
+
+    @property
+    def address_space_mib(self) -> int:
+        """What RLIMIT_AS allows: memory_mib less the /tmp the sandbox may fill."""
+        return self.memory_mib - self.tmp_mib
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,14 @@ class Sandbox:
     @property
     def isolated(self) -> bool:
         return self.mode == "bwrap"
+
+
+#: Time (of the child's own, see `ChildClock`) for the sandbox to start and the child to import NumPy.
+STARTUP_SECONDS = 30.0
+
+
+class SandboxFailure(Exception):
+    """The sandbox could not start a child: the grader's machine is at fault, never the submission (not a verdict)."""
 
 
 class ChildError(Exception):
@@ -121,24 +140,58 @@ def _bwrap_binds(interpreter: str) -> tuple[str, ...]:
 
 
 SANDBOX_UID = 61000
+#: How many uids the sandbox may use, from SANDBOX_UID on.
+SANDBOX_UIDS = 1000
+#: The uids held: uid → (the descriptor of its lock, the pid that claimed it); a forked worker inherits the
+#: table but not the claims, so only entries with its own pid are its own.
+_HELD: dict[int, tuple[int, int]] = {}
 
 
-def free_uid(slot: int = 0) -> int:
-    """The slot-th uid ≥ SANDBOX_UID with no account and no running process (one per parallel job)."""
-    busy = {_uid_of(entry) for entry in Path("/proc").iterdir() if entry.name.isdigit()}
-    found = -1
-    for uid in range(SANDBOX_UID, SANDBOX_UID + 1000):
+def lock_dir() -> Path:
+    """Where graders claim uids: a folder only root can enter (children run as other uids and cannot hold a lock)."""
+    for base in (Path("/run"), Path(tempfile.gettempdir())):
+        folder = base / "derivations-sandbox-uids"
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            info = folder.lstat()
+        except OSError:
+            continue
+        if info.st_uid == os.geteuid() and not Path(folder).is_symlink() and (info.st_mode & 0o077) == 0:
+            return folder
+    raise RuntimeError("no private folder for the sandbox's uid locks in /run or the temporary folder")
+
+
+def claim_uid() -> int:
+    """A sandbox uid ≥ SANDBOX_UID that this process alone holds: no account, no process, and its lock file flocked.
+
+    The lock (``flock`` on ``<lock_dir>/<uid>``) is held until the process exits, so two graders started
+    together never share a uid, and the sweep after a child (every process of the uid) only reaches
+    processes this grader started. A forked worker must claim its own: a lock taken by the parent is shared
+    with the child's copy of the descriptor, which is why claims open the file afresh.
+    """
+    folder = lock_dir()
+    for uid in range(SANDBOX_UID, SANDBOX_UID + SANDBOX_UIDS):
+        if uid in _HELD and _HELD[uid][1] == os.getpid():
+            continue  # held by this process already, for another child
         try:
             pwd.getpwuid(uid)
             continue
         except KeyError:
             pass
-        if uid in busy:
+        fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                continue
+            raise
+        if processes_of(uid):  # left by a grader that died (its lock went with it): not ours to kill
+            os.close(fd)
             continue
-        found += 1
-        if found == slot:
-            return uid
-    raise RuntimeError("no free uid for the sandbox in 61000…61999")
+        _HELD[uid] = (fd, os.getpid())
+        return uid
+    raise RuntimeError(f"no free uid for the sandbox in {SANDBOX_UID}…{SANDBOX_UID + SANDBOX_UIDS - 1}")
 
 
 def _uid_of(entry: Path) -> int | None:
@@ -151,10 +204,15 @@ def _uid_of(entry: Path) -> int | None:
     return int(parts[1]) if len(parts) > 1 else None
 
 
-@cache
+_DEFAULT_UID: dict[int, int | None] = {}
+
+
 def _default_uid() -> int | None:
-    """As root, the first free sandbox uid (chosen once per process); otherwise None (children run as us)."""
-    return free_uid() if os.geteuid() == 0 else None
+    """As root, a uid this process claimed for its children (once per process); otherwise None (children run as us)."""
+    pid = os.getpid()
+    if pid not in _DEFAULT_UID:
+        _DEFAULT_UID[pid] = claim_uid() if os.geteuid() == 0 else None
+    return _DEFAULT_UID[pid]
 
 
 def find_sandbox(uid: int | None = None) -> Sandbox:
@@ -201,13 +259,13 @@ def _probe(box: Sandbox) -> bool:
             child.start()
             child.close()
             return True
-        except (ChildError, OSError):
+        except (ChildError, SandboxFailure, OSError):
             return False
 
 
 def _limits(limits: Limits) -> Callable[[], None]:
     def apply() -> None:  # runs in the child between fork and exec: setrlimit only (FINDINGS: preexec_fn)
-        mem = limits.memory_mib << 20
+        mem = limits.address_space_mib << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
@@ -248,6 +306,146 @@ def _reap() -> None:
             return
 
 
+def clean_text(text: str, limit: int = 300) -> str:
+    """``text`` (from a child) as a student may read it: control and format characters dropped, cut at a word.
+
+    Escape sequences, bidirectional overrides and NULs are removed (a tab becomes a space); lines are kept.
+    Past ``limit`` characters the text is cut at the last space before the limit and ends with "…";
+    the first line is kept whole when it fits.
+    """
+    kept = []
+    for ch in text.replace("\t", " ").replace("\r\n", "\n"):
+        if ch == "\n" or unicodedata.category(ch)[0] != "C":
+            kept.append(ch)
+    out = "".join(kept).strip()
+    if len(out) <= limit:
+        return out
+    first = out.split("\n", 1)[0]
+    head = out[:limit]
+    floor = len(first) if len(first) <= limit else limit // 2  # keep the first line whole when it fits
+    space = max(head.rfind(" "), head.rfind("\n"))
+    if space >= floor:
+        head = head[:space]
+    return head.rstrip() + "…"
+
+
+#: What a signal that ended a child means, worded so that a kill from outside is not blamed on the student.
+SIGNAL_MEANING = {
+    "SIGSEGV": "a crash in native code (segmentation fault)",
+    "SIGBUS": "a crash in native code (bus error)",
+    "SIGFPE": "a crash in native code (arithmetic fault)",
+    "SIGABRT": "an abort (a failed check in native code)",
+    "SIGXCPU": "the CPU time limit",
+    "SIGXFSZ": "the file size limit",
+    "SIGKILL": "a kill from outside the submission: the CPU time limit, or the machine (out of memory)",
+}
+
+
+def signal_name(number: int) -> str:
+    """``SIGSEGV (a crash in native code …)``: the signal's name and what it means here, never a bare number."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    meaning = SIGNAL_MEANING.get(name)
+    return f"{name} ({meaning})" if meaning else name
+
+
+def load_array(body: bytes) -> np.ndarray:
+    """An .npy body as an array: its header is checked against the body's length before anything is allocated.
+
+    ``numpy.lib.format.read_array`` allocates what the header claims first (a header claiming 2⁴⁵ floats is a
+    MemoryError in the grader), so the header is read here, its element count times the item size must be
+    exactly the bytes that follow, and the data is then a view of those bytes. Object, structured and
+    sub-array dtypes are refused (nothing is ever unpickled).
+    """
+    fp = BytesIO(body)
+    version = npy_format.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran, dtype = npy_format.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, fortran, dtype = npy_format.read_array_header_2_0(fp)
+    else:
+        raise ValueError(f"an .npy body of version {version}")
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.itemsize == 0:
+        raise ValueError(f"an array of dtype {str(dtype)[:40]}")
+    if len(shape) > 32 or any(not isinstance(d, int) or d < 0 for d in shape):
+        raise ValueError("an array with a bad shape")
+    count = math.prod(shape)
+    offset = fp.tell()
+    if count * dtype.itemsize != len(body) - offset:
+        raise ValueError(f"an array whose header claims {count} values and whose body has {len(body) - offset} bytes")
+    flat = np.frombuffer(body, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, …), read from /proc."""
+    parent_of: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 1:
+            parent_of[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [p for p, parent in parent_of.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
+def _run_delay(pid: int) -> float:
+    """Seconds ``pid`` has spent runnable but waiting for a CPU (/proc/PID/schedstat), 0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/schedstat").read_text().split()
+    except OSError:
+        return 0.0
+    return int(fields[1]) / 1e9 if len(fields) > 1 else 0.0
+
+
+#: A child's wall time may stretch to this many times its limit while it waits for a CPU, and no further.
+WALL_SLACK = 10.0
+
+
+class ChildClock:
+    """Time the child had: wall time minus the time its processes waited for a CPU (the machine's load).
+
+    A time limit is a property of the submission, not of the machine: under 4× load a call that takes
+    1 s on an idle core takes ~4 s of wall time, and the ~3 s its process spent runnable but not running
+    (the kernel's run delay, ``/proc/PID/schedstat``) are not counted. A sleeping or blocked child has
+    no run delay, so ``time.sleep`` is charged in full. Wall time never exceeds ``WALL_SLACK`` × the limit.
+    """
+
+    def __init__(self, seconds: float, pids: list[int]) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+        self.pids = pids
+        self.delay0 = {pid: _run_delay(pid) for pid in pids}
+
+    def waited(self) -> float:
+        """The most any of the child's processes waited for a CPU since the clock started (new ones: since birth)."""
+        pids = self.pids
+        if self.pids:
+            pids = [*self.pids, *descendants(self.pids[0])]
+        return max((_run_delay(p) - self.delay0.get(p, 0.0) for p in set(pids)), default=0.0)
+
+    def left(self) -> float:
+        """Seconds of the child's own time left (≤ 0: the limit is spent)."""
+        wall = time.monotonic() - self.start
+        if wall < self.seconds:
+            return self.seconds - wall
+        if wall >= WALL_SLACK * self.seconds:
+            return 0.0
+        allowed = self.seconds + min(self.waited(), (WALL_SLACK - 1) * self.seconds)
+        return max(allowed - wall, 0.05) if allowed > wall else 0.0
+
+
 class Child:
     """One child process running one submission; `call` sends a request and waits for the reply."""
 
@@ -259,6 +457,7 @@ class Child:
         self.proc: subprocess.Popen | None = None
         self.dir: str | None = None
         self.req_w = self.rep_r = -1
+        self.tree: list[int] | None = None
 
     # -- start and stop
     def _command(self, req_r: int, rep_w: int) -> list[str]:
@@ -267,7 +466,7 @@ class Child:
         if self.box.mode != "bwrap":
             return [self.box.interpreter, "-I", child, str(req_r), str(rep_w), sub, names]
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", "--proc", "/proc"]
-        cmd += ["--tmpfs", "/tmp"]
+        cmd += ["--size", str(self.limits.tmp_mib << 20), "--tmpfs", "/tmp"]  # /tmp is host RAM: capped
         for path in self.box.binds:
             cmd += ["--ro-bind", path, path]
         for link in ("lib", "lib64", "bin"):
@@ -309,10 +508,19 @@ class Child:
         finally:
             os.close(req_r)
             os.close(rep_w)
+        try:
+            hello, _ = self._receive(STARTUP_SECONDS, importing=True)
+        except ChildError as exc:
+            raise SandboxFailure(f"the sandbox could not start a child ({exc.message})") from None
+        if hello.get("type") != "hello":
+            self.close()
+            raise SandboxFailure("the sandbox's child did not say hello")
+        self.tree = None
         header, _ = self._receive(self.limits.import_seconds, importing=True)
+        self.tree = self._pids_now()
         if header.get("type") == "import_error":
             self.close()
-            raise ChildError(Outcome.IMPORT_ERROR, str(header.get("error", "")))
+            raise ChildError(Outcome.IMPORT_ERROR, clean_text(str(header.get("error", ""))))
         if header.get("type") != "ready" or not isinstance(header.get("functions"), list):
             self.close()
             raise ChildError(Outcome.PROTOCOL, "the child's first message was not 'ready'")
@@ -345,15 +553,15 @@ class Child:
             self.dir = None
 
     # -- messages
-    def _read_exact(self, n: int, deadline: float) -> bytes:
+    def _read_exact(self, n: int, clock: ChildClock) -> bytes:
         chunks = []
         while n > 0:
-            left = deadline - time.monotonic()
+            left = clock.left()
             if left <= 0:
                 raise TimeoutError
             ready, _, _ = select.select([self.rep_r], [], [], left)
             if not ready:
-                raise TimeoutError
+                continue  # the clock decides: the child may have been waiting for a CPU
             chunk = os.read(self.rep_r, min(n, 1 << 20))
             if not chunk:
                 raise EOFError
@@ -362,39 +570,61 @@ class Child:
         return b"".join(chunks)
 
     def _receive(self, seconds: float, importing: bool = False) -> tuple[dict, list[np.ndarray]]:
-        deadline = time.monotonic() + seconds
+        clock = ChildClock(seconds, self._pids())
         try:
-            (size,) = struct.unpack(">I", self._read_exact(4, deadline))
-            if size > MAX_HEADER:
-                raise ValueError(f"a reply header of {size} bytes")
-            header = json.loads(self._read_exact(size, deadline))
-            if not isinstance(header, dict):
-                raise ValueError("a reply header that is not an object")
-            count = header.get("arrays", 0)
-            if not isinstance(count, int) or not 0 <= count <= MAX_ARRAYS:
-                raise ValueError("a bad array count")
-            arrays = []
-            for _ in range(count):
-                (n,) = struct.unpack(">I", self._read_exact(4, deadline))
-                if n > MAX_ARRAY:
-                    raise ValueError(f"an array of {n} bytes")
-                arrays.append(npy_format.read_array(BytesIO(self._read_exact(n, deadline)), allow_pickle=False))
+            header, arrays = self._read_message(clock)
         except TimeoutError:
             self.close()
             what = "importing the submission" if importing else "the call"
-            limit = self.limits.import_seconds if importing else self.limits.call_seconds
             kind = Outcome.IMPORT_TIMEOUT if importing else Outcome.TIMEOUT
-            raise ChildError(kind, f"{what} took longer than {limit:g} s") from None
+            raise ChildError(kind, f"{what} took longer than {seconds:g} s") from None
         except EOFError:
             code = self._exit_code()
             self.close()
             where = "while importing" if importing else "during the call"
             raise ChildError(Outcome.CRASHED, f"the process ended {where} ({code})") from None
-        except (ValueError, UnicodeDecodeError, struct.error, RecursionError) as exc:  # JSONDecodeError: a ValueError
+        except RecursionError:
             self.close()
-            what = "a header nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
-            raise ChildError(Outcome.PROTOCOL, f"the child broke the protocol: {what}") from None
+            raise ChildError(Outcome.PROTOCOL, "the child broke the protocol: a header nested too deeply") from None
+        except Exception as exc:  # anything a child sends is data: no reply may raise out of the grader
+            self.close()
+            raise ChildError(Outcome.PROTOCOL, f"the child broke the protocol: {clean_text(str(exc), 200)}") from None
         return header, arrays
+
+    def _read_message(self, clock: ChildClock) -> tuple[dict, list[np.ndarray]]:
+        """One message: a length, a JSON object, and that many arrays; every size checked before it is read."""
+        (size,) = struct.unpack(">I", self._read_exact(4, clock))
+        if size > MAX_HEADER:
+            raise ValueError(f"a reply header of {size} bytes")
+        header = json.loads(self._read_exact(size, clock))
+        if not isinstance(header, dict):
+            raise ValueError("a reply header that is not an object")
+        count = header.get("arrays", 0)
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_ARRAYS:
+            raise ValueError("a bad array count")
+        arrays = []
+        for _ in range(count):
+            (n,) = struct.unpack(">I", self._read_exact(4, clock))
+            if n > MAX_ARRAY:
+                raise ValueError(f"an array of {n} bytes")
+            arrays.append(load_array(self._read_exact(n, clock)))
+        return header, arrays
+
+    def _pids_now(self) -> list[int]:
+        """The child's processes now (a scan of /proc)."""
+        return [] if self.proc is None else [self.proc.pid, *descendants(self.proc.pid)]
+
+    def _pids(self) -> list[int]:
+        """The child's processes (bubblewrap, its init and the interpreter), for the clock; none once it is gone.
+
+        Looked up once the child is ready (a scan of /proc), then reused for every call; the clock looks
+        for new ones only when a limit has run out.
+        """
+        if self.proc is None:
+            return []
+        if self.tree is None:
+            return [self.proc.pid]
+        return self.tree
 
     def _exit_code(self) -> str:
         if self.proc is None:
@@ -403,10 +633,10 @@ class Child:
             code = self.proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
             return "closed its reply pipe"
+        if self.box.mode == "bwrap" and code > 128:  # bubblewrap exits with 128 + the signal that ended the child
+            code = -(code - 128)
         if code < 0:
-            name = signal.Signals(-code).name
-            hint = {"SIGKILL": " — a resource limit?", "SIGXCPU": " — CPU time limit", "SIGSEGV": " — a crash"}
-            return f"killed by {name}{hint.get(name, '')}"
+            return f"ended by {signal_name(-code)}"
         return f"exit code {code}"
 
     def call(self, name: str, args: list[np.ndarray], floats: tuple[int, ...] = ()) -> tuple[list[np.ndarray], bool]:
@@ -428,7 +658,7 @@ class Child:
             raise ChildError(Outcome.CRASHED, f"the process ended before the call ({code})") from None
         header, arrays = self._receive(self.limits.call_seconds)
         kind = header.get("type")
-        error = str(header.get("error", ""))[:500]
+        error = clean_text(str(header.get("error", "")))
         if kind == "result":
             return arrays, bool(header.get("tuple"))
         if kind == "bad_result":
@@ -438,9 +668,9 @@ class Child:
             outcome = EXCEPTION_KINDS.get(which) if isinstance(which, str) else None
             if outcome is not None:
                 raise ChildError(outcome, error)
-            kind = f"exception of kind {str(which)[:40]}"
+            kind = f"exception of kind {clean_text(str(which), 40)}"
         self.close()
-        raise ChildError(Outcome.PROTOCOL, f"an unexpected reply {str(kind)[:60]!r}")
+        raise ChildError(Outcome.PROTOCOL, f"an unexpected reply {clean_text(str(kind), 60)!r}")
 
     def _write_all(self, data: bytes) -> None:
         deadline = time.monotonic() + self.limits.call_seconds
