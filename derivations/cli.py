@@ -26,6 +26,7 @@ from derivations.errors import (
     EXIT_USAGE,
     DerivationsError,
     InputError,
+    OutputError,
     UnknownIdentityError,
 )
 from derivations.files import cache_dir, unwritable_reason, write_json_atomic
@@ -114,14 +115,48 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", type=writable_path, metavar="PATH", help="Gradescope's results.json (one submission)")
     grade.add_argument("--csv", type=writable_path, metavar="PATH", help="with --batch: one row per student")
     grade.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="with --batch: students in parallel")
+    grade.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --batch: keep students already graded (same grader, assignment, file)",
+    )
     grade.add_argument("--config", type=Path, metavar="TOML", help="points, examples, domain, limits")
+    grade.add_argument(
+        "--assignment", type=Path, metavar="TOML", help="the assignment's functions (default: the built-in nn-basics)"
+    )
+    grade.add_argument(
+        "--check-reference", action="store_true", help="grade the assignment's references against themselves"
+    )
     grade.add_argument("--against", metavar="IDENTITY", help="for a derivation: the identity it must prove")
-    grade.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap (the default)")
+    grade.add_argument(
+        "--require-sandbox", action="store_true", help="refuse to grade without bubblewrap (the default)"
+    )
     grade.add_argument(
         "--no-sandbox", action="store_true", help="run submissions without bubblewrap (recorded on every result)"
     )
     grade.add_argument("--quiet", action="store_true", help="no table, only the summary line")
+    bundle = sub.add_parser("autograder", help="build the Gradescope autograder bundle (a zip)")
+    bundle.add_argument("--assignment", type=Path, metavar="TOML", help="the assignment (default: the built-in one)")
+    bundle.add_argument("-o", "--output", type=writable_path, required=True, metavar="ZIP", help="the bundle to write")
+    bundle.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade without bubblewrap in the container (a uid and rlimits remain: docs/grading.md)",
+    )
+    bundle.add_argument("--force", action="store_true", help="replace ZIP if it exists")
     return parser
+
+
+def _run_autograder(args: argparse.Namespace) -> int:
+    from derivations.grading.autograder import write_bundle
+
+    if args.assignment is not None and not args.assignment.is_file():
+        raise InputError(f"'{args.assignment}' does not exist (expected an assignment file in TOML)")
+    if args.output.exists() and not args.force:
+        raise OutputError(f"'{args.output}' exists (pass --force to replace it)")
+    write_bundle(args.output, args.assignment, unsandboxed=args.no_sandbox)
+    print(f"wrote {args.output}: upload it as the autograder of a Gradescope programming assignment")
+    return EXIT_OK
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -293,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check(args)
         if args.command == "report":
             return _run_report(args)
+        if args.command == "autograder":
+            return _run_autograder(args)
         if args.command == "grade":
             from derivations.grading.cli import run_grade
 

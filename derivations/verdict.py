@@ -43,6 +43,7 @@ class Outcome(StrEnum):
 
     PASSED = "passed"
     WRONG = "wrong"
+    IMPRECISE = "imprecise"  # a floating dtype less precise than the assignment accepts (float16)
     EXCEPTION = "exception"
     BAD_RESULT = "bad_result"
     TIMEOUT = "timeout"
@@ -63,6 +64,7 @@ class Outcome(StrEnum):
 _OUTCOME_WORDS = {
     Outcome.PASSED: "passed",
     Outcome.WRONG: "wrong answer",
+    Outcome.IMPRECISE: "not accurate enough",
     Outcome.EXCEPTION: "raised an exception",
     Outcome.BAD_RESULT: "returned something that is not an array of numbers",
     Outcome.TIMEOUT: "timed out",

@@ -1,33 +1,47 @@
-"""The submission API as data: for each function, its reference, its input domains, and its tolerance.
+"""The registry's references as data: for each, its NumPy witness, its input domains, and its tolerance.
+
+Every `FunctionSpec` is one reference an assignment can name (``reference = "sigmoid-derivative"``):
+the witness of an identity of the registry, or (``"softmax-jacobian:softmax"``) the function that
+identity differentiates. The shipped assignment ``assignments/nn-basics.toml`` grades one function
+per spec, named as ``name`` says; an assignment of its own names, signatures and inputs maps onto
+the same specs (derivations/grading/assignment.py).
 
 Two domains per function. *Typical* inputs (correctness): moderate values, every shape the API
 allows. *Extreme* inputs (stability): σ up to |x| = 1000, logit spreads up to 1e4, equal huge
 logits, zeros in ŷ where y is 0, saturated neurons. The reference is `numeric/` (a few ulps).
 
 The tolerance (docs/grading.md) accepts the textbook forms the notes teach and rejects wrong
-mathematics and numerical breakdown. For an output entry r, a submission's value g passes when
+mathematics and numerical breakdown. For an output entry r, a float64 answer g passes when
 
-    |g − r| ≤ K·ε·(κ·|r| + s),   K = 16, ε = the returned dtype's machine epsilon (≥ float64's),
+    |g − r| ≤ K·ε₆₄·(κ·|r| + s) + floor,   K = 16,
 
 κ = 1 + the largest |argument of exp| the inputs imply (the condition number of these functions,
 all compositions of exp with such arguments; a max-shifted softmax at spread 1e4 is off by
 ~5000 ulp, because θ_i − max θ itself is rounded, and passes), and s = the output's natural scale
 (1 for probabilities and their derivatives, which is the floor that lets σ(x)(1 − σ(x)) return
-0 where σ'(x) < 1e-16; the size of the loss or of x where those set the scale). Shapes must match
-exactly (no broadcasting), dtypes must be real floating, and a value must be finite wherever the
-reference is.
+0 where σ'(x) < 1e-16; the size of the loss or of x where those set the scale). A float32 answer
+(unless the assignment sets ``lowest_precision = "float64"``) passes when
+
+    |g − r| ≤ |r − r₃₂| + K·ε₃₂·(κ·|r| + s) + floor,   r₃₂ = the reference at the inputs rounded to float32:
+
+the rounding of the inputs is computed, not guessed, and K·ε₃₂ covers float32 arithmetic and the
+rounding of the output. A dtype less precise than float32 (float16) is `Outcome.IMPRECISE` whatever
+its values; longdouble is compared as float64. Shapes must match exactly (no broadcasting), dtypes
+must be real floating, and a value must be finite wherever the reference is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import numeric
+from derivations.verdict import Outcome
 from numeric.xor import XOR_X, XOR_Y
 
 #: K of the tolerance (``[tolerance] ulps`` overrides it).
@@ -62,6 +76,10 @@ class FunctionSpec:
     name: str
     signature: str
     reference: Callable[..., object]
+    #: What an assignment names it by: an identity of the registry (its witness), or ``identity:function``.
+    reference_name: str
+    #: The names of its return values, in order (an assignment's ``returns`` picks and renames them).
+    outputs: tuple[str, ...] = field(default=())
     #: Inputs for the correctness part (moderate values, every shape the API allows).
     typical: Callable[[Domain], st.SearchStrategy[Args]]
     #: Inputs for the stability part (saturation, overflow, huge spreads).
@@ -76,6 +94,16 @@ class FunctionSpec:
     floats: tuple[int, ...] = ()
     #: Points unless the config says otherwise: DESIGN.md's seven functions 10, the later ones 0 (opt-in).
     default_points: float = 10.0
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The parameter names, as the signature spells them."""
+        return tuple(self.signature.split("(", 1)[1].split(")", 1)[0].split(", "))
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """The names of the return values (one, named as the function, unless ``outputs`` says otherwise)."""
+        return self.outputs or (self.name,)
 
 
 # -- drawing blocks
@@ -380,6 +408,7 @@ def _relu_kink(args: Args, got: np.ndarray) -> np.ndarray:
 SPECS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="sigmoid",
+        reference_name="sigmoid-derivative:sigmoid",
         signature="sigmoid(x): σ(x) elementwise, any shape",
         reference=numeric.sigmoid,
         typical=typical_x,
@@ -388,6 +417,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="sigmoid_grad",
+        reference_name="sigmoid-derivative",
         signature="sigmoid_grad(x): σ'(x) elementwise, any shape",
         reference=numeric.sigmoid_grad,
         typical=typical_x,
@@ -396,6 +426,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="softmax",
+        reference_name="softmax-jacobian:softmax",
         signature="softmax(theta): over the last axis, theta (n,) or (m, n)",
         reference=numeric.softmax,
         typical=typical_logits,
@@ -404,6 +435,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="softmax_jacobian",
+        reference_name="softmax-jacobian",
         signature="softmax_jacobian(theta): (n, n), J[i, j] = ∂S_j/∂θ_i, theta (n,)",
         reference=numeric.softmax_jacobian,
         typical=typical_logit_vector,
@@ -412,6 +444,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="cross_entropy",
+        reference_name="ce-softmax-gradient:cross-entropy",
         signature="cross_entropy(y, y_hat): −Σ y log ŷ over the last axis (0·log 0 = 0)",
         reference=numeric.cross_entropy,
         typical=typical_ce,
@@ -421,6 +454,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="ce_softmax_grad",
+        reference_name="ce-softmax-gradient",
         signature="ce_softmax_grad(theta, y): ∂CE(y, softmax θ)/∂θ, the shape of theta",
         reference=numeric.ce_softmax_grad,
         typical=typical_ce_grad,
@@ -429,6 +463,8 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="mse_layer_grads",
+        reference_name="mse-layer-gradients",
+        outputs=("dW", "db"),
         signature="mse_layer_grads(x, y, W, b): (dW, db) of (y − σ(xW + b))², batch rows averaged",
         reference=numeric.mse_layer_grads,
         typical=typical_layer,
@@ -440,6 +476,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     # -- the functions added with the later identities: worth 0 unless the config gives them points
     FunctionSpec(
         name="tanh_grad",
+        reference_name="tanh-derivative",
         signature="tanh_grad(x): 1 − tanh²(x) elementwise, any shape",
         reference=numeric.tanh_grad,
         typical=typical_x,
@@ -449,6 +486,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="relu_grad",
+        reference_name="relu-subgradient",
         signature="relu_grad(x): 1 for x > 0, 0 for x < 0, any value in [0, 1] at 0",
         reference=numeric.relu_grad,
         typical=typical_x_with_kink,
@@ -459,6 +497,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="bce_sigmoid_grad",
+        reference_name="bce-sigmoid-gradient",
         signature="bce_sigmoid_grad(h, y): ∂BCE(y, σ(h))/∂h = σ(h) − y elementwise",
         reference=numeric.bce_sigmoid_grad,
         typical=typical_bce,
@@ -468,6 +507,7 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="logsumexp",
+        reference_name="logsumexp-gradient:logsumexp",
         signature="logsumexp(theta): log Σ_k e^{θ_k} over the last axis, theta (n,) or (m, n)",
         reference=numeric.logsumexp,
         typical=typical_logits,
@@ -478,6 +518,8 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="softmax_regression_grads",
+        reference_name="softmax-regression-gradients",
+        outputs=("dW", "db"),
         signature="softmax_regression_grads(X, Y, W, b): (∂L/∂W, ∂L/∂b) of the mean CE of softmax(XW + b)",
         reference=numeric.softmax_regression_grads,
         typical=typical_regression,
@@ -488,6 +530,8 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="xor_network_grads",
+        reference_name="xor-network-gradients",
+        outputs=("dW1", "db1", "dw2", "db2"),
         signature="xor_network_grads(X, y, W1, b1, w2, b2): (∂L/∂W1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2), two sigmoid hidden units",
         reference=numeric.xor_network_grads,
         typical=typical_xor,
@@ -498,9 +542,12 @@ SPECS: tuple[FunctionSpec, ...] = (
         default_points=0.0,
     ),
 )
-#: The function names, in grading order.
+#: The function names of the built-in assignment (nn-basics), in grading order.
 API: tuple[str, ...] = tuple(s.name for s in SPECS)
 _BY_NAME = {s.name: s for s in SPECS}
+#: The references an assignment can name, by ``reference_name``: each identity's witness, and the
+#: functions the identities differentiate (``identity:function``).
+REFERENCES: dict[str, FunctionSpec] = {s.reference_name: s for s in SPECS}
 
 
 def spec(name: str) -> FunctionSpec:
@@ -512,47 +559,168 @@ def _fmt(a: np.ndarray) -> str:
     return np.array2string(np.asarray(a), precision=17, separator=", ", threshold=20)
 
 
-def compare(
-    fs: FunctionSpec, args: Args, got: list[np.ndarray], as_tuple: bool, *, ulps: float = K, floor: float = 0.0
-) -> str | None:
-    """Why ``got`` is not an acceptable return value for ``args`` (None if it is).
+class Precision(StrEnum):
+    """The least precise floating dtype an assignment accepts for an answer (``lowest_precision``)."""
 
-    ``ulps`` is K of the tolerance, ``floor`` an extra absolute allowance (both from ``[tolerance]``).
+    FLOAT32 = "float32"
+    FLOAT64 = "float64"
+
+
+EPS64 = float(np.finfo(np.float64).eps)
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Why an answer fails: `Outcome.WRONG` (values, shape, type) or `Outcome.IMPRECISE` (a dtype too coarse)."""
+
+    outcome: Outcome
+    message: str
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The reference's answer to one input, as float64 arrays, and the terms of its tolerance."""
+
+    values: tuple[np.ndarray, ...]
+    #: The answer is a tuple (a dict is sent as the tuple of its values, in ``labels`` order).
+    as_tuple: bool
+    #: κ of the tolerance: 1 + the largest |argument of exp| the input implies.
+    kappa: float = 1.0
+    #: s of the tolerance, per value (default 1).
+    scales: tuple[float, ...] = ()
+    #: How each value is named in feedback (a dict's keys); default "value k" for a tuple of several.
+    labels: tuple[str, ...] = ()
+    #: The reference at the inputs rounded to float32 (called only for a float32 answer).
+    rounded: Callable[[], tuple[np.ndarray, ...] | None] | None = None
+    #: Entries where any value in a range is right (ReLU's subgradient at 0): (value index, answer) → mask.
+    anything_in: Callable[[int, np.ndarray], np.ndarray] | None = None
+
+
+def round_to_float32(values: tuple) -> tuple:
+    """The arguments as a float32 computation sees them: every floating value rounded to float32 (kept float64)."""
+    out = []
+    with np.errstate(over="ignore"):
+        for v in values:
+            a = np.asarray(v)
+            out.append(a.astype(np.float32).astype(np.float64) if a.dtype.kind == "f" else a)
+    return tuple(out)
+
+
+def judge(
+    exp: Expected,
+    got: list[np.ndarray],
+    as_tuple: bool,
+    *,
+    ulps: float = K,
+    floor: float = 0.0,
+    lowest: Precision = Precision.FLOAT32,
+) -> Mismatch | None:
+    """Why ``got`` is not an acceptable answer (None if it is): structure, dtype, precision, shape, finiteness, values.
+
+    ``ulps`` is K of the tolerance, ``floor`` an extra absolute allowance (both from ``[tolerance]``),
+    ``lowest`` the least precise dtype accepted (``lowest_precision``).
     """
-    ref = fs.reference(*args)
-    refs = [np.asarray(r, dtype=np.float64) for r in (ref if isinstance(ref, tuple) else (ref,))]
-    if isinstance(ref, tuple) and (not as_tuple or len(got) != len(refs)):
-        return f"returned {len(got)} value(s){'' if as_tuple else ' (not a tuple)'}; expected a tuple of {len(refs)}"
-    if not isinstance(ref, tuple) and (as_tuple or len(got) != 1):
-        return f"returned a tuple of {len(got)}; expected one array"
-    kappa = fs.kappa(args)
+    refs = exp.values
+    if exp.as_tuple and (not as_tuple or len(got) != len(refs)):
+        return Mismatch(
+            Outcome.WRONG,
+            f"returned {len(got)} value(s){'' if as_tuple else ' (not a tuple)'}; expected a tuple of {len(refs)}",
+        )
+    if not exp.as_tuple and (as_tuple or len(got) != 1):
+        return Mismatch(Outcome.WRONG, f"returned a tuple of {len(got)}; expected one array")
+    rounded: list[tuple[np.ndarray, ...] | None] = []  # computed once, for the first float32 value
     for k, (r, g) in enumerate(zip(refs, got)):
-        which = f"value {k + 1}: " if len(refs) > 1 else ""
+        label = exp.labels[k] if k < len(exp.labels) else (f"value {k + 1}" if len(refs) > 1 else "")
+        which = f"{label}: " if label else ""
         g = np.asarray(g)
         if g.dtype.kind != "f":
-            return f"{which}dtype {g.dtype}; expected a real floating dtype"
+            return Mismatch(Outcome.WRONG, f"{which}dtype {g.dtype}; expected a real floating dtype")
+        eps = float(np.finfo(g.dtype).eps)
+        if eps > EPS32 or (eps > EPS64 and lowest is Precision.FLOAT64):
+            accepted = "float64" if lowest is Precision.FLOAT64 else "float32 or float64"
+            return Mismatch(Outcome.IMPRECISE, f"{which}returned {g.dtype}: not accurate enough ({accepted} expected)")
+        single = eps > EPS64  # float32; anything more precise (longdouble) is compared as float64
+        eps = max(eps, EPS64)
         if g.shape != r.shape:
-            return f"{which}shape {g.shape}; expected {r.shape} (no broadcasting)"
-        bad = ~np.isfinite(g) & np.isfinite(r)
+            return Mismatch(Outcome.WRONG, f"{which}shape {g.shape}; expected {r.shape} (no broadcasting)")
+        g64 = g.astype(np.float64)
+        bad = ~np.isfinite(g64) & np.isfinite(r)
         if bad.any():
             i = tuple(int(v) for v in np.argwhere(bad)[0])
             at = f" at index {i}" if g.ndim else ""
-            return f"{which}{g[i] if g.ndim else g[()]}{at} where the answer is {float(r[i] if r.ndim else r[()])!r}"
-        eps = max(np.finfo(np.float64).eps, np.finfo(g.dtype).eps)
-        tol = ulps * eps * (kappa * np.abs(r) + fs.scale(args, r)) + floor
-        err = np.abs(g.astype(np.float64) - r)
+            shown = g[i] if g.ndim else g[()]
+            return Mismatch(
+                Outcome.WRONG, f"{which}{shown}{at} where the answer is {float(r[i] if r.ndim else r[()])!r}"
+            )
+        scale = exp.scales[k] if k < len(exp.scales) else 1.0
+        # K units of rounding at the answer's precision, relative to κ|r| (rounding the input alone
+        # moves the output by κ·ε relative: κ is the condition number) plus s (the absolute floor
+        # near r = 0, where a textbook form rounds to 0 or cancels): ulps, not a blanket atol
+        tol = ulps * eps * (exp.kappa * np.abs(r) + scale) + floor
+        if single:
+            # a float32 computation starts from the inputs rounded to float32: that moves the exact
+            # answer by |r − r₃₂|, computed with the reference itself (no guess); float32 arithmetic
+            # and the output's own rounding are the K·ε₃₂ term above
+            if not rounded:
+                rounded.append(exp.rounded() if exp.rounded is not None else None)
+            r32 = rounded[0][k] if rounded[0] is not None and k < len(rounded[0]) else None
+            if r32 is not None and np.shape(r32) == r.shape:
+                with np.errstate(invalid="ignore"):
+                    moved = np.abs(r - np.asarray(r32, dtype=np.float64))
+                tol = tol + np.where(np.isfinite(moved), moved, 0.0)  # inputs float32 cannot hold: no allowance
+        with np.errstate(invalid="ignore", over="ignore"):
+            err = np.abs(g64 - r)
         over = err > tol
-        if fs.anything_in is not None:
-            over &= ~fs.anything_in(args, g)
+        if exp.anything_in is not None:
+            over &= ~exp.anything_in(k, g64)
         if over.any():
             i = tuple(int(v) for v in np.argwhere(over)[0])
-            gi, ri = (g[i], r[i]) if g.ndim else (g[()], r[()])
+            gi, ri = (g64[i], r[i]) if g.ndim else (g64[()], r[()])
             at = f" at index {i}" if g.ndim else ""
-            return (
+            precision = " (float32)" if single else ""
+            return Mismatch(
+                Outcome.WRONG,
                 f"{which}{float(gi)!r}{at}; expected {float(ri)!r} "
-                f"(|error| {float(err[i]):.3g} > tolerance {float(tol[i]):.3g})"
+                f"(|error| {float(err[i]):.3g} > tolerance{precision} {float(np.broadcast_to(tol, r.shape)[i]):.3g})",
             )
     return None
+
+
+def reference_values(fs: FunctionSpec, args: Args) -> tuple[np.ndarray, ...]:
+    """The reference's return values for ``args``, as float64 arrays (one, or the tuple's)."""
+    ref = fs.reference(*args)
+    return tuple(np.asarray(r, dtype=np.float64) for r in (ref if isinstance(ref, tuple) else (ref,)))
+
+
+def expected_of(fs: FunctionSpec, args: Args) -> Expected:
+    """What ``fs`` expects for ``args`` called as its own signature says (the built-in API)."""
+    ref = fs.reference(*args)
+    values = reference_values(fs, args)
+    any_in = fs.anything_in
+    return Expected(
+        values=values,
+        as_tuple=isinstance(ref, tuple),
+        kappa=fs.kappa(args),
+        scales=tuple(fs.scale(args, r) for r in values),
+        rounded=lambda: reference_values(fs, round_to_float32(args)),
+        anything_in=None if any_in is None else (lambda k, g: any_in(args, g)),
+    )
+
+
+def compare(
+    fs: FunctionSpec,
+    args: Args,
+    got: list[np.ndarray],
+    as_tuple: bool,
+    *,
+    ulps: float = K,
+    floor: float = 0.0,
+    lowest: Precision = Precision.FLOAT32,
+) -> str | None:
+    """Why ``got`` is not an acceptable return value of ``fs`` for ``args`` (None if it is): `judge`'s message."""
+    found = judge(expected_of(fs, args), got, as_tuple, ulps=ulps, floor=floor, lowest=lowest)
+    return None if found is None else found.message
 
 
 def describe_args(fs: FunctionSpec, args: Args) -> str:

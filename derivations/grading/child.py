@@ -10,7 +10,16 @@ header's ``arrays`` count says, each a 4-byte length and an ``.npy`` body. Repli
 before the submission is imported: the sandbox started), ``ready`` (the functions defined),
 ``import_error``, ``result``, ``bad_result``, and ``exception`` with its
 ``kind`` (``memory`` for a MemoryError, ``recursion`` for a RecursionError, else ``exception``),
-so the grader reads what failed from data, never from the message's wording. Arrays are written with
+so the grader reads what failed from data, never from the message's wording.
+
+A NAME is a function of the submission called with the arrays in order, or a *call plan*:
+``plan:`` + URL-safe base64 of a JSON object, from the grader's assignment (assignment.py), with
+``args`` (indices of the arrays passed) and either ``function``, or ``class``, ``method``, ``init``
+(indices passed to the class), ``set`` ([attribute, index] pairs set on the object) and ``before``
+([method, indices] calls made first); ``keys`` (a dict answer must have exactly these keys, and is
+sent as the tuple of their values in this order) and ``ints`` (indices of 0-d arrays passed as
+Python ints). A plan is defined when its function, or its class with every method it calls, exists;
+a plan that cannot be read defines nothing. Arrays are written with
 ``allow_pickle=False``: an object array is refused here, and the grader loads with
 ``allow_pickle=False`` too, so nothing is ever unpickled. stdout and stderr go nowhere the grader
 reads. Everything the submission might tamper with (``json``, ``numpy.lib.format``, ``os.write``)
@@ -18,6 +27,8 @@ is bound before it is imported; if it tampers anyway it only spoils its own repl
 grader checks.
 """
 
+import base64
+import importlib.machinery
 import importlib.util
 import io
 import json
@@ -25,6 +36,7 @@ import os
 import struct
 import sys
 import traceback
+import types
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -41,6 +53,7 @@ _BytesIO = io.BytesIO
 _asarray = np.asarray
 _ndarray = np.ndarray
 _exit = os._exit
+_b64decode = base64.urlsafe_b64decode
 
 # The protocol's bounds: the grader's sandbox.py spells the same (tests/…/test_protocol.py checks it).
 MAX_HEADER = 1 << 16
@@ -107,10 +120,145 @@ def _kind(exc):
     return "exception"
 
 
+def _plan(name):
+    """The call plan a NAME encodes, None for a plain function name, {} for one that cannot be read."""
+    if not name.startswith("plan:"):
+        return None
+    try:
+        plan = _loads(_b64decode(name[5:].encode("ascii")))
+    except Exception:
+        return {}
+    return plan if isinstance(plan, dict) else {}
+
+
+def _defines(module, name):
+    """True when the submission has what NAME calls: the function, or the class and every method used."""
+    plan = _plan(name)
+    if plan is None:
+        return callable(getattr(module, name, None))
+    try:
+        if "class" in plan:
+            cls = getattr(module, plan["class"], None)
+            methods = [plan["method"], *(m for m, _ in plan.get("before", []))]
+            return isinstance(cls, type) and all(callable(getattr(cls, m, None)) for m in methods)
+        return "function" in plan and callable(getattr(module, plan["function"], None))
+    except Exception:  # a plan of the wrong shape, or a class whose attributes raise: not defined
+        return False
+
+
+def _invoke(module, name, args):
+    """Call what NAME says with the arrays ``args``: the function, or the object's method after its set-up."""
+    plan = _plan(name)
+    if plan is None:
+        return getattr(module, name)(*args)
+    for k in plan.get("ints", []):
+        args[k] = int(args[k])
+    picked = [args[i] for i in plan.get("args", [])]
+    if "class" not in plan:
+        return getattr(module, plan["function"])(*picked)
+    obj = getattr(module, plan["class"])(*[args[i] for i in plan.get("init", [])])
+    for attribute, i in plan.get("set", []):
+        setattr(obj, attribute, args[i])
+    for method, indices in plan.get("before", []):
+        getattr(obj, method)(*[args[i] for i in indices])
+    return getattr(obj, plan["method"])(*picked)
+
+
+def _as_declared(name, result):
+    """A dict answer as the tuple of its values in the plan's key order (TypeError unless it has exactly those keys)."""
+    plan = _plan(name)
+    keys = plan.get("keys") if plan else None
+    if keys is None:
+        return result
+    wanted = ", ".join(repr(k) for k in keys)
+    if not isinstance(result, dict):
+        raise TypeError(f"returned {type(result).__name__}; expected a dict with the keys {wanted}")
+    if set(result) != set(keys):
+        got = ", ".join(sorted(repr(k)[:40] for k in result)[:10])
+        raise TypeError(f"returned a dict with the keys {got or 'none'}; expected the keys {wanted}")
+    return tuple(result[k] for k in keys)
+
+
+class _Absent:
+    """Stands in for what a module the sandbox does not have would give: every use gives another stand-in.
+
+    Demo and plotting code (``sns.set_theme()``, ``tqdm(range(3))``) runs through it; a graded function
+    that needs the module returns or computes with a stand-in and fails on its own, visibly.
+    """
+
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def __getattr__(self, attr):
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(attr)
+        return _Absent(f"{self._name}.{attr}")
+
+    def __setattr__(self, attr, value):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        return _Absent(f"{self._name}()")
+
+    def __iter__(self):
+        return iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return f"<{self._name}: not installed in the grader's sandbox>"
+
+
+class _AbsentModules:
+    """The last import finder: a module the *submission's own code* imports and nothing else finds is a
+    stand-in, and its name is recorded. An import made by a library (``try: import cupy``) still fails as
+    usual, so libraries' own feature detection is unchanged."""
+
+    def __init__(self, folder):
+        self.folder = folder + os.sep
+        self.missing = []
+
+    def find_spec(self, name, path=None, target=None):
+        if not self._from_submission():
+            return None
+        if name.split(".")[0] not in self.missing:
+            self.missing.append(name.split(".")[0])
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def _from_submission(self):
+        """True when the import statement being run is in a file of the submission (not in a library)."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if not filename.startswith("<frozen importlib") and filename != __file__:
+                return filename.startswith(self.folder)
+            frame = frame.f_back
+        return False
+
+    def create_module(self, spec):
+        module = types.ModuleType(spec.name)
+        module.__path__ = []
+        module.__getattr__ = lambda attr: _Absent(f"{spec.name}.{attr}")
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
 def main():
     request_fd, reply_fd, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     api = sys.argv[4].split(",")
     _send(reply_fd, {"type": "hello"})  # the sandbox started: what fails from here on is the submission's
+    sys.path.insert(0, os.path.dirname(path))  # a folder's helpers (NumPy is imported already: not shadowed)
+    absent = _AbsentModules(os.path.dirname(path))
+    sys.meta_path.append(absent)  # last: only what no other finder finds
     try:
         spec = importlib.util.spec_from_file_location("submission", path)
         module = importlib.util.module_from_spec(spec)
@@ -122,8 +270,8 @@ def main():
     except BaseException as exc:
         _send(reply_fd, {"type": "import_error", "error": _describe(exc)})
         _exit(0)
-    functions = [name for name in api if callable(getattr(module, name, None))]
-    _send(reply_fd, {"type": "ready", "functions": functions})
+    functions = [name for name in api if _defines(module, name)]
+    _send(reply_fd, {"type": "ready", "functions": functions, "missing": absent.missing[:20]})
     while True:
         header, arrays = _receive(request_fd)
         name = header.get("call")
@@ -133,7 +281,7 @@ def main():
         floats = header.get("floats", [])  # positions of scalar parameters (y, b): 0-d arrives as a float
         args = [float(a) if a.ndim == 0 and k in floats else a for k, a in enumerate(arrays)]
         try:
-            result = getattr(module, name)(*args)
+            result = _invoke(module, name, args)
         except SystemExit as exc:
             _send(reply_fd, {"type": "exception", "kind": "exception", "error": f"called exit({exc.code!r})"})
             continue
@@ -141,6 +289,7 @@ def main():
             _send(reply_fd, {"type": "exception", "kind": _kind(exc), "error": _describe(exc)})
             continue
         try:
+            result = _as_declared(name, result)
             items = list(result) if isinstance(result, tuple) else [result]
             if len(items) > MAX_ARRAYS:
                 raise TypeError(f"returned a tuple of {len(items)} values (at most {MAX_ARRAYS} are read)")
@@ -148,7 +297,8 @@ def main():
             for item in items:
                 arr = _asarray(item)
                 if arr.dtype.hasobject:
-                    raise TypeError(f"returned {type(item).__name__}, which is not an array of numbers")
+                    what = repr(item) if isinstance(item, _Absent) else type(item).__name__
+                    raise TypeError(f"returned {what}, which is not an array of numbers")
                 out.append(arr)
             _send(reply_fd, {"type": "result", "tuple": isinstance(result, tuple)}, out)
         except BaseException as exc:

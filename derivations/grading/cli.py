@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import hashlib
 import multiprocessing as mp
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -15,49 +16,33 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from derivations.errors import EXIT_OK, InputError
+from derivations.errors import EXIT_INTERRUPTED, EXIT_OK, InputError
 from derivations.files import write_json_atomic, write_text_atomic
-from derivations.grading.api import API
+from derivations.grading.batch import (
+    Action,
+    Entry,
+    Gradebook,
+    Stamp,
+    Tally,
+    csv_text,
+    digest_of,
+    entries,
+    grade_entry,
+    grader_version,
+    ignore_interrupts,
+    previous,
+    refusal_row,
+)
 from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.grading.results import Result
-from derivations.grading.sandbox import Sandbox, claim_uid, find_sandbox
+from derivations.grading.sandbox import Sandbox, SandboxFailure, claim_uid, find_sandbox
 from derivations.verdict import Outcome
-
-SUFFIXES = (".py", ".md", ".markdown", ".tex", ".ipynb")
 
 
 def _check_submission(path: Path) -> None:
     if not path.exists():
-        raise InputError(f"'{path}' does not exist (expected a .py submission or a .md/.tex/.ipynb derivation)")
-    if path.is_dir():
-        raise InputError(f"'{path}' is a directory (use --batch to grade a folder)")
-    if path.suffix not in SUFFIXES:
-        raise InputError(f"'{path}': expected a .py submission or a .md/.tex/.ipynb derivation")
-
-
-def students(folder: Path) -> list[tuple[str, Path | None, str]]:
-    """(student, submission, problem) for each file or sub-folder of ``folder``, sorted by name."""
-    if not folder.is_dir():
-        raise InputError(f"'{folder}' is not a folder (expected one file or folder per student)")
-    out = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.stem.upper() in ("README", "LICENSE"):
-            continue  # the folder's own documentation is not a student
-        if entry.is_file() and entry.suffix in SUFFIXES:
-            out.append((entry.stem, entry, ""))
-        elif entry.is_dir():
-            files = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix in SUFFIXES)
-            if len(files) == 1:
-                out.append((entry.name, files[0], ""))
-            else:
-                why = "no .py/.md/.tex/.ipynb file" if not files else f"{len(files)} submission files, expected one"
-                out.append((entry.name, None, why))
-    if not out:
-        raise InputError(
-            f"'{folder}' has no submissions (expected .py/.md/.tex/.ipynb files or one folder per student)"
-        )
-    return out
+        raise InputError(f"'{path}' does not exist (expected a .py file, a notebook, a folder, a .zip or a derivation)")
 
 
 #: What the TA reads when student code cannot be isolated here.
@@ -75,6 +60,11 @@ def sandbox_or_refuse(unsandboxed_ok: bool, uid: int | None = None) -> Sandbox:
     if not box.isolated and not unsandboxed_ok:
         raise InputError(NO_SANDBOX.format(note=box.note or "bubblewrap could not start a child"))
     return box
+
+
+def make_console() -> Console:
+    """Standard output, as the report's console: wide when piped (the report's module would import SymPy, 1 s)."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def render(result: Result, console: Console, quiet: bool) -> None:
@@ -96,6 +86,8 @@ def render(result: Result, console: Console, quiet: bool) -> None:
         console.print(f"[yellow]{escape(UNSANDBOXED)}[/]")
     elif result.sandbox:
         console.print(f"[yellow]{escape(result.sandbox)}[/]")
+    for warning in result.warnings:
+        console.print(f"[yellow]note: {escape(warning)}[/]")
     if result.error:
         console.print(f"[red]{escape(result.error)}[/]")
     console.print(f"{escape(result.student)}: {result.score:g}/{result.max_score:g}")
@@ -106,77 +98,137 @@ _SLOT_UID: int | None = None
 
 
 def _init_worker() -> None:
-    """Each worker process claims its own sandbox uid as root (RLIMIT_NPROC and the sweeps are per uid)."""
+    """A worker claims its own sandbox uid as root (RLIMIT_NPROC and the sweeps are per uid); Ctrl-C is the parent's."""
     global _SLOT_UID
+    ignore_interrupts()
     _SLOT_UID = claim_uid() if os.geteuid() == 0 else None
 
 
-def _grade_one(student: str, path: str, config: Config, against: str | None) -> dict:
-    """One student's result as the batch's JSON (a usage error in their file is their note, not the run's end)."""
+def graded_functions(config: Config) -> list[str]:
+    """The functions the assignment grades (points > 0), in grading order: the CSV's columns."""
+    return [f.name for f in config.functions if config.points.get(f.name, 0.0) > 0]
+
+
+def _grade_one(entry: Entry, config: Config, against: str | None, unsandboxed_ok: bool) -> dict:
+    """One student's result as the batch's JSON; SandboxFailure (not the student's fault) when there is no sandbox."""
     box = find_sandbox(uid=_SLOT_UID)
-    try:
-        result = grade(Path(path), config, against=against, student=student, box=box)
-    except InputError as exc:
-        result = Result(student, path, "unknown", error=str(exc))
-    return result.to_json() | {"_sandbox_isolated": box.isolated}
+    if not box.isolated and not unsandboxed_ok:
+        raise SandboxFailure(NO_SANDBOX.format(note=box.note or "bubblewrap could not start a child"))
+    result = grade(entry.path, config, against=against, student=entry.student, box=box)
+    result.sandboxed = box.isolated
+    return result.to_json() | {"sandboxed": box.isolated}
+
+
+def assignment_digest(config: Config, against: str | None) -> str:
+    """sha256 of what grades: the configuration (functions, points, limits …) and the reference files' bytes."""
+    h = hashlib.sha256(repr((config, against)).encode())
+    files = {f.reference_file for f in config.functions if f.reference_file is not None}
+    if config.solution is not None:
+        files.add(config.solution)
+    for path in sorted(files):
+        h.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(missing)"))
+    return h.hexdigest()
+
+
+def _stamp(config: Config, against: str | None, entry: Entry, assignment: str) -> Stamp:
+    return Stamp(grader_version(), assignment, digest_of(entry.path))
 
 
 def run_batch(args: argparse.Namespace, config: Config) -> int:
-    """Grade every student of ``args.batch``: the CSV, one JSON per student, a progress bar."""
-    roster = students(args.batch)
+    """Grade every student of ``args.batch``: the CSV and one JSON each, written as each student is done."""
     out_csv: Path = args.csv or args.batch.with_name(args.batch.name + "-grades.csv")
     json_dir = out_csv.with_name(out_csv.stem + "-results")
-    json_dir.mkdir(parents=True, exist_ok=True)
+    roster = entries(args.batch, outputs=(out_csv, json_dir))
+    book = Gradebook(out_csv, json_dir, graded_functions(config))
+    tally = Tally([], [], [], [], [e.path.name for e in roster if e.action is Action.SKIP])
     console = Console(stderr=True)
-    rows: dict[str, dict] = {}
+    todo: list[tuple[Entry, Stamp]] = []
+    digest = assignment_digest(config, args.against)
+    for e in roster:
+        if e.action is Action.REFUSE:
+            book.add(e.student, refusal_row(e.student, e.path, f"'{e.path.name}': {e.reason}"))
+            tally.refused.append(e.student)
+        elif e.action is Action.GRADE:
+            stamp = _stamp(config, args.against, e, digest)
+            done = previous(book.json_of(e.student), stamp) if args.resume else None
+            if done is not None:
+                book.add(e.student, done, write_json=False)
+                tally.resumed.append(e.student)
+            else:
+                todo.append((e, stamp))
+
+    def record(entry: Entry, row: dict) -> None:
+        book.add(entry.student, row)
+        recorded.append(entry.student)
+        if row.get("sandbox_failed"):
+            tally.failed.append(entry.student)
+        elif row.get("refused"):
+            tally.refused.append(entry.student)
+        else:
+            tally.graded.append(entry.student)
+
+    recorded: list[str] = []
+    interrupted = False
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console, disable=args.quiet) as progress:  # fmt: skip
-        task = progress.add_task("", total=len(roster))
-        todo = [(s, p) for s, p, why in roster if p is not None]
-        for s, _, why in roster:
-            if why:
-                rows[s] = {"student": s, "score": 0, "max_score": 0, "output": why, "error": why, "tests": []}
-                progress.advance(task)
-        if args.jobs > 1:
-            ctx = mp.get_context("fork")
-            with ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init_worker) as pool:
-                futures = {pool.submit(_grade_one, s, str(p), config, args.against): s for s, p in todo}
-                for fut in as_completed(futures):
-                    rows[futures[fut]] = fut.result()
-                    progress.update(task, advance=1, description=futures[fut])
-        else:
-            for s, p in todo:
-                progress.update(task, description=s)
-                rows[s] = _grade_one(s, str(p), config, args.against)
-                progress.advance(task)
-    isolated = all(r.get("_sandbox_isolated", True) for r in rows.values())
-    for student, row in rows.items():
-        row.pop("_sandbox_isolated", None)
-        write_json_atomic(json_dir / f"{student}.json", row)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    columns = [*API, "derivation"]
-    writer.writerow(["student", "score", "max_score", *columns, "note"])
-    for student in sorted(rows):
-        row = rows[student]
-        per = dict.fromkeys(columns, 0.0)
-        for t in row.get("tests", []):
-            key = t["name"].split(":")[0]
-            per[key] = per.get(key, 0.0) + t["score"]
-        note = row.get("error", "")
-        writer.writerow(
-            [student, f"{row['score']:g}", f"{row['max_score']:g}", *(f"{per[c]:g}" for c in columns), note]
-        )
-    write_text_atomic(out_csv, buf.getvalue())
-    if not isolated:
-        console.print("[yellow]warning: submissions ran without bubblewrap isolation (apt-get install bubblewrap)[/]")
-    print(f"graded {len(rows)} submissions: {out_csv} and {json_dir}/")
+        task = progress.add_task("", total=len(todo))
+        try:
+            if args.jobs > 1 and len(todo) > 1:
+                ctx = mp.get_context("fork")
+                pool = ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init_worker)
+                try:
+                    futures = {
+                        pool.submit(grade_entry, e, st, partial(_grade_one, config=config, against=args.against,
+                                                                unsandboxed_ok=args.no_sandbox)): e
+                        for e, st in todo
+                    }  # fmt: skip
+                    for fut in as_completed(futures):
+                        record(futures[fut], fut.result())
+                        progress.update(task, advance=1, description=futures[fut].student)
+                except BaseException:  # Ctrl-C: stop the students being graded now (their rows are not written)
+                    workers = list((getattr(pool, "_processes", None) or {}).values())
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    for proc in workers:
+                        proc.kill()
+                    raise
+                pool.shutdown()
+            else:
+                one = partial(_grade_one, config=config, against=args.against, unsandboxed_ok=args.no_sandbox)
+                for e, st in todo:
+                    progress.update(task, description=e.student)
+                    record(e, grade_entry(e, st, one))
+                    progress.advance(task)
+        except KeyboardInterrupt:
+            interrupted = True
+    if not book.rows:
+        write_text_atomic(out_csv, csv_text({}, book.functions))
+    unsandboxed = [s for s, r in book.rows.items() if r.get("sandboxed") is False]
+    if unsandboxed:
+        console.print(f"[yellow]{escape(UNSANDBOXED)} ({len(unsandboxed)} submissions)[/]")
+    print(tally.line())
+    print(f"results: {out_csv} and {json_dir}/")
+    if interrupted:
+        left = len(todo) - len(recorded)
+        print(f"interrupted: {left} students not graded yet (the CSV holds those done; --resume goes on)")
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 
 def run_grade(args: argparse.Namespace) -> int:
     """`derivations grade`: one submission or a folder of them; the exit code."""
-    config = Config.load(args.config)
+    config = Config.load(args.config, assignment=getattr(args, "assignment", None))
+    if getattr(args, "check_reference", False):  # the instructor's own check: full marks, or exit 1
+        from derivations.errors import EXIT_FAILED
+        from derivations.grading.python import check_reference
+
+        if args.submission is not None or args.batch is not None:
+            raise InputError("--check-reference grades the assignment's own references: give no submission or --batch")
+        checked = check_reference(config, box=sandbox_or_refuse(args.no_sandbox))
+        render(checked, make_console(), args.quiet)
+        failing = [t.name for t in checked.tests if not t.passed]
+        if failing:
+            Console(stderr=True).print(escape(f"reference check failed ({len(failing)} parts): {'; '.join(failing)}"))
+        return EXIT_FAILED if failing else EXIT_OK
     if (args.submission is None) == (args.batch is None):
         raise InputError("give one submission, or --batch DIR (not both)")
     if args.against:
@@ -193,8 +245,6 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.csv:
         raise InputError("--csv is for --batch")
     _check_submission(args.submission)
-    from derivations.report.terminal import make_console  # SymPy through the report's types (1 s)
-
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)
     with status.status(f"grading {args.submission}…"):

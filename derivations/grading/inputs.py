@@ -1,10 +1,12 @@
 """The inputs every student's function meets first: drawn once by Hypothesis, derandomised, cached on disk.
 
 A part's fixed inputs are the examples a derandomised ``@given`` run draws from the part's strategy
-(`api.FunctionSpec.typical` or ``extreme``); every submission meets the same ones, in order. They are
+(`api.FunctionSpec.typical` or ``extreme``, or an assignment's declared inputs:
+`assignment.GradedFunction.strategy`); every submission meets the same ones, in order. They are
 kept in memory for the run and under ``~/.cache/derivations/grading-inputs`` across runs, keyed on
-the function, the part, the number of examples, the domain, the versions of Hypothesis and NumPy,
-and the source of the strategies and of the drawing code (a change to either draws afresh).
+the function (for a registry reference's own strategies: the reference, as the built-in API always
+was), the part, the number of examples, the domain or the declaration, the versions of Hypothesis
+and NumPy, and the source of the strategies and of the drawing code (a change to either draws afresh).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.strategies import SearchStrategy
 
 from derivations.files import cache_dir
-from derivations.grading import api
+from derivations.grading import api, assignment
 from derivations.grading.api import FunctionSpec
+from derivations.grading.assignment import GradedFunction
 from derivations.grading.config import Config
 
 _INPUTS: dict[tuple, list[tuple]] = {}
@@ -32,8 +35,10 @@ INPUTS_FORMAT = 1  # the cache of drawn inputs is keyed on this, the versions, a
 PARTS = ("correctness", "stability")
 
 
-def strategy_of(fs: FunctionSpec, part: str, config: Config) -> SearchStrategy[tuple]:
+def strategy_of(fs: FunctionSpec | GradedFunction, part: str, config: Config) -> SearchStrategy[tuple]:
     """The strategy a part draws from: the typical inputs for correctness, the extreme ones for stability."""
+    if isinstance(fs, GradedFunction):
+        return fs.strategy(part, config.domain)
     return fs.typical(config.domain) if part == "correctness" else fs.extreme(config.domain)
 
 
@@ -42,11 +47,14 @@ def examples_of(part: str, config: Config) -> int:
     return config.correctness_examples if part == "correctness" else config.stability_examples
 
 
-def shared_inputs(fs: FunctionSpec, part: str, config: Config) -> list[tuple]:
+def shared_inputs(fs: FunctionSpec | GradedFunction, part: str, config: Config) -> list[tuple]:
     """The inputs every student's ``fs`` meets first in ``part``: drawn once per run, derandomised, in order."""
     strategy = strategy_of(fs, part, config)
     examples = examples_of(part, config)
-    key = (fs.name, part, examples, config.domain)
+    if isinstance(fs, GradedFunction):
+        key = fs.inputs_key(part, examples, config.domain)
+    else:
+        key = (fs.name, part, examples, config.domain)
     if key not in _INPUTS:
         cached = _load_inputs(key)
         if cached is not None:
@@ -69,7 +77,8 @@ def shared_inputs(fs: FunctionSpec, part: str, config: Config) -> list[tuple]:
 
 def _cache_file(key: tuple) -> Path:
     """Where the inputs of ``key`` are kept: the name carries a digest of everything that decides them."""
-    source = Path(api.__file__).read_bytes() + Path(__file__).read_bytes()  # the strategies and collect's seed
+    # the strategies (built-in and declared) and collect's seed
+    source = Path(api.__file__).read_bytes() + Path(assignment.__file__).read_bytes() + Path(__file__).read_bytes()
     stamp = repr((key, hypothesis.__version__, np.__version__, INPUTS_FORMAT)).encode() + source
     digest = hashlib.sha256(stamp).hexdigest()
     return cache_dir("grading-inputs") / f"{key[0]}-{key[1]}-{digest[:16]}.npz"

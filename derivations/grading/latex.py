@@ -1,13 +1,14 @@
 """Grading a LaTeX answer: the step checker's verdicts on the derivation, and whether it proves its identity.
 
-The checker (`derivations.check.check_file`) runs in a worker process of its own under a time
-limit (``[latex] seconds``) and an address-space limit (``[latex] memory_mib``), and sends back the
-typed `Derivation`. The worker runs our code on the student's text (it never executes student
-code), so the pickled `Derivation` it writes to its stdout is ours to load. A fresh interpreter
-rather than a fork: the address-space limit then measures the checker, not the grader's own
-mappings, and ``PYTHONHASHSEED=0`` makes every run of the checker the same. A worker that runs out
-of time, memory or stack is the test's `Outcome.TIMEOUT`, `Outcome.MEMORY` or `Outcome.RECURSION`,
-never the student's wrong answer; a worker that fails otherwise is a bug of ours and is raised.
+The checker (`derivations.check.check_file`) runs in a worker process of its own under a CPU-time
+limit (``[latex] seconds``: the machine's load does not change it) and an address-space limit
+(``[latex] memory_mib``), and sends back the typed `Derivation`. The worker runs our code on the
+student's text (it never executes student code), so the pickled `Derivation` it writes to its
+stdout is ours to load. A fresh interpreter rather than a fork: the address-space limit then
+measures the checker, not the grader's own mappings, and ``PYTHONHASHSEED=0`` makes every run of
+the checker the same. A worker that runs out of time, memory or stack is the test's
+`Outcome.TIMEOUT`, `Outcome.MEMORY` or `Outcome.RECURSION`, never the student's wrong answer; a
+worker that fails otherwise is a bug of ours and is raised.
 
 Points (``[latex] points``, default 10): 0.4 of them × the fraction of steps that hold, 0.6 if the
 file proves the identity.
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 STEPS_SHARE = 0.4
 #: Seconds per step the checker may spend (``derivations check``'s default).
 STEP_SECONDS = 5.0
+#: The worker's wall time may stretch to this many times its CPU limit (as a sandboxed child's: sandbox.py).
+WALL_SLACK = 10.0
 #: The worker's exit codes when it runs out of memory or of stack (any other failure is a bug of ours).
 EXIT_MEMORY = 86
 EXIT_RECURSION = 87
@@ -52,6 +55,8 @@ WORKER = f"""
 import resource, sys
 limit = int(sys.argv[1]) << 20
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import signal
+signal.setitimer(signal.ITIMER_PROF, float(sys.argv[3]))  # CPU time (user + system): SIGPROF ends the worker
 try:
     from derivations.grading.latex import serve
     serve(sys.argv[2])
@@ -97,16 +102,22 @@ def run_checker(submission: Path, identity: str, equations: tuple[str, ...], con
     root = str(Path(derivations.__file__).resolve().parents[1])  # the worker imports the same derivations
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": path}
-    cmd = [sys.executable, "-c", WORKER, str(config.latex_memory_mib), request]
+    # The limit is CPU time (a profiling timer in the worker), which the machine's load does not change;
+    # wall time only stops a worker that hangs without using the CPU, at WALL_SLACK times the limit.
+    cpu = config.latex_seconds
+    cmd = [sys.executable, "-c", WORKER, str(config.latex_memory_mib), request, repr(cpu)]
+    stopped = CheckerStopped(Outcome.TIMEOUT, f"checking needed more than {cpu:g} s of CPU time")
     try:
-        done = subprocess.run(cmd, capture_output=True, timeout=config.latex_seconds, env=env, check=False)
+        done = subprocess.run(cmd, capture_output=True, timeout=WALL_SLACK * cpu + 5, env=env, check=False)
     except subprocess.TimeoutExpired:
-        raise CheckerStopped(Outcome.TIMEOUT, f"checking took longer than {config.latex_seconds:g} s") from None
+        raise stopped from None
     memory = f"the step checker ran out of memory ({config.latex_memory_mib} MiB)"
     if done.returncode == EXIT_MEMORY:
         raise CheckerStopped(Outcome.MEMORY, memory)
     if done.returncode == EXIT_RECURSION:
         raise CheckerStopped(Outcome.RECURSION, "the derivation is nested too deeply for the step checker")
+    if done.returncode == -signal.SIGPROF:  # the CPU limit
+        raise stopped
     if done.returncode < 0:  # under RLIMIT_AS a failed allocation in C (GMP, the allocator) aborts the process
         raise CheckerStopped(Outcome.MEMORY, f"{memory}: killed by {signal.Signals(-done.returncode).name}")
     if done.returncode != 0:

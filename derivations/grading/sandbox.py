@@ -44,6 +44,8 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy_format
 
+from derivations.errors import DerivationsError
+from derivations.grading.submission import Submission, write_to
 from derivations.verdict import Outcome
 
 CHILD = Path(__file__).with_name("child.py")
@@ -99,7 +101,7 @@ class Sandbox:
 STARTUP_SECONDS = 30.0
 
 
-class SandboxFailure(Exception):
+class SandboxFailure(DerivationsError):
     """The sandbox could not start a child: the grader's machine is at fault, never the submission (not a verdict)."""
 
 
@@ -130,7 +132,7 @@ def _python_with_numpy(python: str) -> bool:
 
 def _bwrap_binds(interpreter: str) -> tuple[str, ...]:
     binds = ["/usr"]
-    for extra in ("/etc/alternatives", "/etc/ld.so.cache"):
+    for extra in ("/etc/alternatives", "/etc/ld.so.cache", "/etc/matplotlibrc"):  # Debian keeps matplotlibrc in /etc
         if os.path.exists(extra):
             binds.append(extra)
     if not interpreter.startswith("/usr/"):
@@ -413,13 +415,28 @@ def _run_delay(pid: int) -> float:
 WALL_SLACK = 10.0
 
 
+def _cpu_time(pid: int) -> float:
+    """CPU seconds ``pid`` and its reaped children used (/proc/PID/stat: utime, stime, cutime, cstime); 0 if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return sum(int(f) for f in fields[11:15]) / _TICKS if len(fields) > 14 else 0.0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 class ChildClock:
-    """Time the child had: wall time minus the time its processes waited for a CPU (the machine's load).
+    """Time the child had: wall time minus the time it waited for a CPU that the rest of the machine held.
 
     A time limit is a property of the submission, not of the machine: under 4× load a call that takes
     1 s on an idle core takes ~4 s of wall time, and the ~3 s its process spent runnable but not running
     (the kernel's run delay, ``/proc/PID/schedstat``) are not counted. A sleeping or blocked child has
-    no run delay, so ``time.sleep`` is charged in full. Wall time never exceeds ``WALL_SLACK`` × the limit.
+    no run delay, so ``time.sleep`` is charged in full. The child's own processes competing with each
+    other (a fork bomb) earn nothing: once the CPU time of all of them reaches the limit, it is spent.
+    Wall time never exceeds ``WALL_SLACK`` × the limit.
     """
 
     def __init__(self, seconds: float, pids: list[int]) -> None:
@@ -427,13 +444,20 @@ class ChildClock:
         self.start = time.monotonic()
         self.pids = pids
         self.delay0 = {pid: _run_delay(pid) for pid in pids}
+        self.cpu0 = {pid: _cpu_time(pid) for pid in pids}
 
-    def waited(self) -> float:
+    def _tree(self) -> set[int]:
+        return {*self.pids, *descendants(self.pids[0])} if self.pids else set()
+
+    def waited(self, tree: set[int] | None = None) -> float:
         """The most any of the child's processes waited for a CPU since the clock started (new ones: since birth)."""
-        pids = self.pids
-        if self.pids:
-            pids = [*self.pids, *descendants(self.pids[0])]
-        return max((_run_delay(p) - self.delay0.get(p, 0.0) for p in set(pids)), default=0.0)
+        tree = self._tree() if tree is None else tree
+        return max((_run_delay(p) - self.delay0.get(p, 0.0) for p in tree), default=0.0)
+
+    def used(self, tree: set[int] | None = None) -> float:
+        """CPU seconds all of the child's processes used since the clock started (new ones: since birth)."""
+        tree = self._tree() if tree is None else tree
+        return sum(_cpu_time(p) - self.cpu0.get(p, 0.0) for p in tree)
 
     def left(self) -> float:
         """Seconds of the child's own time left (≤ 0: the limit is spent)."""
@@ -442,29 +466,35 @@ class ChildClock:
             return self.seconds - wall
         if wall >= WALL_SLACK * self.seconds:
             return 0.0
-        allowed = self.seconds + min(self.waited(), (WALL_SLACK - 1) * self.seconds)
+        tree = self._tree()
+        if self.used(tree) >= self.seconds:
+            return 0.0  # it had the CPU time it was given: what it waited for was its own processes
+        allowed = self.seconds + min(self.waited(tree), (WALL_SLACK - 1) * self.seconds)
         return max(allowed - wall, 0.05) if allowed > wall else 0.0
 
 
 class Child:
     """One child process running one submission; `call` sends a request and waits for the reply."""
 
-    def __init__(self, box: Sandbox, limits: Limits, submission: Path, api: list[str]) -> None:
+    def __init__(self, box: Sandbox, limits: Limits, submission: Path | Submission, api: list[str]) -> None:
         self.box = box
         self.limits = limits
-        self.submission = Path(submission)
+        #: A .py file, or what `submission.load_submission` made of a notebook, a folder or a zip.
+        self.submission = submission if isinstance(submission, Submission) else Path(submission)
         self.api = list(api)
         self.proc: subprocess.Popen | None = None
         self.dir: str | None = None
         self.req_w = self.rep_r = -1
         self.tree: list[int] | None = None
+        #: Modules the submission imports that the sandbox does not have (stood in for; see child.py).
+        self.missing: list[str] = []
 
     # -- start and stop
     def _command(self, req_r: int, rep_w: int) -> list[str]:
-        sub, child = f"{self.dir}/submission.py", f"{self.dir}/child.py"
+        sub, child = f"{self.dir}/submission", f"{self.dir}/child.py"
         names = ",".join(self.api)
         if self.box.mode != "bwrap":
-            return [self.box.interpreter, "-I", child, str(req_r), str(rep_w), sub, names]
+            return [self.box.interpreter, "-I", child, str(req_r), str(rep_w), f"{sub}/submission.py", names]
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", "--proc", "/proc"]
         cmd += ["--size", str(self.limits.tmp_mib << 20), "--tmpfs", "/tmp"]  # /tmp is host RAM: capped
         for path in self.box.binds:
@@ -472,23 +502,31 @@ class Child:
         for link in ("lib", "lib64", "bin"):
             if os.path.islink(f"/{link}"):
                 cmd += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
-        cmd += ["--ro-bind", sub, "/sandbox/submission.py", "--ro-bind", child, "/sandbox/child.py"]
+        cmd += ["--ro-bind", sub, "/sandbox/submission", "--ro-bind", child, "/sandbox/child.py"]
         cmd += ["--chdir", "/tmp", "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp"]
         cmd += ["--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1"]
-        cmd += [self.box.interpreter, "-I", "/sandbox/child.py", str(req_r), str(rep_w), "/sandbox/submission.py"]
+        cmd += ["--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]  # plots: no windows
+        cmd += [self.box.interpreter, "-I", "/sandbox/child.py", str(req_r), str(rep_w)]
+        cmd += ["/sandbox/submission/submission.py"]
         return [*cmd, names]
 
     def start(self) -> list[str]:
         """Start the child and import the submission; the API functions it defines."""
         self.dir = tempfile.mkdtemp(prefix="derivations-grade-")
         os.chmod(self.dir, 0o755)
-        shutil.copyfile(self.submission, f"{self.dir}/submission.py")
+        folder = Path(self.dir) / "submission"
+        if isinstance(self.submission, Submission):
+            write_to(self.submission, folder)  # files 0644, folders 0755: readable by the sandbox's uid
+        else:
+            folder.mkdir(mode=0o755)
+            shutil.copyfile(self.submission, folder / "submission.py")
+            os.chmod(folder / "submission.py", 0o644)
         shutil.copyfile(CHILD, f"{self.dir}/child.py")
-        for f in ("submission.py", "child.py"):
-            os.chmod(f"{self.dir}/{f}", 0o644)
+        os.chmod(f"{self.dir}/child.py", 0o644)
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg"}  # fmt: skip
         kwargs: dict = {}
         if self.box.uid is not None:
             kwargs = {"user": self.box.uid, "group": self.box.uid, "extra_groups": []}
@@ -524,6 +562,9 @@ class Child:
         if header.get("type") != "ready" or not isinstance(header.get("functions"), list):
             self.close()
             raise ChildError(Outcome.PROTOCOL, "the child's first message was not 'ready'")
+        missing = header.get("missing", [])
+        if isinstance(missing, list):
+            self.missing = [clean_text(m, 60) for m in missing[:20] if isinstance(m, str)]
         return [f for f in header["functions"] if f in self.api]
 
     def close(self) -> None:

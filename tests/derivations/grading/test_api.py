@@ -8,7 +8,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivations.grading.api import API, SPECS, Domain, FunctionSpec, compare, describe_args, expected, spec
+from derivations.grading.api import (
+    API,
+    EPS32,
+    SPECS,
+    Domain,
+    FunctionSpec,
+    Precision,
+    compare,
+    describe_args,
+    expected,
+    expected_of,
+    judge,
+    spec,
+)
+from derivations.verdict import Outcome
 
 DOMAIN = Domain()
 
@@ -142,3 +156,75 @@ def test_the_configured_tolerance_moves_the_bound() -> None:
 def test_describe_args_names_the_arguments(x: float) -> None:
     text = describe_args(spec("sigmoid"), (np.asarray(x),))
     assert text.startswith("x=")
+
+
+# -- the precision policy: the reference is float64; float32 is accepted with its rounding computed
+
+
+def test_a_float16_answer_off_by_one_percent_is_imprecise_not_passed() -> None:
+    """The reproduced bug: the returned dtype's ε (float16's 1e-3) used to make a 1 %-off answer pass."""
+    x = np.linspace(-5, 5, 11)
+    off = (1 / (1 + np.exp(-x)) * 1.01).astype(np.float16)
+    found = judge(expected_of(spec("sigmoid"), (x,)), [off], False)
+    assert found is not None and found.outcome is Outcome.IMPRECISE
+    assert found.message.startswith("returned float16: not accurate enough")
+    exact = (1 / (1 + np.exp(-x))).astype(np.float16)  # as exact as float16 can be: still too coarse
+    assert judge(expected_of(spec("sigmoid"), (x,)), [exact], False).outcome is Outcome.IMPRECISE  # type: ignore[union-attr]
+    assert Outcome.IMPRECISE.words == "not accurate enough"
+
+
+def _careful_float32_softmax(theta: np.ndarray) -> np.ndarray:
+    t = theta.astype(np.float32)
+    e = np.exp(t - t.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_a_careful_float32_softmax_at_logits_near_8192_passes() -> None:
+    """Rounding θ ≈ 8192 to float32 moves it by up to 2⁻¹¹ ≈ 4.9e-4: the allowance computes that, K·ε₃₂ does not."""
+    rng = np.random.default_rng(8192)
+    fs = spec("softmax")
+    over_old_bound = 0
+    for _ in range(300):
+        theta = 8192 + rng.uniform(-3, 3, size=(int(rng.integers(1, 4)), int(rng.integers(2, 9))))
+        got = _careful_float32_softmax(theta)
+        assert got.dtype == np.float32
+        assert compare(fs, (theta,), [got], False) is None, theta
+        r = fs.reference(theta)  # the old bound: K·ε₃₂·(κ|r| + s), the input rounding not counted
+        over_old_bound += bool((np.abs(got - r) > 16 * EPS32 * ((1 + 6) * np.abs(r) + 1)).any())
+    assert over_old_bound > 100  # today's code failed most of these
+    theta = 8192 + rng.uniform(-3, 3, size=6)
+    assert compare(fs, (theta,), [_careful_float32_softmax(theta) * np.float32(1.001)], False) is not None
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = np.exp(theta.astype(np.float32))  # no max shift: overflows in float32
+        naive = naive / naive.sum()
+    assert "where the answer is" in compare(fs, (theta,), [naive], False)  # type: ignore[operator]
+
+
+def test_lowest_precision_float64_refuses_float32() -> None:
+    x = np.linspace(-5, 5, 11)
+    s = (1 / (1 + np.exp(-x))).astype(np.float32)
+    exp = expected_of(spec("sigmoid"), (x,))
+    assert judge(exp, [s], False) is None
+    found = judge(exp, [s], False, lowest=Precision.FLOAT64)
+    assert (
+        found is not None
+        and found.outcome is Outcome.IMPRECISE
+        and "returned float32: not accurate enough" in found.message
+    )
+
+
+def test_longdouble_is_compared_as_float64() -> None:
+    x = np.linspace(-5, 5, 11)
+    s = spec("sigmoid").reference(x)
+    exp = expected_of(spec("sigmoid"), (x,))
+    assert judge(exp, [s.astype(np.longdouble)], False) is None
+    found = judge(exp, [s.astype(np.longdouble) * (1 + np.longdouble(1e-9))], False)
+    assert found is not None and found.outcome is Outcome.WRONG  # float64's tolerance, not longdouble's finer one
+
+
+def test_a_float32_answer_of_a_tuple_is_measured_per_value() -> None:
+    args = (np.array([0.3, -1.2]), np.asarray(0.5), np.array([0.7, 0.1]), np.asarray(-0.2))
+    dw, db = spec("mse_layer_grads").reference(*args)
+    assert compare(spec("mse_layer_grads"), args, [dw.astype(np.float32), np.asarray(db)], True) is None
+    reason = compare(spec("mse_layer_grads"), args, [dw, np.asarray(db, dtype=np.float16)], True)
+    assert reason is not None and reason.startswith("value 2: returned float16: not accurate enough")

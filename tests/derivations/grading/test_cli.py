@@ -66,8 +66,11 @@ def test_batch_writes_a_csv_and_one_json_per_student(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
     assert set(rows) == {"alice", "bob", "carol", "dave"}
-    assert rows["alice"]["score"] == "70" and rows["bob"]["mse_layer_grads"] == "0"
+    assert rows["alice"]["score"] == "70" and rows["bob"]["mse_layer_grads score"] == "0"
+    assert rows["bob"]["mse_layer_grads status"] == "wrong" and rows["bob"]["sigmoid status"] == "not submitted"
     assert rows["dave"]["score"] == "10" and "no .py" in rows["carol"]["note"]
+    assert {rows[s]["sandboxed"] for s in ("alice", "bob", "dave")} == {"yes"}
+    assert "graded 3" in r.stdout and "refused 1: carol" in r.stdout
     for student in rows:
         assert json.loads((tmp_path / "grades-results" / f"{student}.json").read_text())["student"] == student
     bob = json.loads((tmp_path / "grades-results" / "bob.json").read_text())

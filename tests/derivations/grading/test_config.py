@@ -104,7 +104,7 @@ def test_a_wrong_type_is_refused(tmp_path: Path, section: str, key: str, value: 
         ("limits", "call_seconds", "0", "a number > 0"),
         ("limits", "call_seconds", "-1.5", "a number > 0"),
         ("limits", "import_seconds", "0.0", "a number > 0"),
-        ("limits", "memory_mib", "128", "an integer ≥ 256"),
+        ("limits", "memory_mib", "128", "an integer ≥ 272"),
         ("limits", "cpu_seconds", "0", "an integer ≥ 1"),
         ("limits", "processes", "1", "an integer ≥ 3"),
         ("limits", "open_files", "4", "an integer ≥ 16"),
@@ -129,3 +129,33 @@ def test_a_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
     _refused(tmp_path, "[points\n", "is not a TOML configuration")
     with pytest.raises(InputError, match="does not exist"):
         Config.load(tmp_path / "missing.toml")
+
+
+def test_the_assignment_example_in_the_guide_loads(tmp_path: Path) -> None:
+    guide = (ROOT / "docs" / "grading.md").read_text()
+    block = re.search(r"## Assignment files.*?```toml\n(.*?)```", guide, re.S)
+    assert block, "docs/grading.md shows a complete assignment in a ```toml block"
+    (tmp_path / "solution.py").write_text("def log_softmax(z):\n    return z\n")
+    course = tmp_path / "hw2.toml"
+    course.write_text(block.group(1))
+    c = Config.load(None, assignment=course)
+    assert [f.name for f in c.functions] == ["dsigmoid", "neuron_grads", "Dense.backward", "log_softmax"]
+    assert c.points["Dense.backward"] == 10 and c.correctness_examples == 60 and c.solution == tmp_path / "solution.py"
+
+
+def test_the_guide_lists_every_registry_reference() -> None:
+    from derivations.grading.api import REFERENCES
+
+    guide = (ROOT / "docs" / "grading.md").read_text()
+    rows = re.findall(r"^\| `([a-z:-]+)` \| `numeric\.(\w+)` \| ([^|]+) \| ([^|]+) \| `(\w+)` \|$", guide, re.M)
+    listed = {
+        name: (witness, params.strip(), outputs.strip(), builtin) for name, witness, params, outputs, builtin in rows
+    }
+    assert listed == {
+        name: (s.reference.__name__, ", ".join(s.params), ", ".join(s.output_names), s.name)
+        for name, s in REFERENCES.items()
+    }
+
+
+def test_a_config_file_is_not_an_assignment(tmp_path: Path) -> None:
+    _refused(tmp_path, '[function.f]\nreference = "sigmoid-derivative"\n', "[function] belongs in an assignment file")

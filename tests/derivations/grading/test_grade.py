@@ -21,7 +21,7 @@ def test_code_and_derivations_are_told_apart_by_suffix(tmp_path: Path) -> None:
     assert grade(derivation, FAST, against="sigmoid-reflection").kind == "latex"
     other = tmp_path / "a.txt"
     other.write_text("x")
-    with pytest.raises(InputError, match=r"expected a \.py submission"):
+    with pytest.raises(InputError, match=r"expected a \.py file"):
         grade(other, FAST)
 
 

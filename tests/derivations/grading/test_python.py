@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from derivations.grading import python as python_grading
+from derivations.grading.api import Mismatch
 from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.verdict import Outcome
@@ -91,13 +92,13 @@ def test_a_bug_of_ours_in_the_search_is_raised_not_graded(tmp_path: Path, monkey
     """The fixed inputs fail (so Hypothesis searches), then the comparison itself breaks: that must escape."""
     calls = []
 
-    def broken_compare(*args: object, **kwargs: object) -> str:
+    def broken_judge(*args: object, **kwargs: object) -> Mismatch:
         calls.append(1)
         if len(calls) == 1:
-            return "forced to fail once"
+            return Mismatch(Outcome.WRONG, "forced to fail once")
         raise ZeroDivisionError("a bug in the grader")
 
-    monkeypatch.setattr(python_grading, "compare", broken_compare)
+    monkeypatch.setattr(python_grading, "judge", broken_judge)
     with pytest.raises(ZeroDivisionError, match="a bug in the grader"):
         grade(EXAMPLES / "correct.py", SIGMOID_ONLY)
     assert len(calls) > 1  # the search ran

@@ -231,9 +231,14 @@ def test_load_on_the_machine_does_not_turn_a_call_into_a_timeout(tmp_path: Path)
 
 @pytest.mark.needs_sandbox
 def test_a_sleeping_call_still_times_out_at_its_limit(tmp_path: Path) -> None:
-    sub = tmp_path / "sleepy.py"
-    sub.write_text("import time\ndef sigmoid(x):\n    time.sleep(60)\n    return x\n")
-    child = Child(find_sandbox(), Limits(call_seconds=0.5), sub, ["sigmoid"])
+    _times_out_quickly(tmp_path, "import time\ndef sigmoid(x):\n    time.sleep(60)\n    return x\n", 0.5)
+
+
+def _times_out_quickly(tmp_path: Path, source: str, limit: float) -> None:
+    """The call of ``source``'s sigmoid is a timeout, within 3 s of wall time (no extension earned)."""
+    sub = tmp_path / "slow.py"
+    sub.write_text(source)
+    child = Child(find_sandbox(), Limits(call_seconds=limit), sub, ["sigmoid"])
     child.start()
     started = time.monotonic()
     with pytest.raises(ChildError) as caught:
@@ -292,8 +297,9 @@ def test_a_sandbox_that_cannot_start_is_the_graders_failure_not_a_verdict(tmp_pa
 # -- uids
 
 
-def _claim_in_fork(queue: mp.Queue) -> None:
+def _claim_in_fork(queue: mp.Queue, done: mp.Event) -> None:
     queue.put(sandbox.claim_uid())
+    done.wait(30)  # hold the claim until every worker has made its own (a claim ends with its process)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="sandbox uids are claimed only as root")
@@ -301,21 +307,29 @@ def test_a_uid_is_held_by_one_process_only() -> None:
     mine = sandbox.claim_uid()
     second = sandbox.claim_uid()
     ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_claim_in_fork, args=(queue,)) for _ in range(3)]
+    queue, done = ctx.Queue(), ctx.Event()
+    workers = [ctx.Process(target=_claim_in_fork, args=(queue, done)) for _ in range(3)]
     for w in workers:
         w.start()
-    theirs = [queue.get(timeout=30) for _ in workers]
-    for w in workers:
-        w.join()
+    try:
+        theirs = [queue.get(timeout=30) for _ in workers]
+    finally:
+        done.set()
+        for w in workers:
+            w.join()
     assert len({mine, second, *theirs}) == 5, (mine, second, theirs)
 
 
 @pytest.mark.needs_sandbox
 def test_four_graders_at_once_all_give_full_marks(tmp_path: Path) -> None:
     """Four `derivations grade` processes on the same machine: no shared uid, no killed children, full marks."""
-    config = tmp_path / "small.toml"
-    config.write_text("[examples]\ncorrectness = 10\nstability = 10\n")
+    config = tmp_path / "small.toml"  # three functions, 10 examples a part: the point is the four at once
+    config.write_text(
+        "[examples]\ncorrectness = 10\nstability = 10\n[points]\n"
+        + "".join(
+            f"{name} = 0\n" for name in ("softmax_jacobian", "cross_entropy", "ce_softmax_grad", "mse_layer_grads")
+        )
+    )
     correct = Path(__file__).resolve().parents[3] / "examples" / "submissions" / "correct.py"
     runs = [
         subprocess.Popen(
@@ -357,3 +371,66 @@ def test_killing_a_child_of_ours_leaves_other_processes_alone(tmp_path: Path) ->
     finally:
         bystander.send_signal(signal.SIGKILL)
         bystander.wait()
+
+
+@pytest.mark.needs_sandbox
+def test_a_child_slowed_by_its_own_processes_gets_no_extra_time(tmp_path: Path) -> None:
+    """Forked spinners of the submission's own compete with it: that run delay is not the machine's load."""
+    spin = "import os\ndef sigmoid(x):\n    for _ in range(3):\n        os.fork()\n    while True:\n        pass\n"
+    _times_out_quickly(tmp_path, spin, 1.0)
+
+
+@pytest.mark.needs_sandbox
+def test_a_missing_optional_import_is_a_note_not_a_zero(tmp_path: Path) -> None:
+    """Demo code using packages the sandbox lacks runs through stand-ins; only a function that needs one fails."""
+    sub = tmp_path / "demo.py"
+    sub.write_text(
+        textwrap.dedent("""
+        import numpy as np
+        import seaborn as sns
+        from tqdm import tqdm
+        sns.set_theme(style="darkgrid")
+        for _ in tqdm(range(3)):
+            pass
+        def sigmoid(x):
+            return 1 / (1 + np.exp(-x))
+        def sigmoid_grad(x):
+            return sns.sigmoid_grad(x)
+        """)
+    )
+    config = replace(CONFIG, points={"sigmoid": 10.0, "sigmoid_grad": 10.0})
+    result = grade(sub, config, box=find_sandbox())
+    verdicts = {t.name: t.verdict for t in result.tests}
+    assert verdicts["sigmoid: correctness"] is verdicts["sigmoid: stability"] is Outcome.PASSED
+    assert verdicts["sigmoid_grad: correctness"] is Outcome.BAD_RESULT
+    assert any("seaborn, tqdm" in w for w in result.warnings), result.warnings
+
+
+@pytest.mark.needs_sandbox
+def test_a_library_that_probes_for_an_optional_module_still_sees_it_missing(tmp_path: Path) -> None:
+    """Only the submission's own imports get stand-ins: an import inside a library fails as usual."""
+    sub = tmp_path / "probe.py"
+    sub.write_text(
+        textwrap.dedent("""
+        import numpy as np
+        try:
+            import surely_not_installed_anywhere  # the submission's own import: a stand-in
+            OWN = True
+        except ImportError:
+            OWN = False
+        try:  # an import run by code of a library (its file is outside the submission's folder)
+            exec(compile("import also_not_installed", "/usr/lib/python3/dist-packages/lib.py", "exec"))
+            LIBRARY = False
+        except ImportError:
+            LIBRARY = True
+        def sigmoid(x):
+            return np.full(np.shape(x), float(OWN) + 2 * float(LIBRARY))
+        """)
+    )
+    child = Child(find_sandbox(), Limits(), sub, ["sigmoid"])
+    child.start()
+    try:
+        got, _ = child.call("sigmoid", [np.zeros(1)])
+    finally:
+        child.close()
+    assert got[0][0] == 3.0 and child.missing == ["surely_not_installed_anywhere"]
