@@ -21,4 +21,5 @@ for b in bwrap latexmk lualatex pdflatex pdftotext pdftoppm; do
   if [ -n "$p" ]; then hide+=(--ro-bind /dev/null "$p"); fi
 done
 bwrap --dev-bind / / "${hide[@]}" --tmpfs /usr/lib/python3/dist-packages \
-  bash -c 'cd "$0" && . .venv/bin/activate && pytest -q -p no:cacheprovider -rs 2>&1 | tail -40' "$work/clone"
+  bash -c 'set -o pipefail; cd "$0" && . .venv/bin/activate && pytest -q -p no:cacheprovider -rfEs 2>&1 | tail -60' \
+  "$work/clone"

@@ -36,7 +36,7 @@ from derivations.grading.batch import (
 from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.grading.results import Result
-from derivations.grading.sandbox import Sandbox, SandboxFailure, claim_uid, find_sandbox
+from derivations.grading.sandbox import Sandbox, claim_uid, isolated_sandbox
 from derivations.verdict import Outcome
 
 
@@ -45,21 +45,14 @@ def _check_submission(path: Path) -> None:
         raise InputError(f"'{path}' does not exist (expected a .py file, a notebook, a folder, a .zip or a derivation)")
 
 
-#: What the TA reads when student code cannot be isolated here.
-NO_SANDBOX = (
-    "refusing to run student code without a sandbox: {note}; install it with "
-    "'apt-get install bubblewrap python3-numpy', or pass --no-sandbox to run submissions unisolated"
-)
 #: Printed on every result graded with --no-sandbox.
 UNSANDBOXED = "--no-sandbox: this submission ran WITHOUT isolation (it could read and write what the grader can)"
 
 
 def sandbox_or_refuse(unsandboxed_ok: bool, uid: int | None = None) -> Sandbox:
-    """The sandbox children run in; InputError when it does not isolate them and ``--no-sandbox`` was not given."""
-    box = find_sandbox(uid=uid)
-    if not box.isolated and not unsandboxed_ok:
-        raise InputError(NO_SANDBOX.format(note=box.note or "bubblewrap could not start a child"))
-    return box
+    """The sandbox children run in; SandboxFailure (one line, exit 2) when it does not isolate them and
+    ``--no-sandbox`` was not given."""
+    return isolated_sandbox(uid, unsandboxed_ok=unsandboxed_ok)
 
 
 def make_console() -> Console:
@@ -111,9 +104,7 @@ def graded_functions(config: Config) -> list[str]:
 
 def _grade_one(entry: Entry, config: Config, against: str | None, unsandboxed_ok: bool) -> dict:
     """One student's result as the batch's JSON; SandboxFailure (not the student's fault) when there is no sandbox."""
-    box = find_sandbox(uid=_SLOT_UID)
-    if not box.isolated and not unsandboxed_ok:
-        raise SandboxFailure(NO_SANDBOX.format(note=box.note or "bubblewrap could not start a child"))
+    box = sandbox_or_refuse(unsandboxed_ok, _SLOT_UID)
     result = grade(entry.path, config, against=against, student=entry.student, box=box)
     result.sandboxed = box.isolated
     return result.to_json() | {"sandboxed": box.isolated}
@@ -237,14 +228,17 @@ def run_grade(args: argparse.Namespace) -> int:
         get(args.against)
     if args.require_sandbox and args.no_sandbox:
         raise InputError("--require-sandbox and --no-sandbox contradict each other (give one)")
-    box = sandbox_or_refuse(args.no_sandbox)
     if args.batch is not None:
         if args.json:
             raise InputError("--json is for one submission; --batch writes one JSON per student beside the CSV")
+        if not args.batch.is_dir():
+            raise InputError(f"'{args.batch}' is not a folder (expected one file or folder per student)")
+        sandbox_or_refuse(args.no_sandbox)
         return run_batch(args, config)
     if args.csv:
         raise InputError("--csv is for --batch")
     _check_submission(args.submission)
+    box = sandbox_or_refuse(args.no_sandbox)
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)
     with status.status(f"grading {args.submission}…"):

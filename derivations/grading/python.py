@@ -35,7 +35,16 @@ from derivations.grading.assignment import GradedFunction, ReferenceFailed, adap
 from derivations.grading.config import Config
 from derivations.grading.inputs import PARTS, examples_of, shared_inputs, strategy_of
 from derivations.grading.results import Result, Test
-from derivations.grading.sandbox import Child, ChildError, Limits, Sandbox, become_subreaper, claim_uid, find_sandbox
+from derivations.grading.sandbox import (
+    Child,
+    ChildError,
+    Limits,
+    Sandbox,
+    become_subreaper,
+    claim_uid,
+    find_sandbox,
+    isolated_sandbox,
+)
 from derivations.grading.submission import Submission
 from derivations.verdict import Outcome
 
@@ -318,7 +327,7 @@ def grade_python(
     ``checking`` (``--check-reference``): a reference that fails is the part's failure, not an InputError.
     """
     start = time.perf_counter()
-    box = box or find_sandbox()
+    box = box or isolated_sandbox()  # no sandbox here: SandboxFailure, never silently unisolated
     become_subreaper()
     if isinstance(submission, Submission):
         source = Path(submission.source)

@@ -245,11 +245,27 @@ def _sandbox_for(uid: int | None) -> Sandbox:
                 return box
         notes.append("bubblewrap is installed but could not start a child here")
     else:
-        notes.append("bubblewrap is not installed (apt-get install bubblewrap)")
+        notes.append("bubblewrap is not installed")
     if root and not candidates:
-        notes.append(f"no interpreter with NumPy readable by uid {uid} (apt-get install python3-numpy)")
+        notes.append(f"no interpreter with NumPy readable by uid {uid}")
     python = candidates[0] if candidates else sys.executable
     return Sandbox("rlimits", python, child_uid if candidates else None, (), "; ".join(notes))
+
+
+#: What the TA reads when student code cannot be isolated here.
+NO_SANDBOX = (
+    "refusing to run student code without a sandbox: {note}; or pass --no-sandbox to run submissions "
+    "without isolation (recorded on every result)"
+)
+
+
+def isolated_sandbox(uid: int | None = None, *, unsandboxed_ok: bool = False) -> Sandbox:
+    """`find_sandbox`'s sandbox; SandboxFailure when it does not isolate children, unless ``unsandboxed_ok``."""
+    box = find_sandbox(uid=uid)
+    if not box.isolated and not unsandboxed_ok:
+        note = box.note or "bubblewrap could not start a child here"
+        raise SandboxFailure(NO_SANDBOX.format(note=f"{note} (apt-get install bubblewrap python3-numpy)"))
+    return box
 
 
 def _probe(box: Sandbox) -> bool:

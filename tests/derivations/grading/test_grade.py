@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,21 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "submissions"
 FAST = Config(correctness_examples=5, stability_examples=5, points={"sigmoid": 10.0})
 
 
-def test_code_and_derivations_are_told_apart_by_suffix(tmp_path: Path) -> None:
+@pytest.mark.needs_sandbox
+def test_code_is_graded_as_code() -> None:
     assert grade(EXAMPLES / "correct.py", FAST).kind == "python"
+
+
+def test_without_a_sandbox_code_is_refused_not_run_unisolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from derivations.grading import sandbox
+
+    bare = sandbox.Sandbox("rlimits", sys.executable, None, (), "bubblewrap is not installed")
+    monkeypatch.setattr(sandbox, "find_sandbox", lambda uid=None: bare)
+    with pytest.raises(sandbox.SandboxFailure, match="refusing to run student code without a sandbox"):
+        grade(EXAMPLES / "correct.py", FAST)
+
+
+def test_derivations_and_other_files_are_told_apart_by_suffix(tmp_path: Path) -> None:
     derivation = tmp_path / "a.tex"
     derivation.write_text("$$\\sigma(-x) = 1 - \\sigma(x)$$\n")
     assert grade(derivation, FAST, against="sigmoid-reflection").kind == "latex"
