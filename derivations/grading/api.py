@@ -555,8 +555,13 @@ def spec(name: str) -> FunctionSpec:
     return _BY_NAME[name]
 
 
-def _fmt(a: np.ndarray) -> str:
-    return np.array2string(np.asarray(a), precision=17, separator=", ", threshold=20)
+def format_array(a: object) -> str:
+    """An array as feedback shows it: 17 digits, at most 20 entries; never raises (odd dtypes: dtype and shape)."""
+    try:
+        return np.array2string(np.asarray(a), precision=17, separator=", ", threshold=20)
+    except Exception:  # a child's array NumPy cannot print (a datetime of no unit): its dtype and shape
+        arr = np.asarray(a)
+        return f"<an array of dtype {str(arr.dtype)[:30]} and shape {arr.shape}>"
 
 
 class Precision(StrEnum):
@@ -726,10 +731,10 @@ def compare(
 def describe_args(fs: FunctionSpec, args: Args) -> str:
     """The arguments as the feedback shows them: ``x=[0.5, 1.]``, named as in the signature."""
     names = fs.signature.split("(", 1)[1].split(")", 1)[0].split(", ")
-    return ", ".join(f"{n}={_fmt(a)}" for n, a in zip(names, args))
+    return ", ".join(f"{n}={format_array(a)}" for n, a in zip(names, args))
 
 
 def expected(fs: FunctionSpec, args: Args) -> str:
     """The reference's return value for ``args``, as the feedback shows it."""
     ref = fs.reference(*args)
-    return ", ".join(_fmt(r) for r in ref) if isinstance(ref, tuple) else _fmt(ref)
+    return ", ".join(format_array(r) for r in ref) if isinstance(ref, tuple) else format_array(ref)

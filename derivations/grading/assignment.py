@@ -35,7 +35,15 @@ from hypothesis.extra import numpy as hnp
 
 import numeric
 from derivations.errors import InputError
-from derivations.grading.api import REFERENCES, Domain, Expected, FunctionSpec, reference_values, round_to_float32
+from derivations.grading.api import (
+    REFERENCES,
+    Domain,
+    Expected,
+    FunctionSpec,
+    format_array,
+    reference_values,
+    round_to_float32,
+)
 
 #: At most this many values go to one call, and come back from it (the protocol's MAX_ARRAYS).
 MAX_VALUES = 8
@@ -262,7 +270,7 @@ class GradedFunction:
 
     def describe_values(self, values: tuple) -> str:
         """The values of one call as the feedback shows them: ``x=[0.5, 1.], n_in=2``."""
-        return ", ".join(f"{n}={_fmt(v)}" for n, v in zip(self.slots, values))
+        return ", ".join(f"{n}={format_array(v)}" for n, v in zip(self.slots, values))
 
     # -- what the answer must be
     def _named(self, values: tuple) -> dict[str, np.ndarray]:
@@ -399,10 +407,6 @@ def _input_strategy(inp: Input, sizes: dict[str, int | None], extreme: bool) -> 
         return (w / w.sum(axis=-1, keepdims=True)).reshape(shape)
 
     return hnp.arrays(np.float64, (rows, n), elements=st.floats(0.0, 1.0)).map(soft)
-
-
-def _fmt(a: object) -> str:
-    return np.array2string(np.asarray(a), precision=17, separator=", ", threshold=20)
 
 
 def _max_abs(a: np.ndarray) -> float:

@@ -27,6 +27,7 @@ import io
 import json
 import os
 import signal
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -85,15 +86,25 @@ def entries(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Entry]:
         else:
             found.append((stem, entry, Action.REFUSE, "not a submission (expected .py, .ipynb, .zip, a folder, "
                           "or a .md/.tex derivation)"))  # fmt: skip
-    keys = [key for key, _, action, _ in found if action is not Action.SKIP]
+    names = {i: _printable(key) for i, (key, _, action, _) in enumerate(found) if action is not Action.SKIP}
+    while True:  # alice.py and alice.ipynb: each keyed by its whole name, until every key is unique
+        seen = list(names.values())
+        clashes = [i for i, key in names.items() if seen.count(key) > 1]
+        if not clashes or all(names[i] == _printable(found[i][1].name) for i in clashes):
+            break
+        for i in clashes:
+            names[i] = _printable(found[i][1].name)
     out = []
-    for key, path, action, reason in found:
-        if action is not Action.SKIP and keys.count(key) > 1:
-            key = path.name  # alice.py and alice.ipynb: each keyed by its whole name
-        out.append(Entry(key, path, action, reason))
+    for i, (key, path, action, reason) in enumerate(found):
+        out.append(Entry(names.get(i, _printable(key)), path, action, reason))
     if not any(e.action is not Action.SKIP for e in out):
         raise InputError(f"'{folder}' has no submissions (expected .py/.ipynb/.zip files, folders, or .md/.tex)")
     return out
+
+
+def _printable(name: str) -> str:
+    """A name as the CSV and the JSON files can hold it: bytes that are not UTF-8 shown as ``\\xe9``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def grader_version() -> str:
@@ -108,20 +119,30 @@ def digest_of(path: Path) -> str:
     """sha256 of what the student handed in: a file's bytes, or a folder's files (names and bytes, no links)."""
     h = hashlib.sha256()
     for name, data in _files_of(path):
-        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(os.fsencode(name) + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest()
 
 
 def _files_of(path: Path) -> Iterator[tuple[str, bytes]]:
-    if path.is_file() and not path.is_symlink():
+    """(name, bytes) of the regular files handed in: never a link, a FIFO, a socket or a device (never read)."""
+    if _regular(path):
         yield path.name, path.read_bytes()
+        return
+    if path.is_symlink() or not path.is_dir():
         return
     for root, dirs, files in os.walk(path):  # os.walk does not follow links to folders
         dirs.sort()
         for f in sorted(files):
             full = Path(root, f)
-            if not full.is_symlink():
+            if _regular(full):
                 yield full.relative_to(path).as_posix(), full.read_bytes()
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)

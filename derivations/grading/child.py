@@ -27,6 +27,7 @@ is bound before it is imported; if it tampers anyway it only spoils its own repl
 grader checks.
 """
 
+import ast
 import base64
 import importlib.machinery
 import importlib.util
@@ -182,8 +183,9 @@ def _as_declared(name, result):
 class _Absent:
     """Stands in for what a module the sandbox does not have would give: every use gives another stand-in.
 
-    Demo and plotting code (``sns.set_theme()``, ``tqdm(range(3))``) runs through it; a graded function
-    that needs the module returns or computes with a stand-in and fails on its own, visibly.
+    Demo and plotting code (``sns.set_theme()``, ``tqdm(range(3))``) runs through it: a call gives back
+    its first argument (so wrappers and decorators pass their argument through) or another stand-in. A
+    graded function that needs the module returns or computes with a stand-in and fails on its own.
     """
 
     def __init__(self, name):
@@ -198,7 +200,8 @@ class _Absent:
         pass
 
     def __call__(self, *args, **kwargs):
-        return _Absent(f"{self._name}()")
+        # a wrapper's argument comes back (tqdm(range(3)), njit(f), display(df)); else another stand-in
+        return args[0] if args else _Absent(f"{self._name}()")
 
     def __iter__(self):
         return iter(())
@@ -216,6 +219,32 @@ class _Absent:
         return f"<{self._name}: not installed in the grader's sandbox>"
 
 
+def _unguarded_imports(folder):
+    """The top-level module names the submission's files import outside any ``try`` block (read with ast)."""
+    names = set()
+    for root, _, files in os.walk(folder):
+        for f in files:
+            if not f.endswith(".py"):
+                continue
+            try:
+                with open(os.path.join(root, f), "rb") as source:
+                    tree = ast.parse(source.read())
+            except Exception:  # a file that does not parse: Python reports it when it is imported
+                continue
+            _collect_imports(tree, names, guarded=False)
+    return names
+
+
+def _collect_imports(node, names, guarded):
+    for child in ast.iter_child_nodes(node):
+        inside = guarded or (isinstance(node, (ast.Try, ast.TryStar)) and child in node.body)
+        if isinstance(child, ast.Import) and not inside:
+            names.update(alias.name.split(".")[0] for alias in child.names)
+        elif isinstance(child, ast.ImportFrom) and not inside and child.level == 0 and child.module:
+            names.add(child.module.split(".")[0])
+        _collect_imports(child, names, inside)
+
+
 class _AbsentModules:
     """The last import finder: a module the *submission's own code* imports and nothing else finds is a
     stand-in, and its name is recorded. An import made by a library (``try: import cupy``) still fails as
@@ -224,10 +253,11 @@ class _AbsentModules:
     def __init__(self, folder):
         self.folder = folder + os.sep
         self.missing = []
+        self.unguarded = _unguarded_imports(folder)
 
     def find_spec(self, name, path=None, target=None):
-        if not self._from_submission():
-            return None
+        if name.split(".")[0] not in self.unguarded or not self._from_submission():
+            return None  # an import inside ``try`` keeps its ImportError: that is the submission's fallback
         if name.split(".")[0] not in self.missing:
             self.missing.append(name.split(".")[0])
         return importlib.machinery.ModuleSpec(name, self, is_package=True)

@@ -30,7 +30,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 
 from derivations.errors import InputError
-from derivations.grading.api import Expected, judge, round_to_float32
+from derivations.grading.api import Expected, format_array, judge, round_to_float32
 from derivations.grading.assignment import GradedFunction, ReferenceFailed, adapter_source
 from derivations.grading.config import Config
 from derivations.grading.inputs import PARTS, examples_of, shared_inputs, strategy_of
@@ -295,22 +295,18 @@ class PartRunner:
     def _feedback(self, gf: GradedFunction, found: Failure) -> tuple[str, dict]:
         """The feedback text and the counterexample record of a failure."""
         try:
-            shown = ", ".join(_fmt(r) for r in self.expected(gf, found.args).values)
+            shown = ", ".join(format_array(r) for r in self.expected(gf, found.args).values)
         except ReferenceFailed as exc:
             shown = f"(the reference failed: {exc})"
         ce = {"input": gf.describe_values(found.args), "expected": shown}
         if found.got is not None:
-            ce["got"] = ", ".join(_fmt(g) for g in found.got)
+            ce["got"] = ", ".join(format_array(g) for g in found.got)
         # IMPRECISE's message is "returned float16: not accurate enough (…)": it carries its verdict's words
         head = found.message if found.outcome is Outcome.IMPRECISE else f"{found.outcome.words}: {found.message}"
         text = f"{head}\n  input:    {ce['input']}\n  expected: {ce['expected']}"
         if "got" in ce:
             text += f"\n  got:      {ce['got']}"
         return text, ce
-
-
-def _fmt(a: object) -> str:
-    return np.array2string(np.asarray(a), precision=17, separator=", ", threshold=20)
 
 
 def grade_python(
@@ -344,7 +340,7 @@ def grade_python(
                 names = ", ".join(runner.child.missing)
                 result.warnings.append(
                     f"the submission imports {names}, which the grader's sandbox does not have: "
-                    "what uses it was skipped (a graded function that needs it fails)"
+                    "it was stood in for, so demo code ran (a graded function that needs it fails)"
                 )
         except ChildError as exc:
             result.error = f"the submission {exc.kind.words}: {exc.message}"

@@ -105,6 +105,15 @@ class SandboxFailure(DerivationsError):
     """The sandbox could not start a child: the grader's machine is at fault, never the submission (not a verdict)."""
 
 
+def _give_to(folder: Path, uid: int) -> None:
+    """``folder`` and everything in it owned by ``uid`` (its group too), the folder itself closed to others (0700)."""
+    for root, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            os.lchown(os.path.join(root, name), uid, uid)
+    os.lchown(folder, uid, uid)
+    os.chmod(folder, 0o700)
+
+
 class ChildError(Exception):
     """The child did not answer a call normally; ``kind`` is the part's outcome."""
 
@@ -375,7 +384,8 @@ def load_array(body: bytes) -> np.ndarray:
     ``numpy.lib.format.read_array`` allocates what the header claims first (a header claiming 2⁴⁵ floats is a
     MemoryError in the grader), so the header is read here, its element count times the item size must be
     exactly the bytes that follow, and the data is then a view of those bytes. Object, structured and
-    sub-array dtypes are refused (nothing is ever unpickled).
+    sub-array dtypes are refused (nothing is ever unpickled), and so are dates, times and raw bytes: an
+    answer is numbers (booleans, integers, floats, complex) or text (which the comparison rejects).
     """
     fp = BytesIO(body)
     version = npy_format.read_magic(fp)
@@ -385,7 +395,7 @@ def load_array(body: bytes) -> np.ndarray:
         shape, fortran, dtype = npy_format.read_array_header_2_0(fp)
     else:
         raise ValueError(f"an .npy body of version {version}")
-    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.itemsize == 0:
+    if dtype.kind not in "biufcUS" or dtype.fields is not None or dtype.subdtype is not None or dtype.itemsize == 0:
         raise ValueError(f"an array of dtype {str(dtype)[:40]}")
     if len(shape) > 32 or any(not isinstance(d, int) or d < 0 for d in shape):
         raise ValueError("an array with a bad shape")
@@ -539,6 +549,8 @@ class Child:
             os.chmod(folder / "submission.py", 0o644)
         shutil.copyfile(CHILD, f"{self.dir}/child.py")
         os.chmod(f"{self.dir}/child.py", 0o644)
+        if self.box.uid is not None:  # the copy is this child's uid's alone: no other child (another student,
+            _give_to(Path(self.dir), self.box.uid)  # a reference solution) can read it, with or without bwrap
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",

@@ -43,11 +43,11 @@ HOSTILE = {
     "os_exit_in_call": ("import os\ndef sigmoid(x):\n    os._exit(0)\n", "sigmoid", Outcome.CRASHED),
     "syntax_error": ("def sigmoid(x)\n    return x\n", "sigmoid", Outcome.IMPORT_ERROR),
     "exception_at_import": ("raise RuntimeError('boom')\n", "sigmoid", Outcome.IMPORT_ERROR),
-    # the grader's packages are not in the sandbox: importing them gives stand-ins, and using one fails
+    # the grader's packages are not in the sandbox: importing them gives stand-ins (numeric.sigmoid(x) gives x)
     "imports_the_grader": (
         "import derivations, numeric\ndef sigmoid(x):\n    return numeric.sigmoid(x)\n",
         "sigmoid",
-        Outcome.BAD_RESULT,
+        Outcome.WRONG,
     ),
     "returns_wrong_shape": (
         "import numpy as np\ndef sigmoid(x):\n    return np.reshape(1 / (1 + np.exp(-x)), (-1, 1))\n",

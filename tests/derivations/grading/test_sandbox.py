@@ -402,7 +402,7 @@ def test_a_missing_optional_import_is_a_note_not_a_zero(tmp_path: Path) -> None:
     result = grade(sub, config, box=find_sandbox())
     verdicts = {t.name: t.verdict for t in result.tests}
     assert verdicts["sigmoid: correctness"] is verdicts["sigmoid: stability"] is Outcome.PASSED
-    assert verdicts["sigmoid_grad: correctness"] is Outcome.BAD_RESULT
+    assert verdicts["sigmoid_grad: correctness"] is Outcome.WRONG  # the stand-in gave back x
     assert any("seaborn, tqdm" in w for w in result.warnings), result.warnings
 
 
@@ -413,11 +413,8 @@ def test_a_library_that_probes_for_an_optional_module_still_sees_it_missing(tmp_
     sub.write_text(
         textwrap.dedent("""
         import numpy as np
-        try:
-            import surely_not_installed_anywhere  # the submission's own import: a stand-in
-            OWN = True
-        except ImportError:
-            OWN = False
+        import surely_not_installed_anywhere  # the submission's own import, outside any try: a stand-in
+        OWN = True
         try:  # an import run by code of a library (its file is outside the submission's folder)
             exec(compile("import also_not_installed", "/usr/lib/python3/dist-packages/lib.py", "exec"))
             LIBRARY = False
@@ -434,3 +431,71 @@ def test_a_library_that_probes_for_an_optional_module_still_sees_it_missing(tmp_
     finally:
         child.close()
     assert got[0][0] == 3.0 and child.missing == ["surely_not_installed_anywhere"]
+
+
+def _system_numpy() -> bool:
+    return subprocess.run([sandbox.SYSTEM_PYTHON, "-c", "import numpy"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not _system_numpy(), reason="needs root and Debian's python3-numpy")
+def test_without_bubblewrap_one_child_cannot_read_another_childs_copy(tmp_path: Path) -> None:
+    """--no-sandbox as root: each child's copy (a reference solution, another student) is its own uid's alone."""
+    secret = tmp_path / "solution.py"
+    secret.write_text("ANSWER = 42\ndef sigmoid(x):\n    return x\n")
+    spy = tmp_path / "spy.py"
+    spy.write_text(
+        textwrap.dedent("""
+        import glob
+        import numpy as np
+        def sigmoid(x):
+            read = 0
+            for path in glob.glob("/tmp/derivations-grade-*/submission/submission.py"):
+                try:
+                    read += ("ANSWER = " + "42") in open(path).read()  # not spelled here: this file is read too
+                except OSError:
+                    pass
+            return np.full(np.shape(x), float(read))
+        """)
+    )
+    reference = Child(Sandbox("rlimits", sandbox.SYSTEM_PYTHON, sandbox.claim_uid()), Limits(), secret, ["sigmoid"])
+    student = Child(Sandbox("rlimits", sandbox.SYSTEM_PYTHON, sandbox.claim_uid()), Limits(), spy, ["sigmoid"])
+    reference.start()
+    try:
+        student.start()
+        try:
+            got, _ = student.call("sigmoid", [np.zeros(1)])
+        finally:
+            student.close()
+    finally:
+        reference.close()
+    assert got[0][0] == 0.0, "the student's child read the reference's copy"
+
+
+@pytest.mark.needs_sandbox
+def test_an_import_inside_try_keeps_its_fallback(tmp_path: Path) -> None:
+    """``try: from numba import njit / except ImportError``: the fallback runs (no stand-in), and tqdm loops."""
+    sub = tmp_path / "fallback.py"
+    sub.write_text(
+        textwrap.dedent("""
+        import numpy as np
+        try:
+            from numba import njit
+        except ImportError:
+            def njit(f):
+                return f
+        try:
+            import cupy as xp
+        except ImportError:
+            xp = np
+        from tqdm import tqdm
+        @njit
+        def sigmoid(x):
+            total = 0.0
+            for _ in tqdm(range(2)):
+                total += 0.5
+            return total / (1 + xp.exp(-x))
+        """)
+    )
+    result = grade(sub, CONFIG, box=find_sandbox())
+    assert result.score == result.max_score == 10, [t.output for t in result.tests]
+    assert any("tqdm" in w and "numba" not in w and "cupy" not in w for w in result.warnings), result.warnings
