@@ -28,6 +28,10 @@ class InputError(DerivationsError):
     """A file or argument the user gave cannot be used (missing, empty, malformed)."""
 
 
+class AssignmentError(InputError):
+    """The assignment itself is wrong (its reference failed on an input): the whole run stops, no student is blamed."""
+
+
 class UnknownIdentityError(DerivationsError):
     """A name that is not in the identity registry."""
 

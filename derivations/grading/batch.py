@@ -35,7 +35,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from derivations.errors import DerivationsError, InputError
+from derivations.errors import AssignmentError, DerivationsError, InputError
 from derivations.files import write_json_atomic, write_text_atomic
 from derivations.verdict import Outcome
 
@@ -283,6 +283,8 @@ def grade_entry(entry: Entry, stamp: Stamp, grade_one: Callable[[Entry], dict[st
     """One student's row: ``grade_one``'s result stamped, or a refusal when the submission cannot be read."""
     try:
         row = grade_one(entry)
+    except AssignmentError:
+        raise  # the assignment's own mistake: the batch stops (the students done so far keep their rows)
     except InputError as exc:  # an unreadable submission (a bad zip, an ambiguous folder): the student's row
         return refusal_row(entry.student, entry.path, str(exc)) | {"graded_with": stamp.to_json()}
     except DerivationsError as exc:  # the sandbox failed: not the student's fault, not stamped (--resume regrades)

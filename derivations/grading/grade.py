@@ -1,9 +1,11 @@
 """The one entry point: grade a submission — code (a .py, a notebook's code cells, a folder, a .zip) or a derivation.
 
-A notebook holds code, a derivation, or both. Its Markdown cells are graded as a derivation when one
-is asked for (``against``, or ``identity:`` in the notebook's front matter); its code cells are graded
-as code unless a derivation was asked for and the code defines none of the graded functions (read
-with `ast`, never run), so a derivation handed in as a notebook does not lose the code's points.
+A notebook holds code, a derivation, or both; the grader, not the student, decides what is graded, so
+every student of an assignment has the same points to earn. With ``against`` (the TA's or the
+assignment's derivation) both its code cells and its Markdown cells are graded. Without it, the
+code is graded — unless the code defines none of the graded functions (read with `ast`, never run)
+and the notebook names an identity in its front matter: then it is a derivation handed in as a
+notebook, graded like a .md file.
 """
 
 from __future__ import annotations
@@ -46,12 +48,12 @@ def _grade_notebook(
     submission: Path, config: Config, *, against: str | None, student: str, box: Sandbox | None
 ) -> Result:
     code = load_submission(submission)
-    wants_derivation = bool(against) or _names_an_identity(submission)
-    if not wants_derivation:
+    graded = [f.name for f in config.functions if config.points.get(f.name, 0.0) > 0]
+    if not against:
+        if not defines_any(code, graded) and _names_an_identity(submission):
+            return grade_latex(submission, config, student=student)
         return grade_python(code, config, student=student, box=box)
     derivation = grade_latex(submission, config, against=against, student=student)
-    if not defines_any(code, [f.name for f in config.functions if config.points.get(f.name, 0.0) > 0]):
-        return derivation
     result = grade_python(code, config, student=student, box=box)
     result.tests += derivation.tests
     result.error = "; ".join(e for e in (result.error, derivation.error) if e)

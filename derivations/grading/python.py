@@ -29,7 +29,7 @@ from types import TracebackType
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 
-from derivations.errors import InputError
+from derivations.errors import AssignmentError, InputError
 from derivations.grading.api import Expected, format_array, judge, round_to_float32
 from derivations.grading.assignment import GradedFunction, ReferenceFailed, adapter_source
 from derivations.grading.config import Config
@@ -205,7 +205,15 @@ class PartRunner:
                     return None
                 return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
 
-            exp = gf.expected_from_reply(values, runner.answer(gf, values), rounded)
+            reply = runner.answer(gf, values)
+            imprecise = [str(a.dtype) for a in reply[0] if np.asarray(a).dtype != np.float64]
+            if imprecise:  # its values would be taken as exact: float32 answers would then fail students
+                raise ReferenceFailed(f"{gf.reference_file.name} returned {imprecise[0]}: a reference must be float64")
+            exp = gf.expected_from_reply(values, reply, rounded)
+        bad = [k for k, v in enumerate(exp.values) if not np.all(np.isfinite(v))]
+        if bad:  # no answer can be compared with NaN or ±inf: the inputs lie outside the reference's domain
+            where = gf.describe_values(values)
+            raise ReferenceFailed(f"the reference gave a value that is not finite (nan or inf) at {where}")
         if len(self._expected) > 4096:
             self._expected.clear()
         self._expected[key] = exp
@@ -369,7 +377,7 @@ def grade_python(
                     outcome, text, ce = runner.grade(gf, part)
                 except ReferenceFailed as exc:
                     if not checking:
-                        raise InputError(
+                        raise AssignmentError(
                             f"'{config.source}': [function.{gf.name}] the reference failed in the {part} part: {exc} "
                             "(check the assignment with --check-reference)"
                         ) from None

@@ -523,6 +523,7 @@ class Child:
             return [self.box.interpreter, "-I", child, str(req_r), str(rep_w), f"{sub}/submission.py", names]
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", "--proc", "/proc"]
         cmd += ["--size", str(self.limits.tmp_mib << 20), "--tmpfs", "/tmp"]  # /tmp is host RAM: capped
+        cmd += ["--remount-ro", "/dev"]  # /dev is a tmpfs too (host RAM, uncapped): its devices stay usable
         for path in self.box.binds:
             cmd += ["--ro-bind", path, path]
         for link in ("lib", "lib64", "bin"):

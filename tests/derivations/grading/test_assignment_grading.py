@@ -284,3 +284,40 @@ def test_a_float32_answer_is_measured_against_the_reference_file_at_rounded_inpu
     sloppy = single.replace("    return z - (m +", "    return np.float32(1.0001) * z - (m +")
     result = grade(_write(tmp_path, "sloppy.py", sloppy), config)
     assert result.tests[0].verdict is Outcome.WRONG and "tolerance (float32)" in result.tests[0].output
+
+
+NAIVE = """[assignment]
+name = "naive"
+reference_file = "solution.py"
+[examples]
+correctness = 10
+stability = 10
+[function.log_softmax]
+points = 10
+[function.log_softmax.dims]
+c = [2, 4]
+[function.log_softmax.inputs]
+z = { shape = ["c"], range = [-5, 5], extreme_range = [-1000, 1000] }
+"""
+
+
+@pytest.mark.parametrize(
+    ("solution", "why"),
+    [
+        # overflows to nan/-inf at large logits: no answer can be compared there
+        ("import numpy as np\ndef log_softmax(z):\n    return np.log(np.exp(z) / np.sum(np.exp(z)))\n", "not finite"),
+        # float32 values taken as exact would fail every careful float64 student
+        (
+            "import numpy as np\ndef log_softmax(z):\n    z = np.asarray(z, np.float32)\n"
+            "    return z - z.max() - np.log(np.sum(np.exp(z - z.max())))\n",
+            "must be float64",
+        ),
+    ],
+    ids=["nan", "float32"],
+)
+def test_a_reference_that_cannot_be_trusted_fails_check_reference(tmp_path: Path, solution: str, why: str) -> None:
+    _write(tmp_path, "solution.py", solution)
+    hw = _write(tmp_path, "hw.toml", NAIVE)
+    r = _cli("--assignment", str(hw), "--check-reference")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert why in r.stdout + r.stderr

@@ -202,3 +202,24 @@ def test_resume_grades_only_what_changed_and_ctrl_c_leaves_a_valid_csv(tmp_path:
     reused = len(done - {"s0"})
     assert f"({reused} reused with --resume)" in r.stdout
     assert rows["s0"]["sigmoid_grad status"] == "wrong" and rows["s1"]["score"] == "30"
+
+
+def test_odd_names_and_special_files_neither_stop_nor_merge_students(tmp_path: Path) -> None:
+    """A name that is not UTF-8, a FIFO inside a folder, and names whose stems clash: one unique key each."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / os.fsdecode(b"Jos\xe9.py")).write_text("x = 1\n")
+    (folder / "dave.py").write_text("x = 1\n")
+    (folder / "dave.ipynb").write_text("{}")
+    (folder / "dave.py.zip").write_bytes(b"")
+    (folder / "erin").mkdir()
+    (folder / "erin" / "hw.py").write_text("x = 1\n")
+    os.mkfifo(folder / "erin" / ".pipe")  # reading it would wait forever
+    found = entries(folder)
+    keys = [e.student for e in found]
+    assert len(keys) == len(set(keys)) == 5 and "Jos\\xe9" in keys, keys
+    assert {"dave.py", "dave.ipynb", "dave.py.zip"} <= set(keys)
+    for e in found:
+        assert len(digest_of(e.path)) == 64  # returns: the FIFO is not read
+    text = csv_text({k: {"score": 0, "max_score": 0} for k in keys}, [])
+    assert "Jos\\xe9" in text

@@ -46,3 +46,22 @@ def test_results_serialise_verdicts_as_their_strings() -> None:
     assert [d["verdict"] for d in details] == ["wrong", "wrong"]
     assert all(type(d["verdict"]) is str for d in details)
     assert [t["status"] for t in result.to_gradescope()["tests"]] == ["failed", "failed"]
+
+
+@pytest.mark.needs_sandbox
+def test_a_notebook_cannot_add_a_derivation_nobody_asked_for(tmp_path: Path) -> None:
+    """Code and an ``identity:`` in the front matter: graded as code only, out of the same points as everyone."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("---\nidentity: sigmoid-reflection\n---\n$$\\sigma(-x) = 1 - \\sigma(x)$$"),
+        nbformat.v4.new_code_cell((EXAMPLES / "correct.py").read_text()),
+    ]
+    path = tmp_path / "mallory.ipynb"
+    path.write_text(nbformat.writes(nb))
+    plain = grade(EXAMPLES / "correct.py", FAST)
+    result = grade(path, FAST)
+    assert result.max_score == plain.max_score and not any(t.name.startswith("derivation") for t in result.tests)
+    both = grade(path, FAST, against="sigmoid-reflection")
+    assert any(t.name.startswith("derivation") for t in both.tests)

@@ -85,7 +85,7 @@ def _raw_npy(descr: str, shape: str = "(1,)") -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")
 
 
-@pytest.mark.parametrize("descr", ["'|O'", "'|V8'", "[('a', '<f8')]", "('<f8', (2,))", "'|S0'"])
+@pytest.mark.parametrize("descr", ["'|O'", "'|V8'", "[('a', '<f8')]", "('<f8', (2,))", "'|S0'", "'<M8'", "'<m8[s]'"])
 def test_object_structured_and_empty_dtypes_are_refused(descr: str) -> None:
     body = _raw_npy(descr) + b"\0" * 16
     with pytest.raises((ValueError, TypeError)):
@@ -499,3 +499,33 @@ def test_an_import_inside_try_keeps_its_fallback(tmp_path: Path) -> None:
     result = grade(sub, CONFIG, box=find_sandbox())
     assert result.score == result.max_score == 10, [t.output for t in result.tests]
     assert any("tqdm" in w and "numba" not in w and "cupy" not in w for w in result.warnings), result.warnings
+
+
+@pytest.mark.needs_sandbox
+def test_dev_cannot_be_filled(tmp_path: Path) -> None:
+    """/dev in the sandbox is a tmpfs (host RAM) too: it is read-only, its devices still work."""
+    sub = tmp_path / "devfill.py"
+    sub.write_text(
+        textwrap.dedent("""
+        import numpy as np
+        written = 0
+        try:
+            with open("/dev/fill", "wb") as f:
+                for _ in range(8):
+                    f.write(b"x" * (1 << 20))
+                    written += 1
+        except OSError:
+            pass
+        with open("/dev/null", "wb") as f:
+            f.write(b"fine")
+        def sigmoid(x):
+            return np.full(np.shape(x), float(written))
+        """)
+    )
+    child = Child(find_sandbox(), Limits(), sub, ["sigmoid"])
+    child.start()
+    try:
+        got, _ = child.call("sigmoid", [np.zeros(1)])
+    finally:
+        child.close()
+    assert got[0][0] == 0.0
