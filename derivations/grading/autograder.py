@@ -63,9 +63,15 @@ ${DERIVATIONS:-$SOURCE/venv/bin/derivations} grade "$ROOT/submission" "${ASSIGNM
 status=$?
 cat "$ROOT/results/grader-errors.txt"   # stdout: the TA sees it (stdout_visibility: hidden)
 if [ ! -s "$RESULTS" ]; then
-  why=$(head -c 300 "$ROOT/results/grader-errors.txt" | tr -d '"\\\\' | tr '\\n\\t' '  ')
-  msg="The autograder could not grade this submission (exit $status): $why. Please tell your instructor."
-  printf '{"score": 0, "output": "%s", "stdout_visibility": "hidden", "tests": []}\\n' "$msg" > "$RESULTS"
+  # one line of the grader's message, as JSON (Python escapes it and keeps it UTF-8)
+  /usr/bin/python3 - "$status" "$ROOT/results/grader-errors.txt" "$RESULTS" <<'PY'
+import json, sys
+status, errors, results = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = open(errors, encoding="utf-8", errors="replace").read().strip().splitlines() or ["no message"]
+why = lines[-1][:300]
+json.dump({"score": 0, "output": f"The autograder could not grade this submission (exit {status}): {why}",
+           "stdout_visibility": "hidden", "tests": []}, open(results, "w", encoding="utf-8"))
+PY
 fi
 exit 0
 """

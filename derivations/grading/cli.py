@@ -55,6 +55,12 @@ def sandbox_or_refuse(unsandboxed_ok: bool, uid: int | None = None) -> Sandbox:
     return isolated_sandbox(uid, unsandboxed_ok=unsandboxed_ok)
 
 
+def _refuse_to_replace(path: Path, suffix: str) -> None:
+    """InputError when ``path`` exists and is not a ``suffix`` file: results never replace a student's work."""
+    if path.exists() and (path.is_dir() or path.suffix.lower() != suffix):
+        raise InputError(f"'{path}' exists and is not a {suffix} file: refusing to replace it (give another path)")
+
+
 def make_console() -> Console:
     """Standard output, as the report's console: wide when piped (the report's module would import SymPy, 1 s)."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -129,6 +135,10 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
     """Grade every student of ``args.batch``: the CSV and one JSON each, written as each student is done."""
     out_csv: Path = args.csv or args.batch.with_name(args.batch.name + "-grades.csv")
     json_dir = out_csv.with_name(out_csv.stem + "-results")
+    for out in (out_csv, json_dir):
+        if out.resolve().is_relative_to(args.batch.resolve()):
+            raise InputError(f"'{out}' is inside the submissions folder '{args.batch}' (write results beside it)")
+    _refuse_to_replace(out_csv, ".csv")
     roster = entries(args.batch, outputs=(out_csv, json_dir))
     book = Gradebook(out_csv, json_dir, graded_functions(config))
     tally = Tally([], [], [], [], [e.path.name for e in roster if e.action is Action.SKIP])
@@ -238,6 +248,10 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.csv:
         raise InputError("--csv is for --batch")
     _check_submission(args.submission)
+    if args.json:
+        if args.json.resolve() == args.submission.resolve():
+            raise InputError(f"--json '{args.json}' is the submission itself (give another path)")
+        _refuse_to_replace(args.json, ".json")
     box = sandbox_or_refuse(args.no_sandbox)
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)

@@ -35,7 +35,7 @@ def grade(
     if suffix == ".ipynb":
         return _grade_notebook(submission, config, against=against, student=student, box=box)
     if submission.is_dir() or suffix in CODE_SUFFIXES:
-        return grade_python(load_submission(submission), config, student=student, box=box)
+        return grade_python(load_submission(submission, _graded(config)), config, student=student, box=box)
     if suffix in DERIVATION_SUFFIXES:
         return grade_latex(submission, config, against=against, student=student)
     raise InputError(
@@ -48,7 +48,7 @@ def _grade_notebook(
     submission: Path, config: Config, *, against: str | None, student: str, box: Sandbox | None
 ) -> Result:
     code = load_submission(submission)
-    graded = [f.name for f in config.functions if config.points.get(f.name, 0.0) > 0]
+    graded = list(_graded(config))
     if not against:
         if not defines_any(code, graded) and _names_an_identity(submission):
             return grade_latex(submission, config, student=student)
@@ -58,6 +58,11 @@ def _grade_notebook(
     result.tests += derivation.tests
     result.error = "; ".join(e for e in (result.error, derivation.error) if e)
     return result
+
+
+def _graded(config: Config) -> tuple[str, ...]:
+    """The names the assignment grades (points > 0): ``sigmoid``, ``Dense.backward``."""
+    return tuple(f.name for f in config.functions if config.points.get(f.name, 0.0) > 0)
 
 
 def _names_an_identity(notebook: Path) -> bool:
@@ -76,4 +81,4 @@ def defines_any(code: Submission, names: list[str]) -> bool:
         return True  # code that does not parse is graded as code: the sandbox reports the syntax error
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
     defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-    return bool(defined & set(names))
+    return bool(defined & {name.split(".")[0] for name in names})  # Dense.backward: the class Dense

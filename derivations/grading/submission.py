@@ -16,8 +16,10 @@ The main module of a folder or zip (after stripping folders that hold everything
 
 1. the only ``.py`` or ``.ipynb`` file at the top level (``__init__.py``, ``test_*.py``,
    ``*_test.py``, ``conftest.py`` and ``setup.py`` count only when nothing else is there);
-2. else the only one of them that no other ``.py`` file (or notebook) of the submission imports;
-3. else the only one of those named ``main``, ``submission`` or ``solution`` (any case); otherwise
+2. else the only one of them that defines (at its top level) a function or class the assignment
+   grades (``load_submission``'s ``graded``);
+3. else the only one of them that no other ``.py`` file (or notebook) of the submission imports;
+4. else the only one of those named ``main``, ``submission`` or ``solution`` (any case); otherwise
    the submission is refused, naming the candidates.
 
 A notebook becomes plain Python: its code cells in order, each after a ``# cell N`` line (N counts
@@ -115,8 +117,12 @@ class SubmissionError(InputError):
         self.reason = reason
 
 
-def load_submission(path: Path) -> Submission:
-    """The files the sandbox receives for what was handed in at ``path``; SubmissionError if it cannot be read."""
+def load_submission(path: Path, graded: tuple[str, ...] = ()) -> Submission:
+    """The files the sandbox receives for what was handed in at ``path``; SubmissionError if it cannot be read.
+
+    ``graded`` names the functions (or ``Class.method``) the assignment grades: in a folder or zip, the
+    only top-level file that defines one of them is the main module (rule 2 of the module's docstring).
+    """
     path = Path(path)
     source = str(path)
     try:
@@ -128,14 +134,14 @@ def load_submission(path: Path) -> Submission:
     if stat.S_ISLNK(info.st_mode):
         raise SubmissionError(f"{_q(source)} is a symbolic link, which the grader never follows (give the file itself)")
     if stat.S_ISDIR(info.st_mode):
-        return _from_tree(_read_folder(path, source), "folder")
+        return _from_tree(_read_folder(path, source), "folder", graded)
     suffix = path.suffix.lower()
     if suffix not in (".py", ".ipynb", ".zip"):
         raise SubmissionError(f"{_q(source)} is not a submission ({EXPECTED})")
     if not stat.S_ISREG(info.st_mode):
         raise SubmissionError(f"{_q(source)} is not a regular file ({EXPECTED})")
     if suffix == ".zip":
-        return _from_tree(_read_zip(path, source), "zip")
+        return _from_tree(_read_zip(path, source), "zip", graded)
     cap = MAX_FILE_BYTES if suffix == ".py" else MAX_NOTEBOOK_BYTES
     fd = _open(path, source, _OPEN_FILE)
     try:
@@ -557,15 +563,15 @@ def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> 
     return read
 
 
-def _from_tree(tree: _Tree, kind: str) -> Submission:
+def _from_tree(tree: _Tree, kind: str, graded: tuple[str, ...] = ()) -> Submission:
     """The submission a folder or zip holds: the folder rules applied to its tree."""
     try:
-        return _submission_of(tree, kind)
+        return _submission_of(tree, kind, graded)
     finally:
         tree.close()
 
 
-def _submission_of(tree: _Tree, kind: str) -> Submission:
+def _submission_of(tree: _Tree, kind: str, graded: tuple[str, ...]) -> Submission:
     source = tree.source
     _strip_top_folders(tree)
     if len(tree.members) + len(tree.folders) > MAX_FILES:
@@ -600,7 +606,7 @@ def _submission_of(tree: _Tree, kind: str) -> Submission:
     if not candidates:
         where = "" if not contents else " at its top level"
         raise SubmissionError(f"{_q(source)} has no .py file or notebook{where} ({EXPECTED})")
-    main, why = _main_of(tree, contents, candidates)
+    main, why = _main_of(tree, contents, candidates, graded)
     notes = [f"took {_q(main)} as the main module ({why})"]
     cells: tuple[int, ...] = ()
     if _is_notebook((main,)):
@@ -639,12 +645,18 @@ def _strip_top_folders(tree: _Tree) -> None:
         tree.source = f"{tree.source.rstrip('/')}/{top}"
 
 
-def _main_of(tree: _Tree, contents: dict[tuple[str, ...], bytes], candidates: list[str]) -> tuple[str, str]:
+def _main_of(
+    tree: _Tree, contents: dict[tuple[str, ...], bytes], candidates: list[str], graded: tuple[str, ...] = ()
+) -> tuple[str, str]:
     """The top-level file taken as the main module, and why (the rule is in the module's docstring)."""
     preferred = [c for c in candidates if not _NOT_MAIN.fullmatch(c)] or candidates
     if len(preferred) == 1:
         besides = "" if len(preferred) == len(candidates) else ", besides tests, setup and __init__"
         return preferred[0], f"the only .py file or notebook at the top level{besides}"
+    wanted = {name.split(".")[0] for name in graded}
+    defining = [c for c in preferred if wanted & _defined_in(contents[(c,)], (c,), tree)]
+    if len(defining) == 1:
+        return defining[0], "the only top-level file that defines a graded function"
     imports = {parts: _imports_of(data, parts, tree) for parts, data in contents.items()}
     imported = {
         c
@@ -664,15 +676,29 @@ def _main_of(tree: _Tree, contents: dict[tuple[str, ...], bytes], candidates: li
     )
 
 
-def _imports_of(data: bytes, parts: tuple[str, ...], tree: _Tree) -> set[str]:
-    """The top-level names of the modules a file imports, by parsing (never running) it; none if it does not parse."""
+def _defined_in(data: bytes, parts: tuple[str, ...], tree: _Tree) -> set[str]:
+    """The functions and classes a file defines at its top level, by parsing (never running) it."""
+    module = _parsed(data, parts, tree)
+    if module is None:
+        return set()
+    return {n.name for n in module.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+
+
+def _parsed(data: bytes, parts: tuple[str, ...], tree: _Tree) -> ast.Module | None:
     try:
         if _is_notebook(parts):
             text = _notebook_source(data, tree.label(parts))[0].decode("utf-8")
         else:
             text = data.decode("utf-8")
-        module = ast.parse(text)
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, SubmissionError):  # UnicodeDecodeError: ValueError
+        return None
+
+
+def _imports_of(data: bytes, parts: tuple[str, ...], tree: _Tree) -> set[str]:
+    """The top-level names of the modules a file imports, by parsing (never running) it; none if it does not parse."""
+    module = _parsed(data, parts, tree)
+    if module is None:
         return set()
     names: set[str] = set()
     for node in ast.walk(module):

@@ -76,3 +76,22 @@ def test_batch_writes_a_csv_and_one_json_per_student(tmp_path: Path) -> None:
     bob = json.loads((tmp_path / "grades-results" / "bob.json").read_text())
     verdicts = {t["name"]: t["verdict"] for t in bob["details"]}
     assert verdicts["mse_layer_grads: correctness"] == "wrong" and verdicts["sigmoid: correctness"] == "not_submitted"
+
+
+def test_results_never_replace_a_students_file(tmp_path: Path) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    bob = folder / "bob.py"
+    bob.write_text("def sigmoid(x):\n    return x\n")
+    r = _cli("--batch", str(folder), "--csv", str(bob))
+    assert r.returncode == 2 and "inside the submissions folder" in r.stderr
+    single = tmp_path / "single.py"
+    single.write_text("def sigmoid(x):\n    return x\n")
+    r = _cli(str(single), "--json", str(single))
+    assert r.returncode == 2 and "the submission itself" in r.stderr
+    notes = tmp_path / "notes.md"
+    notes.write_text("mine")
+    r = _cli(str(single), "--json", str(notes))
+    assert r.returncode == 2 and "refusing to replace" in r.stderr
+    assert bob.read_text().startswith("def sigmoid") and single.read_text().startswith("def sigmoid")
+    assert notes.read_text() == "mine"

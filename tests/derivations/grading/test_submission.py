@@ -708,3 +708,14 @@ def test_write_to_never_writes_through_a_link(tmp_path: Path) -> None:
 def test_write_to_needs_a_main_module(tmp_path: Path) -> None:
     with pytest.raises(SubmissionError, match=r"no submission\.py"):
         write_to(Submission((("helpers.py", b""),), "alice", "folder"), tmp_path / "box")
+
+
+def test_the_file_defining_the_graded_functions_is_the_main_module(tmp_path: Path) -> None:
+    """A check script importing the solution would be 'the only file no other imports': the graded names decide."""
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "hw1.py").write_text("def sigmoid(x):\n    return x\n\nclass Dense:\n    pass\n")
+    (folder / "check.py").write_text("import hw1\nprint(hw1.sigmoid(0.0))\n")
+    assert load_submission(folder, ("sigmoid",)).main.startswith(b"def sigmoid")
+    assert load_submission(folder, ("Dense.backward",)).main.startswith(b"def sigmoid")
+    assert load_submission(folder).main.startswith(b"import hw1")  # without the names: the older rules
