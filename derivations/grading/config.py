@@ -185,6 +185,7 @@ SCHEMA: dict[str, tuple[str, dict[str, Key]]] = {
             "processes": Key("processes", integer=True, low=3, why="bubblewrap and the child take 3"),
             "file_bytes": Key("file_bytes", integer=True),
             "open_files": Key("open_files", integer=True, low=16, why="Python and NumPy need about 12"),
+            "submission_seconds": _positive("submission_seconds"),
         },
     ),
     "latex": (

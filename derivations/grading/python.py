@@ -152,6 +152,8 @@ class PartRunner:
         self.reference_failure: ReferenceFailed | None = None
         self.references: dict[Path, ReferenceRunner] = {}
         self._expected: dict[tuple[str, str], Expected] = {}
+        #: The own time of the submission's children gone before the running one (for submission_seconds).
+        self.spent_before = 0.0
 
     def __enter__(self) -> PartRunner:
         return self
@@ -179,8 +181,13 @@ class PartRunner:
     def drop(self) -> None:
         """Stop the submission's child, if one runs (the next call starts a fresh one)."""
         if self.child is not None:
+            self.spent_before += self.child.spent
             self.child.close()
             self.child = None
+
+    def spent(self) -> float:
+        """The submission's own time so far, over all its children."""
+        return self.spent_before + (self.child.spent if self.child is not None else 0.0)
 
     def close(self) -> None:
         """Stop the children (the submission's, and the reference files'), if they run."""
@@ -231,6 +238,9 @@ class PartRunner:
 
         ReferenceFailed when the reference cannot answer ``args`` (the assignment's mistake).
         """
+        budget = self.config.limits.submission_seconds
+        if self.spent() >= budget:
+            return Failure(Outcome.TIMEOUT, f"the submission used its {budget:g} s for all its calls", args)
         try:
             got, as_tuple = self.running().call(gf.plan, list(args), gf.floats)
         except ChildError as exc:

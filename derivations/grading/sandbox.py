@@ -70,11 +70,16 @@ class Limits:
     call_seconds: float = 5.0
     cpu_seconds: int = 120
     memory_mib: int = 1024  # address space; NumPy needs ≥ 256 MiB to import
-    processes: int = 32
+    #: Processes and threads of the child's uid. The memory limit is per process, so a submission can
+    #: hold at most processes × memory_mib: 8 GiB at the defaults (two --jobs: 16 GiB).
+    processes: int = 8
     file_bytes: int = 1 << 20
     open_files: int = 64
     #: The sandbox's /tmp (a tmpfs: host memory), counted in memory_mib: the address space gets the rest.
     tmp_mib: int = 16
+    #: The child's own time (see `ChildClock`) for all the calls of one submission: a correct but slow
+    #: submission (it sleeps in every call) cannot hold a batch for hours.
+    submission_seconds: float = 300.0
 
     @property
     def address_space_mib(self) -> int:
@@ -485,6 +490,14 @@ class ChildClock:
         tree = self._tree() if tree is None else tree
         return sum(_cpu_time(p) - self.cpu0.get(p, 0.0) for p in tree)
 
+    def spent(self) -> float:
+        """The child's own time since the clock started: wall time less the main process's wait for a CPU."""
+        wall = time.monotonic() - self.start
+        if not self.pids:
+            return wall
+        main = self.pids[-1]
+        return max(0.0, wall - max(0.0, _run_delay(main) - self.delay0.get(main, 0.0)))
+
     def left(self) -> float:
         """Seconds of the child's own time left (≤ 0: the limit is spent)."""
         wall = time.monotonic() - self.start
@@ -514,6 +527,8 @@ class Child:
         self.tree: list[int] | None = None
         #: Modules the submission imports that the sandbox does not have (stood in for; see child.py).
         self.missing: list[str] = []
+        #: The child's own time spent answering (import and calls), for `Limits.submission_seconds`.
+        self.spent = 0.0
 
     # -- start and stop
     def _command(self, req_r: int, rep_w: int) -> list[str]:
@@ -643,6 +658,7 @@ class Child:
         clock = ChildClock(seconds, self._pids())
         try:
             header, arrays = self._read_message(clock)
+            self.spent += clock.spent()
         except TimeoutError:
             self.close()
             what = "importing the submission" if importing else "the call"

@@ -238,11 +238,14 @@ def _times_out_quickly(tmp_path: Path, source: str, limit: float) -> None:
     """The call of ``source``'s sigmoid is a timeout, within 3 s of wall time (no extension earned)."""
     sub = tmp_path / "slow.py"
     sub.write_text(source)
-    child = Child(find_sandbox(), Limits(call_seconds=limit), sub, ["sigmoid"])
+    child = Child(find_sandbox(), Limits(call_seconds=limit, processes=32), sub, ["sigmoid"])
     child.start()
-    started = time.monotonic()
-    with pytest.raises(ChildError) as caught:
-        child.call("sigmoid", [np.zeros(3)])
+    try:
+        started = time.monotonic()
+        with pytest.raises(ChildError) as caught:
+            child.call("sigmoid", [np.zeros(3)])
+    finally:
+        child.close()
     assert caught.value.kind is Outcome.TIMEOUT and time.monotonic() - started < 3
 
 
@@ -529,3 +532,19 @@ def test_dev_cannot_be_filled(tmp_path: Path) -> None:
     finally:
         child.close()
     assert got[0][0] == 0.0
+
+
+@pytest.mark.needs_sandbox
+def test_a_slow_submission_has_a_budget_for_all_its_calls(tmp_path: Path) -> None:
+    """Correct but sleeping 0.3 s a call: within each call's limit, yet the submission's 1 s runs out."""
+    sub = tmp_path / "slow.py"
+    sub.write_text(
+        "import time\nimport numpy as np\ndef sigmoid(x):\n    time.sleep(0.3)\n    return 1 / (1 + np.exp(-x))\n"
+    )
+    config = replace(CONFIG, limits=Limits(call_seconds=1.0, submission_seconds=1.0))
+    started = time.monotonic()
+    result = grade(sub, config, box=find_sandbox())
+    assert time.monotonic() - started < 15
+    verdicts = [t.verdict for t in result.tests]
+    assert verdicts == [Outcome.TIMEOUT, Outcome.TIMEOUT], [t.output for t in result.tests]
+    assert "1 s for all its calls" in result.tests[-1].output
