@@ -108,8 +108,21 @@ def _receive(fd):
 
 
 def _describe(exc):
+    """The exception as the student reads it: no file path of the sandbox (the grader adds the line or cell)."""
     lines = traceback.format_exception_only(type(exc), exc)
-    return "".join(lines).strip()[-500:]
+    lines = [ln for ln in lines if not ln.lstrip().startswith('File "')]
+    return "".join(lines).strip("\n")[-500:]
+
+
+def _line_in(exc, path):
+    """The line of the submission's main file where ``exc`` arose (a syntax error's own line), or 0."""
+    if isinstance(exc, SyntaxError) and exc.filename == path and exc.lineno:
+        return exc.lineno
+    line = 0
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == path:
+            line = lineno
+    return line
 
 
 def _kind(exc):
@@ -298,7 +311,7 @@ def main():
         _send(reply_fd, {"type": "import_error", "error": f"the submission called exit({exc.code!r}) at import"})
         _exit(0)
     except BaseException as exc:
-        _send(reply_fd, {"type": "import_error", "error": _describe(exc)})
+        _send(reply_fd, {"type": "import_error", "error": _describe(exc), "line": _line_in(exc, path)})
         _exit(0)
     functions = [name for name in api if _defines(module, name)]
     _send(reply_fd, {"type": "ready", "functions": functions, "missing": absent.missing[:20]})

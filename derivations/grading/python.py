@@ -327,6 +327,19 @@ class PartRunner:
         return text, ce
 
 
+def _where(submission: Path | Submission, line: int) -> str:
+    """`` (line 12)``, or for a notebook `` (cell 4, line 2)``: where an import error arose, as the student wrote it."""
+    if line <= 0:
+        return ""
+    if isinstance(submission, Submission) and submission.cells and line <= len(submission.cells):
+        cell = submission.cells[line - 1]
+        if cell:
+            first = submission.cells.index(cell)
+            return f" (cell {cell}, line {line - first})"
+        return ""
+    return f" (line {line})"
+
+
 def grade_python(
     submission: Path | Submission,
     config: Config,
@@ -361,7 +374,7 @@ def grade_python(
                     "it was stood in for, so demo code ran (a graded function that needs it fails)"
                 )
         except ChildError as exc:
-            result.error = f"the submission {exc.kind.words}: {exc.message}"
+            result.error = f"the submission {exc.kind.words}: {exc.message}{_where(submission, exc.line)}"
             failed_with = exc.kind
             defined = []
         for gf in config.functions:

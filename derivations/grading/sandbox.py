@@ -126,6 +126,8 @@ class ChildError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
+        #: For an import error: the line of the submission's main file where it arose (0: unknown).
+        self.line = 0
 
 
 def become_subreaper() -> None:
@@ -602,7 +604,10 @@ class Child:
         self.tree = self._pids_now()
         if header.get("type") == "import_error":
             self.close()
-            raise ChildError(Outcome.IMPORT_ERROR, clean_text(str(header.get("error", ""))))
+            line = header.get("line")
+            exc = ChildError(Outcome.IMPORT_ERROR, clean_text(str(header.get("error", ""))))
+            exc.line = line if isinstance(line, int) and not isinstance(line, bool) and 0 < line < 10**7 else 0
+            raise exc
         if header.get("type") != "ready" or not isinstance(header.get("functions"), list):
             self.close()
             raise ChildError(Outcome.PROTOCOL, "the child's first message was not 'ready'")

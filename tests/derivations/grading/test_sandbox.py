@@ -548,3 +548,23 @@ def test_a_slow_submission_has_a_budget_for_all_its_calls(tmp_path: Path) -> Non
     verdicts = [t.verdict for t in result.tests]
     assert verdicts == [Outcome.TIMEOUT, Outcome.TIMEOUT], [t.output for t in result.tests]
     assert "1 s for all its calls" in result.tests[-1].output
+
+
+@pytest.mark.needs_sandbox
+def test_an_import_error_names_the_students_cell_or_line_never_a_sandbox_path(tmp_path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# HW 1"),
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell("x = 1\ny = undefined_name + 1\n"),
+    ]
+    path = tmp_path / "hw.ipynb"
+    path.write_text(nbformat.writes(nb))
+    result = grade(path, CONFIG, box=find_sandbox())
+    assert "(cell 3, line 2)" in result.error and "undefined_name" in result.error, result.error
+    broken = tmp_path / "syntax.py"
+    broken.write_text("import numpy as np\n\ndef f(:\n")
+    result = grade(broken, CONFIG, box=find_sandbox())
+    assert "(line 3)" in result.error and "/sandbox" not in result.error and "derivations-grade" not in result.error
