@@ -55,6 +55,17 @@ def sandbox_or_refuse(unsandboxed_ok: bool, uid: int | None = None) -> Sandbox:
     return isolated_sandbox(uid, unsandboxed_ok=unsandboxed_ok)
 
 
+def _outputs_of(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The batch's CSV and results folder; InputError if either is inside the submissions or would replace a file."""
+    out_csv: Path = args.csv or args.batch.with_name(args.batch.name + "-grades.csv")
+    json_dir = out_csv.with_name(out_csv.stem + "-results")
+    for out in (out_csv, json_dir):
+        if out.resolve().is_relative_to(args.batch.resolve()):
+            raise InputError(f"'{out}' is inside the submissions folder '{args.batch}' (write results beside it)")
+    _refuse_to_replace(out_csv, ".csv")
+    return out_csv, json_dir
+
+
 def _refuse_to_replace(path: Path, suffix: str) -> None:
     """InputError when ``path`` exists and is not a ``suffix`` file: results never replace a student's work."""
     if path.exists() and (path.is_dir() or path.suffix.lower() != suffix):
@@ -133,12 +144,7 @@ def _stamp(config: Config, against: str | None, entry: Entry, assignment: str) -
 
 def run_batch(args: argparse.Namespace, config: Config) -> int:
     """Grade every student of ``args.batch``: the CSV and one JSON each, written as each student is done."""
-    out_csv: Path = args.csv or args.batch.with_name(args.batch.name + "-grades.csv")
-    json_dir = out_csv.with_name(out_csv.stem + "-results")
-    for out in (out_csv, json_dir):
-        if out.resolve().is_relative_to(args.batch.resolve()):
-            raise InputError(f"'{out}' is inside the submissions folder '{args.batch}' (write results beside it)")
-    _refuse_to_replace(out_csv, ".csv")
+    out_csv, json_dir = _outputs_of(args)
     roster = entries(args.batch, outputs=(out_csv, json_dir))
     book = Gradebook(out_csv, json_dir, graded_functions(config))
     tally = Tally([], [], [], [], [e.path.name for e in roster if e.action is Action.SKIP])
@@ -243,6 +249,7 @@ def run_grade(args: argparse.Namespace) -> int:
             raise InputError("--json is for one submission; --batch writes one JSON per student beside the CSV")
         if not args.batch.is_dir():
             raise InputError(f"'{args.batch}' is not a folder (expected one file or folder per student)")
+        _outputs_of(args)  # refused before the sandbox is probed
         sandbox_or_refuse(args.no_sandbox)
         return run_batch(args, config)
     if args.csv:

@@ -140,7 +140,8 @@ def become_subreaper() -> None:
 
 def _python_with_numpy(python: str) -> bool:
     try:
-        probe = subprocess.run([python, "-I", "-c", "import numpy"], capture_output=True, timeout=30)
+        # numpy.zeros, not only the import: a leftover numpy folder imports as an empty namespace package
+        probe = subprocess.run([python, "-I", "-c", "import numpy; numpy.zeros(1)"], capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
