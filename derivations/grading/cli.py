@@ -8,6 +8,7 @@ import multiprocessing as mp
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -129,10 +130,21 @@ def _grade_one(entry: Entry, config: Config, against: str | None, unsandboxed_ok
 
 def assignment_digest(config: Config, against: str | None) -> str:
     """sha256 of what grades: the configuration (functions, points, limits …) and the reference files' bytes."""
-    h = hashlib.sha256(repr((config, against)).encode())
-    files = {f.reference_file for f in config.functions if f.reference_file is not None}
-    if config.solution is not None:
-        files.add(config.solution)
+    # paths as absolute ones: the same assignment named "hw.toml" or "/course/hw.toml" is the same
+    functions = tuple(
+        replace(f, reference_file=f.reference_file.resolve()) if f.reference_file is not None else f
+        for f in config.functions
+    )
+    canonical = replace(
+        config,
+        functions=functions,
+        source=str(Path(config.source).resolve()),
+        solution=config.solution.resolve() if config.solution is not None else None,
+    )
+    h = hashlib.sha256(repr((canonical, against)).encode())
+    files = {f.reference_file for f in functions if f.reference_file is not None}
+    if canonical.solution is not None:
+        files.add(canonical.solution)
     for path in sorted(files):
         h.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(missing)"))
     return h.hexdigest()

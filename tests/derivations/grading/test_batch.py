@@ -223,3 +223,15 @@ def test_odd_names_and_special_files_neither_stop_nor_merge_students(tmp_path: P
         assert len(digest_of(e.path)) == 64  # returns: the FIFO is not read
     text = csv_text({k: {"score": 0, "max_score": 0} for k in keys}, [])
     assert "Jos\\xe9" in text
+
+
+def test_resume_sees_one_assignment_however_its_path_is_spelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    from derivations.grading.cli import assignment_digest
+    from derivations.grading.config import Config
+
+    folder = Path(__file__).resolve().parents[3] / "examples"
+    monkeypatch.chdir(folder)
+    relative = assignment_digest(Config.load(None, assignment=Path("assignment2/assignment.toml")), None)
+    absolute = assignment_digest(Config.load(None, assignment=folder / "assignment2" / "assignment.toml"), None)
+    assert relative == absolute
+    assert assignment_digest(Config.load(None), None) != absolute
