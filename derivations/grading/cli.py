@@ -37,7 +37,7 @@ from derivations.grading.batch import (
 from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.grading.results import Result
-from derivations.grading.sandbox import Sandbox, claim_uid, isolated_sandbox
+from derivations.grading.sandbox import Sandbox, claim_uid, isolated_sandbox, run_folder
 from derivations.verdict import Outcome
 
 
@@ -188,7 +188,7 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
 
     recorded: list[str] = []
     interrupted = False
-    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    with run_folder(), Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console, disable=args.quiet) as progress:  # fmt: skip
         task = progress.add_task("", total=len(todo))
         try:

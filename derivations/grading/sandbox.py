@@ -35,7 +35,8 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -108,6 +109,24 @@ STARTUP_SECONDS = 30.0
 
 class SandboxFailure(DerivationsError):
     """The sandbox could not start a child: the grader's machine is at fault, never the submission (not a verdict)."""
+
+
+#: Where children's copies are made: the system's temporary folder, or a batch's own folder (`run_folder`),
+#: which its --jobs workers inherit and the batch removes at its end, also after Ctrl-C killed them.
+RUN_DIR: list[str | None] = [None]
+
+
+@contextmanager
+def run_folder() -> Iterator[None]:
+    """Children's copies made in the block go into one folder, removed (whatever was left in it) at its end."""
+    folder = tempfile.mkdtemp(prefix="derivations-grade-run-")
+    os.chmod(folder, 0o755)  # children's own folders inside are 0700, each its uid's
+    previous, RUN_DIR[0] = RUN_DIR[0], folder
+    try:
+        yield
+    finally:
+        RUN_DIR[0] = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _give_to(folder: Path, uid: int) -> None:
@@ -557,7 +576,7 @@ class Child:
 
     def start(self) -> list[str]:
         """Start the child and import the submission; the API functions it defines."""
-        self.dir = tempfile.mkdtemp(prefix="derivations-grade-")
+        self.dir = tempfile.mkdtemp(prefix="derivations-grade-", dir=RUN_DIR[0])
         os.chmod(self.dir, 0o755)
         folder = Path(self.dir) / "submission"
         if isinstance(self.submission, Submission):

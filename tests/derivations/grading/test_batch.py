@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -181,8 +182,12 @@ def test_resume_grades_only_what_changed_and_ctrl_c_leaves_a_valid_csv(tmp_path:
     config.write_text(THREE_FUNCTIONS)
     out = tmp_path / "grades.csv"
     args = [sys.executable, "-m", "derivations", "grade", "--batch", str(folder), "--csv", str(out), "--config",
-            str(config), "--quiet"]  # fmt: skip
-    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            str(config), "--quiet", "--jobs", "2"]  # fmt: skip
+    # the run's temporary folder, empty again after Ctrl-C (under /tmp: the sandbox's uid must reach it)
+    scratch = Path(tempfile.mkdtemp(prefix="derivations-test-"))
+    scratch.chmod(0o755)
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     results = tmp_path / "grades-results"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not (results.exists() and len(list(results.iterdir())) >= 3):
@@ -191,6 +196,9 @@ def test_resume_grades_only_what_changed_and_ctrl_c_leaves_a_valid_csv(tmp_path:
     run.send_signal(signal.SIGINT)
     stdout, _ = run.communicate(timeout=120)
     assert run.returncode == 130 and "interrupted" in stdout
+    left = list(scratch.glob("derivations-grade-*"))
+    shutil.rmtree(scratch, ignore_errors=True)
+    assert not left, left
     done = {row["student"] for row in csv.DictReader(out.open())}
     # the students are graded in order; the CSV is rewritten just after each JSON
     assert 2 <= len(done) < 6 and "s0" in done
