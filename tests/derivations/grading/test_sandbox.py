@@ -172,12 +172,23 @@ def test_signals_are_named_and_a_kill_is_not_blamed_on_the_student() -> None:
 # -- the clock
 
 
-def test_the_clock_gives_back_time_spent_waiting_for_a_cpu() -> None:
-    """Property of ChildClock: wall time minus run delay; a limit passed in wall time alone is not spent."""
+def test_the_clock_gives_back_time_spent_waiting_for_a_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Property of ChildClock: wall time minus run delay; a limit passed in wall time alone is not spent.
+
+    The kernel's counters are replaced by fixed ones: this process's own run delay depends on the load
+    of the machine running the tests, which is exactly what the clock discounts.
+    """
+    waited = {"delay": 0.0, "cpu": 0.0}
+    monkeypatch.setattr(sandbox, "_run_delay", lambda pid: waited["delay"])
+    monkeypatch.setattr(sandbox, "_cpu_time", lambda pid: waited["cpu"])
+    monkeypatch.setattr(sandbox, "descendants", lambda pid: [])
     clock = ChildClock(0.2, [os.getpid()])
-    clock.delay0 = {os.getpid(): sandbox._run_delay(os.getpid()) - 5.0}  # as if we had waited 5 s for a CPU
     time.sleep(0.3)
+    waited["delay"] = 5.0  # it waited 5 s for a CPU: its 0.2 s are not spent
     assert clock.left() > 0
+    waited["cpu"] = 0.3  # but its processes used 0.3 s of CPU between them: spent
+    assert clock.left() <= 0
+    waited.update(delay=0.0, cpu=0.0)
     clock = ChildClock(0.2, [os.getpid()])
     time.sleep(0.3)  # sleeping is the child's own time
     assert clock.left() <= 0
