@@ -116,10 +116,22 @@ class SandboxFailure(DerivationsError):
 RUN_DIR: list[str | None] = [None]
 
 
+def copies_root() -> str | None:
+    """Where copies for children go: the temporary folder if every folder above it lets others pass, else /tmp.
+
+    The child runs as another uid: a private TMPDIR (``/tmp/pytest-of-root/…``, a home folder) would
+    hide its own copy from it.
+    """
+    base = Path(tempfile.gettempdir()).resolve()
+    if all(folder.stat().st_mode & 0o001 for folder in (base, *base.parents)):
+        return None
+    return "/tmp"
+
+
 @contextmanager
 def run_folder() -> Iterator[None]:
     """Children's copies made in the block go into one folder, removed (whatever was left in it) at its end."""
-    folder = tempfile.mkdtemp(prefix="derivations-grade-run-")
+    folder = tempfile.mkdtemp(prefix="derivations-grade-run-", dir=copies_root())
     os.chmod(folder, 0o755)  # children's own folders inside are 0700, each its uid's
     previous, RUN_DIR[0] = RUN_DIR[0], folder
     try:
@@ -576,7 +588,7 @@ class Child:
 
     def start(self) -> list[str]:
         """Start the child and import the submission; the API functions it defines."""
-        self.dir = tempfile.mkdtemp(prefix="derivations-grade-", dir=RUN_DIR[0])
+        self.dir = tempfile.mkdtemp(prefix="derivations-grade-", dir=RUN_DIR[0] or copies_root())
         os.chmod(self.dir, 0o755)
         folder = Path(self.dir) / "submission"
         if isinstance(self.submission, Submission):

@@ -579,3 +579,20 @@ def test_an_import_error_names_the_students_cell_or_line_never_a_sandbox_path(tm
     broken.write_text("import numpy as np\n\ndef f(:\n")
     result = grade(broken, CONFIG, box=find_sandbox())
     assert "(line 3)" in result.error and "/sandbox" not in result.error and "derivations-grade" not in result.error
+
+
+@pytest.mark.needs_sandbox
+def test_a_private_temporary_folder_does_not_hide_the_copy_from_the_child(tmp_path: Path) -> None:
+    """TMPDIR inside a folder only we may enter (pytest's own, a home folder): the copy goes to /tmp instead."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    sub = tmp_path / "ok.py"
+    sub.write_text("import numpy as np\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n")
+    env = {**os.environ, "TMPDIR": str(private)}
+    config = tmp_path / "one.toml"
+    config.write_text("[examples]\ncorrectness = 5\nstability = 5\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "derivations", "grade", str(sub), "--config", str(config), "--quiet"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0 and "ok: 10/70" in r.stdout, r.stdout + r.stderr
