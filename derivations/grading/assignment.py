@@ -44,6 +44,7 @@ from derivations.grading.api import (
     reference_values,
     round_to_float32,
 )
+from derivations.grading.sandbox import MAX_ARRAY
 
 #: At most this many values go to one call, and come back from it (the protocol's MAX_ARRAYS).
 MAX_VALUES = 8
@@ -721,6 +722,13 @@ def _read_inputs(t: _Table, dims: tuple[Dim, ...]) -> tuple[Input, ...] | None:
     known = {d.name: d for d in dims}
     used: set[str] = set()
     inputs = [_read_input(name, value, table, known, used) for name, value in table.data.items()]
+    for inp in inputs:  # the largest array an input can be must fit the sandbox protocol's cap per array
+        largest = math.prod(known[d].high if isinstance(d, str) else d for d in inp.shape) * 8
+        if largest + 128 > MAX_ARRAY:  # 128: the .npy header
+            raise InputError(
+                f"'{t.path}': [{t.name}.inputs] {inp.name} can be {largest / 2**20:.0f} MiB at its largest "
+                f"(expected at most {MAX_ARRAY / 2**20:.0f} MiB per array: make its dims smaller)"
+            )
     unused = [d.name for d in dims if d.name not in used]
     if unused:
         raise InputError(

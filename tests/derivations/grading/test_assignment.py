@@ -116,6 +116,11 @@ REFUSALS = [
     (BASE + "[limits]\ncall_seconds = 0\n", ["[limits] call_seconds = 0", "a number > 0"]),
     (BASE + "[limits]\nmemory_mib = 10\n", ["[limits] memory_mib = 10", "an integer ≥ 272"]),
     (
+        BASE + "[function.f.dims]\nn = [1, 1000]\n"
+        '[function.f.inputs]\nx = { shape = ["n", "n", "n"], range = [-1, 1] }\n',
+        ["[function.f.inputs] x can be 7629 MiB", "at most 64 MiB per array"],
+    ),
+    (
         '[function.f]\nreference = "softmax-jacobain"\n',
         ["reference = 'softmax-jacobain'", "did you mean 'softmax-jacobian'?"],
     ),
