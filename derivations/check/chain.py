@@ -241,6 +241,7 @@ class Checker:
             left = self.prev
             rest = chain
         offset = len(chain) - len(rest)
+        ending = self._ending_definition(rest, left) if not self._claim else None
         for k, (rel, node) in enumerate(rest):
             right = Link(node, row.line, texts[offset + k])
             latex = (
@@ -248,7 +249,10 @@ class Checker:
                 if len(chain) <= 2
                 else f"{left.latex if left.line == row.line else ''} {REL_LATEX[rel]} {right.latex}"
             )
-            self._link(parsed, left, rel, right, latex.strip())
+            if ending is not None and k == len(rest) - 1:
+                self._add(row, latex.strip(), Verdict.DEFINITION, reason=f"defines the name {ending}")
+            else:
+                self._link(parsed, left, rel, right, latex.strip())
             left = right
         self.prev = left
 
@@ -354,6 +358,24 @@ class Checker:
             env.definitions[node.name] = Definition(node.name, _number(value), 0)
             envs.append(env)
         return Setting(envs, base.cases, labels=[f"{name_text.strip()} = {format_point(v)}" for v in numbers])
+
+    def _ending_definition(self, rest: list[tuple[str, Node]], first: Link) -> str | None:
+        """``∂z/∂w = ∂/∂w (w a⁰ + b) = a⁰ = x``: a chain ending in ``name = …`` for a name the links before it use
+        and nothing defines — the row says what the name is, and its earlier links are read with it. The name,
+        now defined, or None."""
+        if len(rest) < 2 or rest[-1][0] != "=":
+            return None
+        name_node, body = rest[-2][1], rest[-1][1]
+        target = definable(name_node, self.env) if isinstance(name_node, Sym) else None
+        if target is None or mentions(body, target[0]) or not all(n.line for n in [first]):
+            return None
+        earlier = [first.node, *(node for _, node in rest[:-2])]
+        if not any(node is not None and mentions(node, target[0]) for node in earlier):
+            return None
+        if target[0] in self._depended_on() and self._would_cycle(target[0], body):
+            return None
+        self.known.define(target, body, first.line)
+        return target[0]
 
     def _link(self, parsed: ParsedRow, left: Link, rel: str, right: Link, latex: str) -> None:
         row = parsed.row

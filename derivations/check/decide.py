@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
@@ -20,8 +22,9 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from derivations.check.environment import Environment, SymbolTable, entry_base
+from derivations.check.environment import Definition, Environment, SymbolTable, entry_base
 from derivations.check.evaluate import Context, dims_at, is_abstract, is_matrix, sinks
+from derivations.check.graph import Graph, dependencies
 from derivations.check.instances import (
     Search,
     Setting,
@@ -30,9 +33,10 @@ from derivations.check.instances import (
     sample_point,
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
+from derivations.check.jets import consistent, jets_rule
 from derivations.errors import ProofTimeout, Unsupported
-from derivations.notation.tree import Deriv, Index, Mul, Neg, Node, Num, Pow, Rel, Sym, walk
-from derivations.verdict import Counterexample, Decision, Verdict
+from derivations.notation.tree import Add, Call, Deriv, Func, Index, Mul, Neg, Node, Num, Pow, Reach, Rel, Sym, walk
+from derivations.verdict import HOLDS, Counterexample, Decision, Verdict
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
 POINTS = 30
@@ -84,6 +88,7 @@ class NumericResult:
     confident: bool = True  # the shapes that differ come from declarations, not from a default reading
     transposed: bool = False  # the shapes that differ are each other's transpose
     bases: set[str] = field(default_factory=set)  # the names whose entries the differing instance uses
+    sides: tuple[list[sp.Expr], ...] = ()  # the differing instance's two sides, entry by entry
 
 
 def numeric_check(search: Search, rng: random.Random, deadline: float) -> NumericResult:
@@ -136,6 +141,10 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
                 res = compare_at(fn, len(left), values, confirm_bits=MAX_BITS, zero_bits=MAX_BITS)
             else:  # the first agreements must survive a large increase of precision (saturation)
                 res = compare_at(fn, len(left), values, confirm_bits=CONFIRM_BITS if agreed < 2 else 0)
+            meets = res.status is Point.DIFFERENT and search.jets
+            if meets and not consistent(search.jets, dict(zip(symbols, values))):
+                undecided += 1  # two values of one undefined function at one argument: no function has both
+                continue
             if res.status is Point.DIFFERENT:
                 ce = Counterexample(
                     point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
@@ -154,6 +163,7 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
                     one_sided=_one_sided(search, left, right),
                     constant=not symbols,
                     bases={search.symbols.base.get(v, "") for v in symbols},
+                    sides=(left, right),
                 )
             if res.status is Point.EQUAL:
                 got += 1
@@ -224,20 +234,30 @@ def _other_reading(
     options = []
     for denominator in (False, True) if search.jacobian else (False,):
         for elementwise in (False, True) if search.cdot_vectors else (False,):
-            if denominator or elementwise:
-                options.append((denominator, elementwise))
-    for denominator, elementwise in options:
+            for near in (False, True) if search.reach else (False,):
+                if denominator or elementwise or near:
+                    options.append((denominator, elementwise, near))
+    for denominator, elementwise, near in options:
         alt = Search(search.env, search.symbols, search.left, search.right, search.cases, sizes=search.sizes,
-                     denominator=denominator, cdot_elementwise=elementwise)  # fmt: skip
+                     denominator=denominator, cdot_elementwise=elementwise, near_reach=near)  # fmt: skip
         alt_found = _check_again(alt, seed, deadline)
         if alt_found is not None and alt_found.status is Numbers.EQUAL:
             named = (("derivatives by vectors and matrices in the other layout", denominator),
-                     ("'\\cdot' of vectors as the elementwise product", elementwise))  # fmt: skip
+                     ("'\\cdot' of vectors as the elementwise product", elementwise),
+                     ("the derivative operator as taking the first term of the sum after it only", near))  # fmt: skip
             words = [w for w, on in named if on]
             return alt, alt_found, " and ".join(words)
     if found.counterexample is not None and found.status is Numbers.DIFFERENT:
-        what = "either layout of the Jacobian" if search.jacobian else "either reading of '\\cdot'"
-        found.why = what
+        what = [
+            w
+            for w, on in (
+                ("either layout of the Jacobian", search.jacobian),
+                ("either reading of '\\cdot'", search.cdot_vectors),
+                ("either reach of the derivative operator", search.reach),
+            )
+            if on
+        ]
+        found.why = " and ".join(what)
     return search, found, ""
 
 
@@ -277,6 +297,44 @@ def _holds_for_a_label(search: Search, seed: str, deadline: float) -> str:
     return ""
 
 
+#: What an activation left undefined (a = g(z), g never given) may be: when a step that needs its form fails for
+#: each of them too (and for a generic function), it is false; the identity is not among them (nobody names the
+#: identity g and writes g').
+ACTIVATIONS = (("sigmoid", "σ"), ("tanh", "tanh"), ("softplus", "softplus"), ("exp", "exp"))
+
+
+def activations(env: Environment) -> set[str]:
+    """The undefined functions the file applies as activations: the whole body of a definition (a = g(z))."""
+    return {
+        d.body.func.name
+        for d in env.definitions.values()
+        if isinstance(d.body, Call) and d.body.func.name in env.unknown_functions and len(d.body.args) == 1
+    }
+
+
+def _holds_for_an_activation(search: Search, seed: str, deadline: float) -> tuple[str, str]:
+    """(the activation the step holds for with every undefined function read as it, "") or ("", the list
+    of those it was checked false for, if it was false for all of them)."""
+    names = sorted({jet.function for jet in search.jets.values()})
+    for func, shown in ACTIVATIONS:
+        alt_env = env_with_functions(search.env, names, func)
+        found = _check_again(Search(alt_env, search.symbols, search.left, search.right, search.cases,
+                                    sizes=search.sizes), seed, deadline)  # fmt: skip
+        if found is None or found.status not in (Numbers.EQUAL, Numbers.DIFFERENT):
+            return "", ""
+        if found.status is Numbers.EQUAL:
+            return shown, ""
+    return "", ", ".join(shown for _, shown in ACTIVATIONS)
+
+
+def env_with_functions(env: Environment, names: list[str], func: str) -> Environment:
+    """``env`` with each of ``names`` defined as the built-in ``func`` (g(t) = tanh(t))."""
+    alt = env.copy()
+    for name in names:
+        alt.definitions[name] = Definition(name, Call(Func(func), (Sym("@t"),)), 0, params=("@t",))
+    return alt
+
+
 def _about_derivatives_only(search: Search) -> bool:
     """A step relating derivatives of an unspecified L to each other (∂L/∂w = ∂L/∂a·a(1 − a)), with one output
     for L to depend on: false for a generic L means false for the author's, so a counterexample is `wrong`. With
@@ -288,6 +346,57 @@ def _about_derivatives_only(search: Search) -> bool:
         if not any(isinstance(n, Deriv) and is_abstract(n.of, ctx) for n in walk(side)):
             return False
     return True
+
+
+def _derivatives_only(search: Search, found: NumericResult) -> bool:
+    """A step relating derivatives of undefined functions to each other (∂C/∂w = C'(a)·g'(z)·x): false for a
+    generic g means false for the author's g, so a counterexample is `wrong`. See `jets.jets_rule`."""
+    if search.abstract and len(sinks(search.env)) != 1:
+        return False
+    gradients = {
+        s: name.removeprefix("\\partial ").split("/", 1)[0]
+        for s, name in search.symbols.latex.items()
+        if name.startswith("\\partial ") and "/" in name
+    }
+    return jets_rule(found.sides, search.jets, gradients)
+
+
+def _differences(a: Node, b: Node) -> Iterator[tuple[Node, Node]]:
+    """The pairs of subtrees, outermost first, that hold the one place where two trees differ."""
+    while True:
+        yield a, b
+        if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+            return
+        diffs = []
+        for f in dataclasses.fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if x == y:
+                continue
+            if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+                diffs.extend((u, v) for u, v in zip(x, y) if u != v)
+            else:
+                diffs.append((x, y))
+        if len(diffs) != 1 or not all(isinstance(t, Node) for t in diffs[0]):
+            return
+        a, b = diffs[0]
+
+
+def _restated_definition(env: Environment, symbols: SymbolTable, left: Node, right: Node) -> str:
+    """∂z/∂w = ∂/∂w (w·x + b) with z defined nowhere else (or δ·∂z/∂w = δ·∂/∂w (w·x + b)): the step says what z
+    is (z = w·x + b), it claims nothing; the reason says so, or "" for any other step."""
+    for a, b in _differences(left, right):
+        derivative = b.whole if isinstance(b, Reach) else b
+        if not (isinstance(a, Deriv) and isinstance(derivative, Deriv) and isinstance(a.of, Sym)):
+            continue
+        if (a.wrt, a.order) != (derivative.wrt, derivative.order) or a.of == derivative.of:
+            continue
+        if _undefined(a.of.name, env, symbols) and isinstance(derivative.of, (Add, Mul)):
+            return f"says what {a.of.name} is: the formula differentiated on the right (defined nowhere else)"
+    return ""
+
+
+def _undefined(name: str, env: Environment, symbols: SymbolTable) -> bool:
+    return is_abstract(Sym(name), Context(env, symbols, 3, {})) and name not in env.unknown_functions
 
 
 def decide(
@@ -302,6 +411,69 @@ def decide(
     sizes: tuple[int, ...] = (),
 ) -> Decision:
     """The verdict on ``left = right`` under the case relations in force (at the sizes given, if any)."""
+    restated = _restated_definition(env, symbols, left, right)
+    if restated:
+        return Decision(Verdict.DEFINITION, reason=restated)
+    decision = _decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
+    if decision.verdict is Verdict.UNCHECKED and any(m in decision.reason for m in UNDEFINED_MESSAGES):
+        graph = dependencies(env, symbols, left, right)
+        if graph is not None:
+            return _decide_by_graph(graph, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
+    return decision
+
+
+#: The reasons of a step whose names are defined nowhere — read again with the dependencies the step names.
+UNDEFINED_MESSAGES = (
+    "does not depend on the variable",
+    "nothing is defined for it to be a function of",
+    "what it is a function of is not clear",
+    "is read as a function of",
+)
+
+
+def _decide_by_graph(
+    graph: Graph,
+    symbols: SymbolTable,
+    left: Node,
+    right: Node,
+    *,
+    cases: tuple[Rel, ...],
+    seconds: float,
+    seed: str,
+    sizes: tuple[int, ...],
+) -> Decision:
+    """The step with each undefined name a function of the names the step differentiates it by (∂C/∂z·∂z/∂w:
+    C = C(z), z = z(w)). It holds then for every such function: `proved`/`numeric`, saying the reading. A
+    counterexample is `wrong` only when the step is about derivatives alone, of one variable at the bottom
+    (then the reading is the only one the step allows), else `unchecked`."""
+    decision = _decide(graph.env, symbols, left, right, cases=cases, seconds=seconds, seed=seed + ":graph",
+                       sizes=sizes)  # fmt: skip
+    reading = f"read as {graph.describe()}, the dependencies the step names"
+    if decision.verdict in HOLDS:
+        decision.reason = f"{reading}; {decision.reason}" if decision.reason else reading
+        return decision
+    if decision.verdict is Verdict.WRONG and len(graph.sources) == 1 and graph.closed:
+        decision.reason = f"{reading}: {decision.reason}"
+        return decision
+    if decision.verdict is Verdict.WRONG:
+        names = ", ".join(graph.parents)
+        return Decision(Verdict.UNCHECKED, reason=f"{names} never defined; {reading}, the step does not hold "
+                        f"({decision.reason}), but that reading may leave out how they relate — define them and "
+                        "it is checked")  # fmt: skip
+    return decision
+
+
+def _decide(
+    env: Environment,
+    symbols: SymbolTable,
+    left: Node,
+    right: Node,
+    *,
+    cases: tuple[Rel, ...] = (),
+    seconds: float = 5.0,
+    seed: str = "",
+    sizes: tuple[int, ...] = (),
+) -> Decision:
     rng = _seeded(seed)
     start = cpu_time()
     deadline = start + seconds
@@ -310,7 +482,7 @@ def decide(
         with time_limit(seconds):
             found = numeric_check(search, rng, deadline)
     except Unsupported as exc:
-        if not (search.jacobian or search.cdot_vectors):
+        if not (search.jacobian or search.cdot_vectors or search.reach):
             return Decision(Verdict.UNCHECKED, reason=str(exc))
         # in the first reading the step cannot be evaluated (diag of a dot product): the other readings
         failed = NumericResult(Numbers.NONE, why=str(exc))
@@ -323,7 +495,8 @@ def decide(
         return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
     else:
         reading = ""
-        if found.status in (Numbers.DIFFERENT, Numbers.SHAPE) and (search.jacobian or search.cdot_vectors):
+        other = search.jacobian or search.cdot_vectors or search.reach
+        if found.status in (Numbers.DIFFERENT, Numbers.SHAPE) and other:
             search, found, reading = _other_reading(search, found, seed, deadline)
     ce = found.counterexample
     if found.status is Numbers.SHAPE:
@@ -337,7 +510,8 @@ def decide(
         else:
             reason = f"{found.why} — is a name a vector or matrix the file does not declare? (declare its shape)"
         return Decision(Verdict.UNCHECKED, "shapes", reason, ce)
-    if found.status is Numbers.DIFFERENT and search.abstract and not _about_derivatives_only(search):
+    only_loss = search.abstract and not search.jets  # with jets too, the rule of `_derivatives_only` below
+    if found.status is Numbers.DIFFERENT and only_loss and not _about_derivatives_only(search):
         # L never defined and the step says what L's derivative is (∂L/∂a = a − y): it fails for some function of
         # the outputs, which says nothing about the author's L
         names = ", ".join(sorted(search.abstract))
@@ -363,6 +537,19 @@ def decide(
             return Decision(Verdict.UNCHECKED, reason=f"{names} appear(s) only in the new line and is defined "
                             f"nowhere — an abbreviation? (define it, or declare it in the front matter); read as a "
                             f"free variable: {ce.sentence()}")  # fmt: skip
+        if search.jets and not _derivatives_only(search, found):
+            # g never defined and the step needs its form (g'(z) = g(z)(1 − g(z))): false for some g, which says
+            # nothing about the author's g — unless it is false for every activation g could stand for as well
+            names = ", ".join(sorted({jet.function for jet in search.jets.values()} | search.abstract))
+            functions = {jet.function for jet in search.jets.values()}
+            as_activations = not search.env.graph_functions and functions <= activations(search.env)
+            holds, failed = _holds_for_an_activation(search, seed, deadline) if as_activations else ("", "")
+            if holds or not failed or search.abstract or search.env.graph_functions:
+                why = f"it holds if {names} is {holds}" if holds else "the step does not hold for every such function"
+                return Decision(Verdict.UNCHECKED, reason=f"{names} is never defined: read as any function, {why} "
+                                f"({ce.sentence()}) — define {names} and it is checked")  # fmt: skip
+            sentence = f"{ce.sentence()}, for any function {names} (false as well for {names} = {failed})"
+            return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", sentence, ce)
         label = _holds_for_a_label(search, seed, deadline)
         if label:
             # Σ_k y_k = 1 used without being said: true for a one-hot or probability label, false for others —
@@ -388,7 +575,8 @@ def decide(
     failure = ""
     try:
         proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
-                              cdot_elementwise=search.cdot_elementwise, cache=search.cache)  # fmt: skip
+                              cdot_elementwise=search.cdot_elementwise, near_reach=search.near_reach,
+                              cache=search.cache)  # fmt: skip
         with time_limit(max(remaining, 0.05)):
             proof_insts = list(instances(proof_search, random.Random(0), proof=True))
             for inst in proof_insts:
@@ -421,9 +609,11 @@ def decide(
         return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
     where = _describe_instances(proof_search, proof=True)
     if reading:  # true only in the other reading: which one the author meant, the notation does not say
-        return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading} ({where}); in the first reading "
-                        "it does not — write the operation out (\\odot, \\mathbf{a}^\\top \\mathbf{b}) to have it "
-                        "checked")  # fmt: skip
+        scope = f" ({where})" if where else ""
+        fix = ("put the derivative's operand in parentheses" if proof_search.near_reach else
+               "write the operation out (\\odot, \\mathbf{a}^\\top \\mathbf{b})")  # fmt: skip
+        return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}{scope}; in the first reading "
+                        f"it does not — {fix} to have it checked")  # fmt: skip
     return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
 
 

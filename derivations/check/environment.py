@@ -17,7 +17,7 @@ import sympy as sp
 from derivations.errors import InputError, ParseError
 from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
-from derivations.notation.parser import Notation, parse_expression, parse_relation_chain, parse_relation_spans
+from derivations.notation.parser import GREEK, Notation, parse_expression, parse_relation_chain, parse_relation_spans
 from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
 from derivations.notation.vocabulary import VOCABULARY
 
@@ -103,6 +103,8 @@ class Environment:
     regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
     unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
     applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
+    unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
+    graph_functions: set[str] = field(default_factory=set)  # undefined names read as functions of what the step names
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
     shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
@@ -147,6 +149,8 @@ class Environment:
             regions=dict(self.regions),
             unread=dict(self.unread),
             applied_only=set(self.applied_only),
+            unknown_functions=set(self.unknown_functions),
+            graph_functions=set(self.graph_functions),
             sizes=set(self.sizes),
             shapes=dict(self.shapes),
             matrix_families=set(self.matrix_families),
@@ -162,6 +166,16 @@ class SymbolTable:
         self._by_name: dict[str, sp.Symbol] = {}
         self.latex: dict[sp.Symbol, str] = {}
         self.base: dict[sp.Symbol, str] = {}
+        self.functions: dict[sp.FunctionClass, str] = {}  # unknown functions (g in g'(z)) → their LaTeX name
+
+    def function(self, name: str) -> sp.FunctionClass:
+        """The SymPy function standing for ``name``, a function the file uses but never defines."""
+        for f, known in self.functions.items():
+            if known == name:
+                return f
+        f = sp.Function(f"u{len(self.functions)}", real=True)
+        self.functions[f] = name
+        return f
 
     def get(self, name: str, index: tuple[int, ...] = ()) -> sp.Symbol:
         """The symbol of ``name`` or of its entry ``index`` (\\mathbf{x}'s entries are x's: x_1 …)."""
@@ -333,9 +347,15 @@ HEDGED = re.compile(
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
     r"(?:(?<!,)\b(?:where|let|with|define|defining|defined|denote|denoting|set|setting|writing|here|given|as|by|"
-    r"loss|cost|error|objective|output|activation|prediction|probabilities|probability)\b(?:\s+(?:that|the|we|"
-    r"have|as|by|now|us))*|(?:\band|,))\s*$",
+    r"loss|cost|error|objective|output|outputs|activation|activations|prediction|predictions|probabilities|"
+    r"probability|target|label|logits|logit|scores|score|input|hidden|sum)\b(?:\s+(?:that|the|we|"
+    r"have|as|by|now|us|be|is|are))*|(?:\band|,))\s*$",
     re.IGNORECASE,
+)
+#: ``g'(z)``, ``C''(a)``, ``f^{\prime}(x)``, ``\phi'(u)``: a name differentiated by primes and applied — a function.
+PRIMED_CALL = re.compile(
+    r"(?<![\\A-Za-z])([A-Za-z]|\\[A-Za-z]+)\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)\s*"
+    r"(?:\\left\s*|\\[bB]igg?l?\s*)?\("
 )
 INLINE = re.compile(r"(?<![$\\])\$([^$]+)\$(?!\$)")
 
@@ -476,6 +496,13 @@ class Knowledge:
             if isinstance(item, Event) and item.kind is EventKind.PROSE:
                 for formula in INLINE.findall(item.text):
                     self._learn_function(formula)
+        for text in [row.text for row in self.doc.rows] + [
+            formula
+            for item in self.doc.items
+            if isinstance(item, Event) and item.kind is EventKind.PROSE
+            for formula in INLINE.findall(item.text)
+        ]:
+            self._learn_primed(text)
         for row in self.doc.rows:
             # z^1 = w^1 x + b^1: nobody writes a first power, so a name written ^1 numbers its layers with digits
             for m in LAYERED.finditer(row.text):
@@ -535,6 +562,17 @@ class Knowledge:
         self.env.families -= self.env.index_letters | self.env.sizes
         self.env.applied_only = self.notation.applied - self.notation.bare
         return _where_first(parsed)
+
+    def _learn_primed(self, text: str) -> None:
+        """``g'(z)`` anywhere: g is a function (of this file, or — if the file never defines it — any function)."""
+        for m in PRIMED_CALL.finditer(text):
+            name = m.group(1)
+            if name in ("e", "d") or _standard(name) or VOCABULARY.function_command(name.lstrip("\\")) is not None:
+                continue
+            if name.startswith("\\") and name[1:] not in GREEK:
+                continue
+            self.notation.functions.add(name)
+            self.env.unknown_functions.add(name)
 
     def _learn_function(self, text: str) -> None:
         """``f(u) = …`` at the start of ``text``: f is a function of this file (not e or d, not one the notation

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from derivations.check.environment import Definition, Environment, SymbolTable, bold_forms, entry_key
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
@@ -34,6 +35,7 @@ from derivations.notation.tree import (
     Num,
     Partial,
     Pow,
+    Reach,
     Rel,
     Sum,
     Sym,
@@ -59,6 +61,9 @@ class Flags:
     cdot_vectors: bool = False  # a \cdot joined two vectors of one shape (a dot or an elementwise product)
     cdot_elementwise: bool = False  # read such a \cdot as the elementwise product
     abstract: set[str] = field(default_factory=set)  # undefined names differentiated (L): any function of the outputs
+    reach: bool = False  # a derivative operator stood before an unparenthesised sum (a `Reach`)
+    near_reach: bool = False  # read such an operator as differentiating the first term only
+    jets: dict = field(default_factory=dict)  # jet symbol → `Jet`: values of functions the file never defines
 
 
 @dataclass
@@ -373,6 +378,8 @@ def _call(node: Call, ctx: Context) -> Value:
         value = _user_call(ctx.env.definitions[name], func.primes, args, ctx)
     elif name in VOCABULARY.by_name:
         value = _builtin(VOCABULARY.by_name[name], func.primes, args)
+    elif name in ctx.env.unknown_functions:
+        value = _unknown_call(name, func.primes, args, ctx)
     else:
         raise Unsupported(f"'{name}' is not a function this file defines or the notation knows")
     if func.power is not None:
@@ -424,6 +431,41 @@ def _user_call(d: Definition, primes: int, args: list[Value], ctx: Context) -> V
         body = evaluate(d.body, inner.bind(bindings={**ctx.bindings, d.params[0]: t}))
         return sp.diff(body, t, primes).subs(t, args[0])
     return evaluate(d.body, inner.bind(bindings={**ctx.bindings, **dict(zip(d.params, args))}))
+
+
+def _unknown_call(name: str, primes: int, args: list[Value], ctx: Context) -> Value:
+    """g(u), g'(u) of a function the file never defines: SymPy's undefined function, entry by entry on a vector
+    (an activation). C'(a) of an undefined loss C differentiated elsewhere, at the one output a it is a
+    function of, is the gradient of its stand-in (the same value as ∂C/∂a)."""
+    if primes == 1 and len(args) == 1 and is_abstract(Sym(name), ctx):
+        gradient = _abstract_gradient(name, args[0], ctx)
+        if gradient is not None:
+            return gradient
+    if len(args) != 1:
+        if primes or any(is_matrix(a) for a in args):
+            raise Unsupported(f"'{name}' of several arguments, never defined: write its partial derivatives")
+        return ctx.symbols.function(name)(*args)
+    f = ctx.symbols.function(name)
+    if not primes:
+        return _elementwise(f, args[0])
+    t = sp.Dummy("t", real=True)
+    df = sp.diff(f(t), t, primes)
+    return _elementwise(lambda u: df.subs(t, u), args[0])
+
+
+def _abstract_gradient(name: str, arg: Value, ctx: Context) -> Value | None:
+    """∂C/∂a of the stand-in of `_abstract_value` if ``arg`` is the one scalar output a it is a function of."""
+    outputs = sinks(ctx.env)
+    if len(outputs) != 1 or is_matrix(arg):
+        return None
+    try:
+        out = evaluate(Sym(outputs[0]), ctx)
+    except (Unsupported, ShapeMismatch, MissingIndex):
+        return None
+    if is_matrix(out) or sp.expand(out - arg) != 0:
+        return None
+    ctx.flags.abstract.add(name)
+    return ctx.symbols.get(f"\\partial {name}/\\partial {outputs[0]}", ())
 
 
 def _builtin(f: Function, primes: int, args: list[Value]) -> Value:
@@ -764,6 +806,12 @@ def _abstract_value(name: str, ctx: Context) -> Value:
     return total
 
 
+def _reach(node: Reach, ctx: Context) -> Value:
+    """∂/∂w w·a + b: of the whole sum, or in the other reading of the first term only."""
+    ctx.flags.reach = True
+    return evaluate(node.near if ctx.flags.near_reach else node.whole, ctx)
+
+
 def _deriv(node: Deriv, ctx: Context) -> Value:
     for inner in walk(node.of):  # a derivative of ∂L/∂z: the linear stand-in for L would make it 0
         if isinstance(inner, Deriv) and is_abstract(inner.of, ctx):
@@ -840,9 +888,18 @@ def _differentiate(
     else:
         result = _elementwise(lambda e: sp.diff(e, var, order), f)
     items = list(result) if is_matrix(result) else [result]
-    if any(e.has(sp.Derivative, sp.Subs) for e in items):
+    if any(_unevaluated(e) for e in items):
         raise Unsupported("SymPy left a derivative unevaluated")
     return result
+
+
+def _unevaluated(e: sp.Basic) -> bool:
+    """A derivative SymPy could not take (one of a known function); g'(u) of an undefined g is a value."""
+    for d in e.atoms(sp.Derivative, sp.Subs):
+        inner = d.expr if isinstance(d, sp.Subs) else d
+        if not (isinstance(inner, sp.Derivative) and isinstance(inner.expr, AppliedUndef)):
+            return True
+    return False
 
 
 _DISPATCH = {
@@ -865,4 +922,5 @@ _DISPATCH = {
     AbstractOf: lambda node, ctx: _abstract_value(node.name, ctx),
     Abs: _abs,
     Cases: _cases,
+    Reach: _reach,
 }

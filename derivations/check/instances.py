@@ -21,6 +21,7 @@ import sympy as sp
 
 from derivations.check.environment import Environment, SymbolTable
 from derivations.check.evaluate import Context, Flags, condition_holds, evaluate
+from derivations.check.jets import has_unknown, to_jets
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import Node, Rel
 
@@ -68,10 +69,13 @@ class Search:
     sizes: tuple[int, ...] = ()  # the sizes n a condition fixes (n = 2), else the defaults
     denominator: bool = False  # the reading: Jacobians in denominator layout
     cdot_elementwise: bool = False  # the reading: a \cdot of two vectors is elementwise
+    near_reach: bool = False  # the reading: a derivative operator before a sum takes its first term only
+    reach: bool = False  # found: a derivative operator before an unparenthesised sum (the other reach is a reading)
     jacobian: bool = False  # found: a Jacobian was taken (the other layout is a reading too)
     cdot_vectors: bool = False  # found: a \cdot joined two vectors (the elementwise product is a reading too)
     default_shape: bool = False  # found: a bold name's shape is the convention's, not declared
     abstract: set[str] = field(default_factory=set)  # found: unspecified functions stood in for (∂L/∂w, L undefined)
+    jets: dict = field(default_factory=dict)  # found: jet symbol → `Jet` of a function never defined (g in g'(z))
     cache: dict = field(default_factory=dict)  # sides built, by instance and reading: shared with the proof search
 
     def context(self, n: int, assign: dict[str, int]) -> Context:
@@ -79,6 +83,7 @@ class Search:
         ctx = Context(self.env, self.symbols, n, dict(assign))
         ctx.flags.denominator = self.denominator
         ctx.flags.cdot_elementwise = self.cdot_elementwise
+        ctx.flags.near_reach = self.near_reach
         return ctx
 
     def learn(self, ctx: Context) -> None:
@@ -90,12 +95,15 @@ class Search:
         self.symmetric &= not flags.asymmetric
         self.jacobian |= flags.jacobian
         self.cdot_vectors |= flags.cdot_vectors
+        self.reach |= flags.reach
         self.default_shape |= flags.default_shape
         self.abstract |= flags.abstract
+        self.jets.update(flags.jets)
 
     def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
         """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""
-        key = (n, tuple(sorted(assign.items())), self.denominator, self.cdot_elementwise, self.scalar_bare)
+        key = (n, tuple(sorted(assign.items())), self.denominator, self.cdot_elementwise, self.near_reach,
+               self.scalar_bare)  # fmt: skip
         hit = self.cache.get(key)
         if hit is not None:
             left, right, flags, scalar_bare = hit
@@ -126,14 +134,18 @@ def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
     if search.scalar_bare:
         ctx.flags.scalar_bare = True
     try:
-        return evaluate(search.left, ctx), evaluate(search.right, ctx)
+        sides = evaluate(search.left, ctx), evaluate(search.right, ctx)
     except ShapeMismatch:
         if search.scalar_bare:
             raise
         search.scalar_bare = True
         ctx.flags.scalar_bare = True
         ctx.flags.used_n = False
-        return evaluate(search.left, ctx), evaluate(search.right, ctx)
+        sides = evaluate(search.left, ctx), evaluate(search.right, ctx)
+    if any(has_unknown(v) for v in sides):  # g(z), g'(z) of an undefined g: each value a free symbol
+        left, right = to_jets(sides, ctx.symbols, ctx.flags.jets)
+        return left, right
+    return sides
 
 
 def _build(search: Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic] | None:

@@ -47,6 +47,7 @@ from derivations.notation.tree import (
     Num,
     Partial,
     Pow,
+    Reach,
     Rel,
     Sum,
     Sym,
@@ -107,6 +108,7 @@ class Parser:
         self.i = 0
         self.depth = 0
         self.grouped: Node | None = None  # the last node read inside (…) or {…}: a superscript on it is a power
+        self.reach: tuple[Node, ...] = ()  # the terms after a derivative operator's unparenthesised operand
         self.in_abs = 0  # inside |…|: a '|' closes, it does not open
         self.spans: list[tuple[int, int]] = []  # (start, end) of each operand of a relation chain
         self.notation = notation or Notation()
@@ -604,7 +606,21 @@ class Parser:
         wrt = self.sub(wrt_tokens, den_end).parse_expression()
         if not is_variable(wrt):
             return None
-        return Deriv(self._leibniz_operand(num[k:], num_end, wrt), wrt, order)
+        self.reach = ()
+        operand = self._leibniz_operand(num[k:], num_end, wrt)
+        rest, self.reach = self.reach, ()
+        if rest:  # the operator before an unparenthesised sum: of the whole sum first, of its first term second
+            return Reach(Deriv(Add((operand, *rest)), wrt, order), Add((Deriv(operand, wrt, order), *rest)))
+        return Deriv(operand, wrt, order)
+
+    def rest_of_sum(self) -> tuple[Node, ...]:
+        """rest := (('+' | '-') term)+ — the terms after the first of a sum."""
+        terms: list[Node] = []
+        while self.at_op("+", "-"):
+            op = self.next().text
+            t = self.term()
+            terms.append(Neg(t) if op == "-" else t)
+        return tuple(terms)
 
     def _leibniz_operand(self, rest: list[Token], num_end: int, wrt: Node) -> Node:
         """What a Leibniz derivative differentiates: its numerator after d, else the operand after the fraction."""
@@ -620,11 +636,7 @@ class Parser:
             else:  # otherwise the operator takes the rest of the product, like a sum
                 operand = self.signed_term()
                 if self.at_op("+", "-"):  # \frac{\partial}{\partial w} w a + b: of w·a, or of the whole sum?
-                    raise ParseError(
-                        "how far the derivative reaches is unclear (the product, or the whole sum?): "
-                        "write its operand in parentheses",
-                        self.tok.pos,
-                    )
+                    self.reach = self.rest_of_sum()
             return operand
         of = self.sub(rest, num_end).parse_expression()
         if isinstance(of, Func):

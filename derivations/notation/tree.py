@@ -156,6 +156,15 @@ class Abs(Node):
 
 
 @dataclass(frozen=True)
+class Reach(Node):
+    """``\\frac{\\partial}{\\partial w} w a + b``: the derivative of the whole sum (``whole``, the reading taken
+    first) or of the first term only (``near``); the notation does not say which."""
+
+    whole: Node
+    near: Node
+
+
+@dataclass(frozen=True)
 class Partial(Node):
     """``\\partial X`` before ``/ \\partial y`` is resolved into a `Deriv`; alone it has no value."""
 

@@ -170,6 +170,20 @@ def test_definitions_in_prose(tmp_path: Path) -> None:
     assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
 
 
+@pytest.mark.parametrize(
+    "prose",
+    [
+        r"Let the prediction be $q = \sigma(w x)$.",
+        r"The model's prediction is $q = \sigma(w x)$.",
+        r"We call the output $q = \sigma(w x)$ and the loss is $E = (q - y)^2$.",
+    ],
+)
+def test_a_noun_then_be_or_is_defines_the_formula_after_it(tmp_path: Path, prose: str) -> None:
+    """'The prediction is $q = …$': the noun introduces a definition, also with 'be' or 'is' between."""
+    rows = (r"\frac{\partial q}{\partial w} = q (1 - q) x", r"\frac{\partial q}{\partial w} = q (1 - q)")
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
+
+
 def test_a_where_sentence_after_a_display_explains_it(tmp_path: Path) -> None:
     text = (
         displays(r"\frac{\partial a_j}{\partial z_i} = a_i(1 - a_i), \quad i = j") + "\nwhere $a_i = \\sigma(z_i)$.\n"
@@ -378,3 +392,97 @@ def test_rows_of_an_equation_being_solved_are_not_identities(tmp_path: Path) -> 
     assert verdicts(check_text(tmp_path, text)) == ["unchecked", "unchecked", "definition", "wrong"]
     # without the sentence the same rows are identities, and false
     assert verdicts(check_text(tmp_path, text.split("\n\n", 1)[1]))[:2] == ["wrong", "wrong"]
+
+
+# -- functions the file never defines: g'(z), C'(a), f(f(x)) — read through their jets
+
+
+def test_primes_on_an_undefined_activation(tmp_path: Path) -> None:
+    """g never given: a step relating its derivatives holds for every g (proved) or fails for a generic g and
+    for σ, tanh, softplus and exp (wrong); a step that needs g's form is unchecked, naming what it holds for."""
+    rows = (
+        r"z = w x + b",
+        r"a = g(z)",
+        r"\frac{\partial a}{\partial w} = g'(z) x",  # chain rule
+        r"\frac{\partial a}{\partial b} = g'(z)",
+        r"\frac{\partial a}{\partial w} = g'(z)",  # the x of ∂z/∂w dropped: false for every g
+        r"\frac{\partial^2 a}{\partial w^2} = g''(z) x^2",
+        r"\frac{\partial a}{\partial z} = g(z)(1 - g(z))",  # true if g = σ only
+        r"\frac{\partial a}{\partial z} = 2 g'(z)",  # false for every g
+        r"\frac{\partial a}{\partial z} = g(z)^2",  # false for σ, tanh, softplus and exp, and a generic g
+    )
+    expected = ["definition", "definition", "proved", "proved", "wrong", "proved", "unchecked", "wrong", "wrong"]
+    assert run(tmp_path, *rows) == expected
+    d = check_text(tmp_path, displays(*rows))
+    assert "holds if g is σ" in d.steps[6].reason
+    assert "false as well for g = σ, tanh, softplus, exp" in d.steps[8].reason
+
+
+def test_an_undefined_loss_with_a_prime_is_its_gradient(tmp_path: Path) -> None:
+    """C'(a) beside ∂C/∂w with a the one output: the same derivative, so the chain rule closes."""
+    rows = (
+        r"z = w x + b",
+        r"a = g(z)",
+        r"\frac{\partial C}{\partial w} = C'(a) g'(z) x",
+        r"\frac{\partial C}{\partial b} = C'(a) g'(z) x",  # ∂z/∂b = 1, not x
+    )
+    assert run(tmp_path, *rows) == ["definition", "definition", "proved", "wrong"]
+
+
+def test_one_undefined_function_applied_twice(tmp_path: Path) -> None:
+    """f(f(x)): the jets of f at x and at f(x) are different values (the composition's chain rule)."""
+    rows = (r"a = f(f(x))", r"\frac{d a}{d x} = f'(f(x)) f'(x)", r"\frac{d a}{d x} = f'(x)^2")
+    assert run(tmp_path, *rows) == ["definition", "proved", "wrong"]  # f'(f(x)) is not f'(x), for σ neither
+
+
+def test_an_undefined_function_that_is_not_an_activation_is_never_wrong(tmp_path: Path) -> None:
+    """g and h only ever written as the parts of a quotient: what they are the file does not say, so a step
+    that needs it is unchecked, however many functions it fails for."""
+    rows = (r"\frac{d}{dx} \frac{g(x)}{h(x)} = \frac{g'(x) h(x) - g(x) h'(x)}{h(x)^2}", r"g'(x) = e^x + e^{-x}")
+    assert run(tmp_path, *rows) == ["proved", "unchecked"]
+
+
+# -- a derivative operator before an unparenthesised sum; what a row ends by defining
+
+
+def test_a_derivative_operator_reaches_to_the_end_of_the_sum(tmp_path: Path) -> None:
+    """∂/∂w w a + b is read first as the derivative of the whole sum; true only of w·a alone is unchecked;
+    false in both readings is wrong."""
+    rows = (
+        r"\frac{\partial}{\partial w} w a + b = a",
+        r"\frac{\partial}{\partial w} w a + b = a + b",  # holds only if the operator takes w·a alone
+        r"\frac{\partial}{\partial w} w a + b = 2 a",
+    )
+    assert run(tmp_path, *rows) == ["proved", "unchecked", "wrong"]
+
+
+def test_a_derivative_restated_as_the_derivative_of_its_formula_defines_the_name(tmp_path: Path) -> None:
+    """∂z/∂w = ∂/∂w (w x + b) with z given nowhere says what z is; the rest of the row is checked with it —
+    including δ·∂z/∂w = δ·∂/∂w (…) inside a product — and a last link a⁰ = x defines a⁰ for the links before."""
+    rows = (
+        r"\frac{\partial z}{\partial w} = \frac{\partial}{\partial w} (w x + b) = x",
+        r"\frac{\partial z}{\partial w} = \frac{\partial}{\partial w} w u + b = u = x",
+        r"\delta \frac{\partial z}{\partial w} = \delta \frac{\partial}{\partial w} (w x + b) = \delta x",
+    )
+    assert run(tmp_path, *rows) == [
+        "definition", "proved", "definition", "proved", "definition", "definition", "proved"
+    ]  # fmt: skip
+
+
+# -- chain rules between quantities the file never defines: the dependencies the step names
+
+
+def test_a_chain_rule_between_undefined_quantities(tmp_path: Path) -> None:
+    """∂C/∂w = ∂C/∂a·∂a/∂z·∂z/∂w with nothing defined: C = C(a), a = a(z), z = z(w) — proved; the same chain
+    with a link that goes nowhere (∂a/∂w beside ∂z/∂w) cannot be judged by the reading alone."""
+    rows = (
+        r"\frac{\partial C}{\partial w} = \frac{\partial C}{\partial a}\frac{\partial a}{\partial z}"
+        r"\frac{\partial z}{\partial w}",
+        r"\frac{\partial C}{\partial w} = \frac{\partial C}{\partial a}\frac{\partial a}{\partial w}"
+        r"\frac{\partial z}{\partial w}",  # z belongs to nothing: unchecked
+        r"\frac{\partial C}{\partial w} = 2 \frac{\partial C}{\partial a}\frac{\partial a}{\partial w}",
+        r"\frac{\partial L}{\partial y} = 0",  # whether L depends on y, nothing says
+    )
+    assert run(tmp_path, *rows) == ["proved", "unchecked", "wrong", "unchecked"]
+    d = check_text(tmp_path, displays(*rows))
+    assert "C = C(a), a = a(z), z = z(w)" in d.steps[0].reason
