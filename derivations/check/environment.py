@@ -105,6 +105,7 @@ class Environment:
     applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
     unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
     graph_functions: set[str] = field(default_factory=set)  # undefined names read as functions of what the step names
+    graph_roots: set[str] = field(default_factory=set)  # of those, the quantity at the top (a loss): a number
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
     shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
@@ -151,6 +152,7 @@ class Environment:
             applied_only=set(self.applied_only),
             unknown_functions=set(self.unknown_functions),
             graph_functions=set(self.graph_functions),
+            graph_roots=set(self.graph_roots),
             sizes=set(self.sizes),
             shapes=dict(self.shapes),
             matrix_families=set(self.matrix_families),

@@ -441,6 +441,10 @@ def _unknown_call(name: str, primes: int, args: list[Value], ctx: Context) -> Va
         gradient = _abstract_gradient(name, args[0], ctx)
         if gradient is not None:
             return gradient
+    if name in ctx.env.graph_roots and not primes and (len(args) != 1 or is_matrix(args[0])):
+        # the quantity at the top of a chain rule (C of ∂C/∂z with z a vector): a number, of every entry
+        entries = [e for a in args for e in (list(a) if is_matrix(a) else [a])]
+        return ctx.symbols.function(name)(*entries)
     if len(args) != 1:
         if primes or any(is_matrix(a) for a in args):
             raise Unsupported(f"'{name}' of several arguments, never defined: write its partial derivatives")

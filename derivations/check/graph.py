@@ -103,5 +103,6 @@ def dependencies(env: Environment, symbols: SymbolTable, left: Node, right: Node
     sources = {p for ps in edges.values() for p in ps if p not in edges}
     used = {name for name in _names(left) | _names(right) if undefined(name)}
     roots = set(edges) - {p for ps in edges.values() for p in ps}
+    graph_env.graph_roots |= roots
     closed = used <= nodes and len(roots) == 1  # one quantity at the top, every name of the step below it
     return Graph(graph_env, parents, sources, closed)
