@@ -452,7 +452,8 @@ def _decide_by_graph(
     if decision.verdict in HOLDS:
         decision.reason = f"{reading}; {decision.reason}" if decision.reason else reading
         return decision
-    if decision.verdict is Verdict.WRONG and len(graph.sources) == 1 and graph.closed:
+    by_value = decision.method != "shapes"  # shapes the reading gave are no evidence of the author's shapes
+    if decision.verdict is Verdict.WRONG and len(graph.sources) == 1 and graph.closed and by_value:
         decision.reason = f"{reading}: {decision.reason}"
         return decision
     if decision.verdict is Verdict.WRONG:

@@ -486,3 +486,11 @@ def test_a_chain_rule_between_undefined_quantities(tmp_path: Path) -> None:
     assert run(tmp_path, *rows) == ["proved", "unchecked", "wrong", "unchecked"]
     d = check_text(tmp_path, displays(*rows))
     assert "C = C(a), a = a(z), z = z(w)" in d.steps[0].reason
+
+
+def test_shapes_from_the_dependencies_a_step_names_are_no_evidence(tmp_path: Path) -> None:
+    """L never defined, read as L = L(W): a shape that differs in that reading says nothing of the author's
+    shapes — unchecked, not wrong."""
+    prose = r"Let $\mathbf{W} \in \mathbb{R}^{m \times n}$ and $\mathbf{x} \in \mathbb{R}^{n}$."
+    rows = (r"\frac{\partial L}{\partial \mathbf{W}} = \mathbf{x}",)
+    assert run(tmp_path, *rows, prose=prose) == ["unchecked"]
