@@ -360,17 +360,14 @@ class Checker:
         return Setting(envs, base.cases, labels=[f"{name_text.strip()} = {format_point(v)}" for v in numbers])
 
     def _ending_definition(self, rest: list[tuple[str, Node]], first: Link) -> str | None:
-        """``∂z/∂w = ∂/∂w (w a⁰ + b) = a⁰ = x``: a chain ending in ``name = …`` for a name the links before it use
-        and nothing defines — the row says what the name is, and its earlier links are read with it. The name,
-        now defined, or None."""
+        """``∂z/∂w = ∂/∂w (w u + b) = u = x``, ``\frac{d}{dx} x^2 = u = 2x``: a chain ending in ``name = …`` for a
+        name nothing defines — the row says what the name is, and its earlier links are read with it. The
+        name, now defined, or None."""
         if len(rest) < 2 or rest[-1][0] != "=":
             return None
         name_node, body = rest[-2][1], rest[-1][1]
         target = definable(name_node, self.env) if isinstance(name_node, Sym) else None
         if target is None or mentions(body, target[0]) or not all(n.line for n in [first]):
-            return None
-        earlier = [first.node, *(node for _, node in rest[:-2])]
-        if not any(node is not None and mentions(node, target[0]) for node in earlier):
             return None
         if target[0] in self._depended_on() and self._would_cycle(target[0], body):
             return None

@@ -33,7 +33,7 @@ from derivations.check.instances import (
     sample_point,
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
-from derivations.check.jets import consistent, jets_rule
+from derivations.check.jets import jets_rule, repair
 from derivations.errors import ProofTimeout, Unsupported
 from derivations.notation.tree import Add, Call, Deriv, Func, Index, Mul, Neg, Node, Num, Pow, Reach, Rel, Sym, walk
 from derivations.verdict import HOLDS, Counterexample, Decision, Verdict
@@ -136,15 +136,13 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
                 raise ProofTimeout("numeric check ran out of time")
             values = sample_point(symbols, search.symbols, search.env, rng, tries)
             probability_fix(symbols, values, search.symbols, search.env)
+            if search.jets:  # one undefined function at one argument, however written: one value
+                values = repair(search.jets, symbols, values)
             tries += 1
             if not symbols:  # a constant step is decided at the highest precision there is
                 res = compare_at(fn, len(left), values, confirm_bits=MAX_BITS, zero_bits=MAX_BITS)
             else:  # the first agreements must survive a large increase of precision (saturation)
                 res = compare_at(fn, len(left), values, confirm_bits=CONFIRM_BITS if agreed < 2 else 0)
-            meets = res.status is Point.DIFFERENT and search.jets
-            if meets and not consistent(search.jets, dict(zip(symbols, values))):
-                undecided += 1  # two values of one undefined function at one argument: no function has both
-                continue
             if res.status is Point.DIFFERENT:
                 ce = Counterexample(
                     point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
@@ -538,19 +536,23 @@ def _decide(
             return Decision(Verdict.UNCHECKED, reason=f"{names} appear(s) only in the new line and is defined "
                             f"nowhere — an abbreviation? (define it, or declare it in the front matter); read as a "
                             f"free variable: {ce.sentence()}")  # fmt: skip
-        if search.jets and not _derivatives_only(search, found):
-            # g never defined and the step needs its form (g'(z) = g(z)(1 − g(z))): false for some g, which says
-            # nothing about the author's g — unless it is false for every activation g could stand for as well
+        if search.jets:
+            # g never defined. A step that needs its form (g'(z) = g(z)(1 − g(z))) false for some g says nothing
+            # about the author's g — unless false for every activation g could stand for as well; one relating
+            # derivatives only is false for the author's g too, unless it holds for one of those (g'' = g': exp)
             names = ", ".join(sorted({jet.function for jet in search.jets.values()} | search.abstract))
             functions = {jet.function for jet in search.jets.values()}
             as_activations = not search.env.graph_functions and functions <= activations(search.env)
             holds, failed = _holds_for_an_activation(search, seed, deadline) if as_activations else ("", "")
-            if holds or not failed or search.abstract or search.env.graph_functions:
+            if _derivatives_only(search, found) and not holds:
+                pass
+            elif holds or not failed or search.abstract or search.env.graph_functions:
                 why = f"it holds if {names} is {holds}" if holds else "the step does not hold for every such function"
                 return Decision(Verdict.UNCHECKED, reason=f"{names} is never defined: read as any function, {why} "
                                 f"({ce.sentence()}) — define {names} and it is checked")  # fmt: skip
-            sentence = f"{ce.sentence()}, for any function {names} (false as well for {names} = {failed})"
-            return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", sentence, ce)
+            else:
+                sentence = f"{ce.sentence()}, for any function {names} (false as well for {names} = {failed})"
+                return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", sentence, ce)
         label = _holds_for_a_label(search, seed, deadline)
         if label:
             # Σ_k y_k = 1 used without being said: true for a one-hot or probability label, false for others —

@@ -563,6 +563,13 @@ class Knowledge:
         self.env.index_letters -= self.env.sizes
         self.env.families -= self.env.index_letters | self.env.sizes
         self.env.applied_only = self.notation.applied - self.notation.bare
+        # g(x + y) = g x + g y: g a number too — neither reading (a loss C written ∂C/∂w and C'(a) stays a function)
+        text = " ".join(row.text for row in self.doc.rows)
+        self.env.unknown_functions -= {
+            name
+            for name in self.notation.bare & self.env.unknown_functions
+            if not re.search(rf"(?:\\partial|\bd)\s*{re.escape(name)}(?![A-Za-z])", text)
+        }
         return _where_first(parsed)
 
     def _learn_primed(self, text: str) -> None:

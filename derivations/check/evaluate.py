@@ -307,6 +307,14 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
 def _index(node: Index, ctx: Context) -> Value:
     idx = tuple(index_value(i, ctx) for i in node.indices)
     base = node.base
+    if (
+        isinstance(base, Call)
+        and base.func.name in ctx.env.unknown_functions
+        and base.func.name not in ctx.env.definitions
+    ):
+        # g(z)_i with g never defined: g of each entry, or a vector function like softmax? Nothing says
+        raise Unsupported(f"'{base.func.name}(…)_i' with {base.func.name} never defined: {base.func.name} of each "
+                          "entry, or a function of the whole vector (like softmax)? — define it")  # fmt: skip
     if isinstance(base, Sym):
         name = base.name
         key = own_entry(name, node.indices, ctx.env)

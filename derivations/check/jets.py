@@ -102,23 +102,30 @@ def _meet(x: sp.Expr, y: sp.Expr) -> bool:
     return bool(abs(sp.N(d, 30)) <= sp.Float("1e-25", 30) * (1 + abs(sp.N(x, 30))))
 
 
-def consistent(jets: dict[sp.Symbol, Jet], point: dict[sp.Symbol, Fraction]) -> bool:
-    """No two jets of one function and order meet at one argument with different values at ``point``
-    (then no function g has them all, and the point is no counterexample). Arguments within 30 digits of
-    each other are taken to meet, which can only turn a counterexample away."""
-    subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in point.items()}
-    placed: list[tuple[Jet, tuple[sp.Expr, ...], Fraction]] = []
-    for sym, jet in jets.items():
-        if sym not in point:
-            continue
-        at = tuple(a.xreplace(subs) for a in jet.args)
-        for other, other_at, value in placed:
-            if (other.function, other.orders) != (jet.function, jet.orders) or value == point[sym]:
+def repair(jets: dict[sp.Symbol, Jet], symbols: list[sp.Symbol], values: list[Fraction]) -> list[Fraction]:
+    """``values`` with each jet that meets an earlier one of its function and order (its arguments equal there,
+    however they are written: g(σ(x)) and g(1 − σ(−x))) given that one's value — what every function has."""
+    out = list(values)
+    index = {s: k for k, s in enumerate(symbols)}
+    for _ in range(4):  # a jet's argument may hold another jet (f(f(x))): until nothing changes
+        subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in zip(symbols, out)}
+        placed: list[tuple[Jet, tuple[sp.Expr, ...], Fraction]] = []
+        changed = False
+        for sym, jet in jets.items():
+            if sym not in index:
                 continue
-            if all(_meet(x, y) for x, y in zip(at, other_at)):
-                return False
-        placed.append((jet, at, point[sym]))
-    return True
+            at = tuple(a.xreplace(subs) for a in jet.args)
+            for other, other_at, value in placed:
+                same = (other.function, other.orders) == (jet.function, jet.orders)
+                if same and all(_meet(x, y) for x, y in zip(at, other_at)):
+                    if out[index[sym]] != value:
+                        out[index[sym]] = value
+                        changed = True
+                    break
+            placed.append((jet, at, out[index[sym]]))
+        if not changed:
+            return out
+    return out
 
 
 def _function_of(sym: sp.Symbol, jets: dict[sp.Symbol, Jet], gradients: dict[sp.Symbol, str]) -> str:

@@ -250,6 +250,16 @@ class Parser:
             t = self.term()
             terms.append(Neg(t) if op == "-" else t)
         self.leave()
+        for t in terms:
+            inner = t.arg if isinstance(t, Neg) else t
+            factors = inner.factors if isinstance(inner, Mul) else (inner,)
+            if (inner is not t or len(factors) > 1) and any(isinstance(f, Reach) for f in factors):
+                # 3 \frac{d}{dx} x^2 + 1: whether the 3 and the + 1 belong to the derivative, nothing says
+                raise ParseError(
+                    "how far the derivative reaches is unclear (the product, or the whole sum?): "
+                    "write its operand in parentheses",
+                    self.tok.pos,
+                )
         node = terms[0] if len(terms) == 1 else Add(tuple(terms))
         while self.at_op(AT):  # F \Big|_{x = 0}: everything before, evaluated at the point
             node = self.at_point(node)

@@ -494,3 +494,14 @@ def test_shapes_from_the_dependencies_a_step_names_are_no_evidence(tmp_path: Pat
     prose = r"Let $\mathbf{W} \in \mathbb{R}^{m \times n}$ and $\mathbf{x} \in \mathbb{R}^{n}$."
     rows = (r"\frac{\partial L}{\partial \mathbf{W}} = \mathbf{x}",)
     assert run(tmp_path, *rows, prose=prose) == ["unchecked"]
+
+
+def test_one_undefined_function_at_one_argument_written_two_ways_has_one_value(tmp_path: Path) -> None:
+    """g'(σ(x)) and g'(1 − σ(−x)) are one number: the step says 0 = x (wrong), never 'numeric'."""
+    rows = (r"a = g(z)", r"g'(\sigma(x)) = g'(1 - \sigma(-x)) + x", r"\frac{\partial}{\partial z_j} g(z)_i = 0")
+    assert run(tmp_path, *rows) == ["definition", "wrong", "unchecked"]  # g(z)_i: of each entry, or softmax-like?
+
+
+def test_a_factor_before_an_unparenthesised_derivative_operator_is_unreadable(tmp_path: Path) -> None:
+    """3 d/dx x² + 1: whether the 3 and the + 1 are inside, nothing says."""
+    assert run(tmp_path, r"3 \frac{d}{dx} x^2 + 1 = 6x + 1") == ["unchecked"]
