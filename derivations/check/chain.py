@@ -361,13 +361,20 @@ class Checker:
 
     def _ending_definition(self, rest: list[tuple[str, Node]], first: Link) -> str | None:
         """``∂z/∂w = ∂/∂w (w u + b) = u = x``, ``\frac{d}{dx} x^2 = u = 2x``: a chain ending in ``name = …`` for a
-        name nothing defines — the row says what the name is, and its earlier links are read with it. The
-        name, now defined, or None."""
+        name nothing defines — the row says what the name is, and its earlier links are read with it; also
+        ``Log-Odds = \\ln(P/(1 - P)) = z``, ending in a new name the row does not use before. The name, now
+        defined, or None."""
         if len(rest) < 2 or rest[-1][0] != "=":
             return None
         name_node, body = rest[-2][1], rest[-1][1]
         target = definable(name_node, self.env) if isinstance(name_node, Sym) else None
-        if target is None or mentions(body, target[0]) or not all(n.line for n in [first]):
+        earlier = [first.node, *(node for _, node in rest[:-1])]
+        if target is None and isinstance(body, Sym):  # Log-Odds = ln(P/(1 − P)) = z: z names what it ends
+            target = definable(body, self.env)
+            name_node, body = body, name_node
+            if target is not None and any(node is not None and mentions(node, target[0]) for node in earlier):
+                return None
+        if target is None or mentions(body, target[0]):
             return None
         if target[0] in self._depended_on() and self._would_cycle(target[0], body):
             return None
@@ -453,6 +460,15 @@ class Checker:
             why = f"restates {again.name} in the form it was defined in on line {again.line}, and disagrees"
             decision = Decision(Verdict.UNCHECKED, reason=f"{why}: a second definition (an alternative?) or a "
                                 f"wrong restatement — {decision.reason}")  # fmt: skip
+            self.env.alternatives.setdefault(again.name, [again.line]).append(row.line)
+        elif decision.verdict is Verdict.WRONG:
+            named = names_in(left.node) | names_in(right.node)
+            alternative = sorted(name for name in named if name in self.env.alternatives)
+            if alternative:  # after g = tanh, g = σ, g = ReLU (alternatives): which one the step is about?
+                lines = ", ".join(str(k) for name in alternative for k in self.env.alternatives[name])
+                decision = Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(alternative)}, given several "
+                                    f"definitions (lines {lines}): read with the first, {decision.reason} — "
+                                    "which one this step means, the file does not say")  # fmt: skip
         step = self._add(row, latex, decision.verdict, decision=decision)
         if decision.verdict is Verdict.WRONG:
             self.pending_wrong = (step, left)

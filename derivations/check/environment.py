@@ -106,6 +106,7 @@ class Environment:
     unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
     graph_functions: set[str] = field(default_factory=set)  # undefined names read as functions of what the step names
     graph_roots: set[str] = field(default_factory=set)  # of those, the quantity at the top (a loss): a number
+    alternatives: dict[str, list[int]] = field(default_factory=dict)  # defined again, differently: the lines
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
     shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
@@ -153,6 +154,7 @@ class Environment:
             unknown_functions=set(self.unknown_functions),
             graph_functions=set(self.graph_functions),
             graph_roots=set(self.graph_roots),
+            alternatives={k: list(v) for k, v in self.alternatives.items()},
             sizes=set(self.sizes),
             shapes=dict(self.shapes),
             matrix_families=set(self.matrix_families),
