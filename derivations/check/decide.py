@@ -242,7 +242,7 @@ def _other_reading(
         if alt_found is not None and alt_found.status is Numbers.EQUAL:
             named = (("derivatives by vectors and matrices in the other layout", denominator),
                      ("'\\cdot' of vectors as the elementwise product", elementwise),
-                     ("the derivative operator as taking the first term of the sum after it only", near))  # fmt: skip
+                     ("the derivative operator as taking only the term (or function) after it", near))  # fmt: skip
             words = [w for w, on in named if on]
             return alt, alt_found, " and ".join(words)
     if found.counterexample is not None and found.status is Numbers.DIFFERENT:

@@ -109,6 +109,7 @@ class Parser:
         self.depth = 0
         self.grouped: Node | None = None  # the last node read inside (…) or {…}: a superscript on it is a power
         self.reach: tuple[Node, ...] = ()  # the terms after a derivative operator's unparenthesised operand
+        self.reach_product: tuple[Node, ...] = ()  # the factors after a function a derivative operator takes
         self.in_abs = 0  # inside |…|: a '|' closes, it does not open
         self.spans: list[tuple[int, int]] = []  # (start, end) of each operand of a relation chain
         self.notation = notation or Notation()
@@ -253,7 +254,8 @@ class Parser:
         for t in terms:
             inner = t.arg if isinstance(t, Neg) else t
             factors = inner.factors if isinstance(inner, Mul) else (inner,)
-            if (inner is not t or len(factors) > 1) and any(isinstance(f, Reach) for f in factors):
+            sums = [f for f in factors if isinstance(f, Reach) and isinstance(f.near, Add)]
+            if (inner is not t or len(factors) > 1) and sums:
                 # 3 \frac{d}{dx} x^2 + 1: whether the 3 and the + 1 belong to the derivative, nothing says
                 raise ParseError(
                     "how far the derivative reaches is unclear (the product, or the whole sum?): "
@@ -616,11 +618,14 @@ class Parser:
         wrt = self.sub(wrt_tokens, den_end).parse_expression()
         if not is_variable(wrt):
             return None
-        self.reach = ()
+        self.reach, self.reach_product = (), ()
         operand = self._leibniz_operand(num[k:], num_end, wrt)
         rest, self.reach = self.reach, ()
+        more, self.reach_product = self.reach_product, ()
         if rest:  # the operator before an unparenthesised sum: of the whole sum first, of its first term second
             return Reach(Deriv(Add((operand, *rest)), wrt, order), Add((Deriv(operand, wrt, order), *rest)))
+        if more:  # before a function and more factors: of the whole product first, of the function second
+            return Reach(Deriv(Mul((operand, *more)), wrt, order), Mul((Deriv(operand, wrt, order), *more)))
         return Deriv(operand, wrt, order)
 
     def rest_of_sum(self) -> tuple[Node, ...]:
@@ -643,6 +648,11 @@ class Parser:
                 operand = self.postfix(self.paren())
             elif self.at(Kind.CMD) and VOCABULARY.function_command(self.tok.text) and self.peek().text in ("(", "'"):
                 operand = self.postfix(self.primary())
+                factors: list[Node] = []
+                while self.starts_factor():  # \frac{\partial}{\partial a} \exp(a) (\sum_k …)^{-1}: of exp, or of both?
+                    factors.append(self.factor())
+                if factors:
+                    self.reach_product = tuple(factors)
             else:  # otherwise the operator takes the rest of the product, like a sum
                 operand = self.signed_term()
                 if self.at_op("+", "-"):  # \frac{\partial}{\partial w} w a + b: of w·a, or of the whole sum?

@@ -502,6 +502,16 @@ def test_one_undefined_function_at_one_argument_written_two_ways_has_one_value(t
     assert run(tmp_path, *rows) == ["definition", "wrong", "unchecked"]  # g(z)_i: of each entry, or softmax-like?
 
 
+def test_a_derivative_operator_before_a_function_and_more_factors_takes_the_product(tmp_path: Path) -> None:
+    """d/dx σ(x)(1 − σ(x)): of the product first; true only of σ alone is unchecked; false both ways wrong."""
+    rows = (
+        r"\frac{d}{dx} \sigma(x) (1 - \sigma(x)) = \sigma(x)(1 - \sigma(x))^2 - \sigma(x)^2 (1 - \sigma(x))",
+        r"\frac{d}{dx} \sigma(x) (1 - \sigma(x)) = \sigma(x)(1 - \sigma(x))^2",  # σ' times (1 − σ)
+        r"\frac{d}{dx} \sigma(x) x = 7",
+    )
+    assert run(tmp_path, *rows) == ["proved", "unchecked", "wrong"]
+
+
 def test_a_factor_before_an_unparenthesised_derivative_operator_is_unreadable(tmp_path: Path) -> None:
     """3 d/dx x² + 1: whether the 3 and the + 1 are inside, nothing says."""
     assert run(tmp_path, r"3 \frac{d}{dx} x^2 + 1 = 6x + 1") == ["unchecked"]
