@@ -58,6 +58,8 @@ from derivations.notation.tree import (
 )
 from derivations.notation.vocabulary import VOCABULARY, Role
 
+#: A full stop or comma that ends a formula (the sentence's, before any \label or \tag): not maths.
+TRAILING_PUNCTUATION = re.compile(r"(?<![.\\])[.,;](?=(?:\s|\\(?:label|tag\*?|nonumber|notag)\b(?:\s*\{[^{}]*\})?)*$)")
 MAX_ROW = 500
 MAX_DEPTH = 20
 MAX_EXPONENT = 100
@@ -66,6 +68,7 @@ __all__ = ["MAX_DIGITS", "Notation", "Parser", "parse_expression", "parse_relati
 
 GREEK = VOCABULARY.commands_of(Role.LETTER)
 DECORATIONS = VOCABULARY.commands_of(Role.DECORATION)
+OLD_FONTS = {"cal": "mathcal", "bf": "mathbf"}
 IMPLICATIONS = VOCABULARY.commands_of(Role.IMPLICATION)
 DOTS = VOCABULARY.commands_of(Role.DOTS)
 CONSTANTS = {"pi": "pi", "infty": "oo"}
@@ -102,6 +105,7 @@ class Parser:
             if notation is not None and notation.macros:
                 text = expand(strip_definitions(text), notation.macros)
             text = replace_unicode(text)
+            text = TRAILING_PUNCTUATION.sub(" ", text)  # "… = -\frac{y_j}{p_j}." : the sentence's full stop
             tokens = tokenize(text)
         self.text = text
         self.tokens = list(tokens)
@@ -200,6 +204,11 @@ class Parser:
         """chain := [relation] expression (relation expression)*: ``a = b ⇒ c`` as [("", a), ("=", b), ("=>", c)]."""
         out: list[tuple[str, Node]] = []
         rel = ""
+        if self.at(Kind.TEXT) and self.peek().kind is not Kind.EOF:  # \text{Base on (3), (4)} => …: a remark
+            start = self.i
+            self.next()
+            if self.relation(peek=True) != "=>":
+                self.i = start
         while True:
             if self.at(Kind.EOF):
                 if rel:
@@ -220,10 +229,14 @@ class Parser:
         return out
 
     def relation(self, peek: bool = False) -> str | None:
-        """relation := '=' | '<' | '>' | '<=' | '>=' | \\neq … | \\approx ('~') | \\Rightarrow, \\therefore … ('=>')."""
+        """relation := '=' | '<' | '>' | '<=' | '>=' | \\neq … | \\approx ('~') | \\Rightarrow, => … ('=>')."""
         t = self.tok
         op: str | None = None
-        if t.is_op("=", "<", ">"):
+        if t.is_op("=") and self.peek().is_op(">"):  # => written in ASCII: an implication
+            op = "=>"
+            if not peek:
+                self.next()
+        elif t.is_op("=", "<", ">"):
             op = t.text
         elif t.kind is Kind.CMD and t.text in VOCABULARY.relations:
             op = VOCABULARY.relations[t.text]
@@ -739,7 +752,7 @@ class Parser:
     def command(self) -> Node:
         """command := constant | function | Greek letter | decoration{letter} | \\nabla name | \\sqrt | \\partial."""
         t = self.next()
-        name = t.text
+        name = OLD_FONTS.get(t.text, t.text)  # {\cal C}, {\bf x}: the plain-TeX spellings of \mathcal, \mathbf
         if name in CONSTANTS:
             return Const(CONSTANTS[name])
         if name in self.notation.rebind:

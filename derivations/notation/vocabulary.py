@@ -217,6 +217,7 @@ COMMANDS: tuple[Command, ...] = (
     *_commands(Role.DECORATION, "hat bar tilde vec mathbf boldsymbol dot widehat overline mathcal"),
     Command("bm", Role.DECORATION, typeset=False),
     *_commands(Role.DECORATION, "widetilde breve check", typeset=False),
+    *_commands(Role.DECORATION, "cal bf", typeset=False),  # {\cal C}, {\bf x}: plain TeX's font switches
     Command("mathbb", Role.OPERATOR, typeset=False),  # \mathbb{1}[y = k]: the indicator; \mathbb{R} in declarations
     *_commands(Role.TEXT, "text operatorname mathrm textrm mathit textit mbox textbf"),
     Command("mathsf", Role.TEXT, typeset=False),

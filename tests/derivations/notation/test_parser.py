@@ -143,3 +143,22 @@ def test_inline_partial_over_partial_is_a_derivative() -> None:
 def test_a_decoration_over_an_indexed_name_decorates_the_name() -> None:
     assert parse_expression(r"\hat{y_1}") == parse_expression(r"\hat{y}_1")
     assert parse_expression(r"\hat{y_{ij}}") == parse_expression(r"\hat{y}_{ij}")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"x^2 + 1.", "x^2 + 1"),  # the sentence's full stop
+        (r"x^2 + y,", "x^2 + y"),
+        (r"x + 1.5", "x + 1.5"),  # a decimal point stays
+    ],
+)
+def test_a_full_stop_that_ends_a_formula_is_not_read(text: str, expected: str) -> None:
+    assert parse_expression(text) == parse_expression(expected)
+
+
+def test_plain_tex_font_switches_and_an_ascii_implication() -> None:
+    """{\\cal C} is \\mathcal{C}; '=>' after a remark in \\text is an implication, the remark dropped."""
+    assert parse_expression(r"{\cal C}") == parse_expression(r"\mathcal{C}")
+    chain = parse_relation_chain(r"\text{Base on (3)} => x = y")
+    assert [rel for rel, _ in chain] == ["=>", "="]
