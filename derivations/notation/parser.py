@@ -423,7 +423,7 @@ class Parser:
         return [t], t.end
 
     def subscript(self, node: Node, tokens: list[Token], end: int, pos: int) -> Node:
-        """subscript := label (\\text{out}, MSE) | letters (ij) | index (',' index)*; δ_ij is the Kronecker delta."""
+        """subscript := label (\\text{out}, MSE, out) | letters (ij) | index (',' index)*; δ_ij: Kronecker's delta."""
         if not tokens:
             raise ParseError("empty subscript", pos)
         if isinstance(node, Sym) and len(tokens) == 1:
@@ -431,6 +431,10 @@ class Parser:
             if t.kind is Kind.TEXT or (t.kind is Kind.NAME and len(t.text) > 1 and t.text.isupper()):
                 return Sym(f"{node.name}_{{{t.text}}}")
         parts = _split(tokens, ",")
+        word = "".join(t.text for t in tokens)
+        letters = word.isalpha() and _adjacent_letters(tokens)
+        if isinstance(node, Sym) and len(tokens) >= 3 and letters and not set(word) <= set("ijklmn"):
+            return Sym(f"{node.name}_{{{word}}}")  # N_{out}, y_{actual}: a word labels the name, it indexes nothing
         if len(parts) == 1 and 2 <= len(tokens) <= 3 and _adjacent_letters(tokens):
             parts = [[t] for t in tokens]  # \delta_{ij}, W_{jk}
         idx = tuple(self.sub(p, p[-1].end if p else end).parse_expression() for p in parts)

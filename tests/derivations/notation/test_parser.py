@@ -162,3 +162,10 @@ def test_plain_tex_font_switches_and_an_ascii_implication() -> None:
     assert parse_expression(r"{\cal C}") == parse_expression(r"\mathcal{C}")
     chain = parse_relation_chain(r"\text{Base on (3)} => x = y")
     assert [rel for rel, _ in chain] == ["=>", "="]
+
+
+def test_a_word_in_a_subscript_labels_the_name() -> None:
+    """N_{out}, y_{actual}: words, not the indices o, u, t; W_{ijk} keeps three index letters."""
+    assert parse_expression(r"N_{out}") == Sym("N_{out}")
+    assert parse_expression(r"y_{actual}") == Sym("y_{actual}")
+    assert isinstance(parse_expression(r"W_{ijk}"), Index)
