@@ -176,6 +176,16 @@ class Checker:
                 return d
         return None
 
+    def _applied_anew(self, node: Node | None) -> Definition | None:
+        """The function definition ``node`` (a row's first side) applies to other plain names than its own
+        parameters, on the row's own line: H(Y, S) after H(y, s) = …."""
+        if not (isinstance(node, Call) and node.args and all(isinstance(a, Sym) for a in node.args)):
+            return None
+        d = self.env.definitions.get(node.func.name)
+        if d is None or not d.params or d.params == tuple(a.name for a in node.args):
+            return None
+        return d
+
     def _depended_on(self) -> set[str]:
         """The names the definitions in force are built on (y = σ(x): x), their own parameters aside."""
         out: set[str] = set()
@@ -461,6 +471,12 @@ class Checker:
             decision = Decision(Verdict.UNCHECKED, reason=f"{why}: a second definition (an alternative?) or a "
                                 f"wrong restatement — {decision.reason}")  # fmt: skip
             self.env.alternatives.setdefault(again.name, [again.line]).append(row.line)
+        elif decision.verdict is Verdict.WRONG and (other := self._applied_anew(left.node)) is not None:
+            # H(Y, S) = … after H(y, s) = …: H applied to new names — or a second definition (the batch form)?
+            decision = Decision(Verdict.UNCHECKED, reason=f"{other.name} is defined on line {other.line} with "
+                                f"({', '.join(other.params)}); applied to other names here it disagrees: a new "
+                                f"definition of {other.name} (give it a name of its own) or a wrong step? — "
+                                f"{decision.reason}")  # fmt: skip
         elif decision.verdict is Verdict.WRONG:
             named = names_in(left.node) | names_in(right.node)
             alternative = sorted(name for name in named if name in self.env.alternatives)

@@ -202,7 +202,7 @@ _PARAM = (
 )
 FUNCTION_DEFINITION = re.compile(
     r"^\s*([A-Za-z]|[A-Z]{2,}|\\[A-Za-z]+|\\(?:mathcal|mathrm|mathbf|boldsymbol|hat|tilde|bar|operatorname)\{[A-Za-z]+\})"
-    rf"\s*\(\s*({_PARAM}(?:\s*,\s*{_PARAM})*)\s*\)\s*(?:_\{{?[a-z]\}}?\s*)?="
+    rf"\s*[(\[]\s*({_PARAM}(?:\s*,\s*{_PARAM})*)\s*[)\]]\s*(?:_\{{?[a-z]\}}?\s*)?="
 )
 #: ``\quad \text{where } s = \sigma(x)``: a definition beside the row, in force for the row itself.
 WHERE = re.compile(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$")

@@ -390,7 +390,9 @@ class Parser:
             elif self.at_op("'") and isinstance(node, Func):
                 self.next()
                 node = Func(node.name, node.primes + 1, node.power)
-            elif self.at_op("(") and isinstance(node, Func):
+            elif isinstance(node, Func) and (
+                self.at_op("(") or (self.at_op("[") and node.name in self.notation.functions)
+            ):
                 node = self.call(node)
             elif isinstance(node, Func) and _bare_operand(node.name):
                 if not self.starts_factor():
@@ -492,14 +494,19 @@ class Parser:
             return Func(node.name, node.primes, exp)
         return Pow(node, exp)
 
+    def _bracket_call(self, func: Func) -> bool:
+        """H[P] with H a function of this file: its argument in brackets."""
+        return self.at_op("[") and func.name in self.notation.functions
+
     def call(self, func: Func) -> Node:
-        """call := '(' expression (',' expression)* ')'."""
+        """call := '(' expression (',' expression)* ')' | '[' … ']' (H[P], a functional's argument)."""
+        close = "]" if self.tok.is_op("[") else ")"
         start = self.next().pos
         args = [self.expr()]
         while self.at_op(","):
             self.next()
             args.append(self.expr())
-        self.expect_op(")", "')' to close the arguments")
+        self.expect_op(close, f"'{close}' to close the arguments")
         if func.name == "kronecker" and len(args) != 2:
             raise ParseError("Kronecker delta takes two indices", start)
         return Call(func, tuple(args))
@@ -746,7 +753,7 @@ class Parser:
             return Func(f.name)
         if text == "e" and not text_cmd:
             return Const("e")
-        if text in self.notation.functions and self.at_op("(", "'"):
+        if text in self.notation.functions and self.at_op("(", "'", "["):  # H[P] = …: brackets, as in H(P)
             return Func(text)
         if (text == "S" or (text.isupper() and len(text) > 1)) and self.at_op("("):
             return Func("softmax" if text == "S" else text)

@@ -515,3 +515,10 @@ def test_a_derivative_operator_before_a_function_and_more_factors_takes_the_prod
 def test_a_factor_before_an_unparenthesised_derivative_operator_is_unreadable(tmp_path: Path) -> None:
     """3 d/dx x² + 1: whether the 3 and the + 1 are inside, nothing says."""
     assert run(tmp_path, r"3 \frac{d}{dx} x^2 + 1 = 6x + 1") == ["unchecked"]
+
+
+def test_a_function_applied_to_new_names_or_defined_in_brackets(tmp_path: Path) -> None:
+    """H(Y, S) = … after H(y, s) = …: a second definition or a wrong step — unchecked, not wrong; H[P] = …
+    defines H as H(P) = … does."""
+    rows = (r"H(y, s) = -y \log s", r"H(Y, S) = -Y \log S + 1", r"G[P] = P^2", r"G(3) = 9")
+    assert run(tmp_path, *rows) == ["definition", "unchecked", "definition", "proved"]
