@@ -26,6 +26,7 @@ from derivations.check.environment import Definition, Environment, SymbolTable, 
 from derivations.check.evaluate import Context, dims_at, is_abstract, is_matrix, sinks
 from derivations.check.graph import Graph, dependencies
 from derivations.check.instances import (
+    MATRIX_PROOF_SIZES,
     Search,
     Setting,
     instances,
@@ -412,6 +413,12 @@ def decide(
     restated = _restated_definition(env, symbols, left, right)
     if restated:
         return Decision(Verdict.DEFINITION, reason=restated)
+    if env.dim_names and not sizes:
+        # matrices of named dimensions: first at the proof's sizes alone (its evaluations are the costly part);
+        # a proof there is the verdict the full check would reach, anything else is decided again in full
+        quick = _decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=MATRIX_PROOF_SIZES)
+        if quick.verdict is Verdict.PROVED:
+            return quick
     decision = _decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
     if decision.verdict is Verdict.UNCHECKED and any(m in decision.reason for m in UNDEFINED_MESSAGES):
         graph = dependencies(env, symbols, left, right)

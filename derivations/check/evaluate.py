@@ -857,7 +857,10 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
         family = set(ph) if is_matrix(ph) else {ph}
         result = _differentiate(f, var, node.order, family, node, ctx.flags)
         pairs = list(zip(ph, keep_value)) if is_matrix(ph) else [(ph, keep_value)]
-        return _elementwise(lambda e: e.subs(pairs, simultaneous=True), result)
+        if any(has_undefined(e) for e in (list(result) if is_matrix(result) else [result])):
+            return _elementwise(lambda e: e.subs(pairs, simultaneous=True), result)  # g'(p) at p = …: Subs
+        back = dict(pairs)  # placeholders are Dummies: replacing them is exact, and far faster than subs
+        return _elementwise(lambda e: e.xreplace(back), result)
     var = evaluate(node.wrt, ctx)
     if not _only_symbols(var):
         raise Unsupported(f"cannot differentiate with respect to '{name}': it is not a variable here")
@@ -903,6 +906,11 @@ def _differentiate(
     if any(_unevaluated(e) for e in items):
         raise Unsupported("SymPy left a derivative unevaluated")
     return result
+
+
+def has_undefined(e: sp.Basic) -> bool:
+    """Whether ``e`` holds a function the file never defines (g(u), g'(u))."""
+    return e.has(AppliedUndef)
 
 
 def _unevaluated(e: sp.Basic) -> bool:
