@@ -20,6 +20,7 @@ from pathlib import Path
 
 from derivations.errors import InputError, ParseError
 from derivations.notation.layout import check_balanced, read_group, split_top
+from derivations.notation.plaintext import CODE, is_derivation, to_latex
 
 MAX_FILE_BYTES = 2_000_000
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -505,19 +506,24 @@ _FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
 def mask_non_text(lines: list[str]) -> list[str]:
     """The lines with what is not the author's text blanked (same lengths, so positions stay): fenced code
     blocks (code, not maths: a ``$$1=2$$`` in a code sample is no claim), HTML comments, and ``%`` comments."""
-    out = []
+    out: list[str] = []
     fence = ""
+    info = ""
+    block: list[str] = []
     in_comment = False
     for ln in lines:
         m = _FENCE.match(ln)
         if fence:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-            out.append(" " * len(ln))
+                out.extend(_code_block(info, block, ln))
+                fence, block = "", []
+            else:
+                block.append(ln)
             continue
         if m and not in_comment:
             fence = m.group(1)
-            out.append(" " * len(ln))
+            info = ln[m.end() :].strip().lower()
+            out.append("$$" if info == "math" else " " * len(ln))  # a math block: display maths
             continue
         chars = list(ln)
         i = 0
@@ -537,7 +543,24 @@ def mask_non_text(lines: list[str]) -> list[str]:
                 break
             i += 1
         out.append("".join(chars))
+    if fence:  # a block never closed: code to the end of the file
+        out.extend(" " * len(ln) for ln in block)
     return out
+
+
+def _code_block(info: str, block: list[str], closing: str) -> list[str]:
+    """A fenced block's lines (then its closing fence's) as the checker reads them: a ``math`` block is display
+    maths; in a block of plain text (no language) with a derivative in it, each line of plain-text maths read
+    one way (`plaintext.to_latex`) is a display of its own; code, and every other line, is blanked."""
+    blank = [" " * len(ln) for ln in [*block, closing]]
+    if info == "math":
+        return [*block, "$$"]
+    if info not in ("", "text", "txt", "plain"):
+        return blank
+    if not is_derivation(block) or any(ln.strip() and CODE.search(ln) and to_latex(ln) is None for ln in block):
+        return blank  # code, or text with no derivative in it: not read
+    read = [to_latex(ln) for ln in block]
+    return [f"$${latex}$$" if latex is not None else " " * len(ln) for ln, latex in zip(block, read)] + [blank[-1]]
 
 
 def read_string(text: str, path: str = "<text>", *, cells: tuple[tuple[int, int], ...] = ()) -> Document:
