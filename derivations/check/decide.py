@@ -341,10 +341,17 @@ def _about_derivatives_only(search: Search) -> bool:
     if len(sinks(search.env)) != 1:
         return False
     ctx = Context(search.env, search.symbols, 3, {})
-    for side in (search.left, search.right):
-        if not any(isinstance(n, Deriv) and is_abstract(n.of, ctx) for n in walk(side)):
-            return False
-    return True
+
+    def derivative_of_loss(node: Node, seen: frozenset[str] = frozenset()) -> bool:
+        for n in walk(node):
+            if isinstance(n, Deriv) and is_abstract(n.of, ctx):
+                return True
+            d = search.env.definitions.get(n.name) if isinstance(n, Sym) and n.name not in seen else None
+            if d is not None and not d.params and derivative_of_loss(d.body, seen | {n.name}):
+                return True  # δ for ∂L/∂z
+        return False
+
+    return all(derivative_of_loss(side) for side in (search.left, search.right))
 
 
 def _derivatives_only(search: Search, found: NumericResult) -> bool:

@@ -17,6 +17,7 @@ import sympy as sp
 from derivations.errors import InputError, ParseError
 from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
+from derivations.notation.layout import read_group
 from derivations.notation.parser import GREEK, Notation, parse_expression, parse_relation_chain, parse_relation_spans
 from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
 from derivations.notation.vocabulary import VOCABULARY
@@ -533,7 +534,7 @@ class Knowledge:
                 continue
             if self.notation.macros and not macros.strip_definitions(item.text).strip():
                 continue  # a display that only defines macros (\gdef\pd#1#2{…}) states nothing
-            p = ParsedRow(item, definition=where_definitions.get(k))
+            p = ParsedRow(item, definition=where_definitions.get(k) or self._braced_definition(item.text))
             text = item.text
             if item.condition:
                 self.declare(item.condition)  # \quad x \in \mathbb{R}^n
@@ -684,6 +685,26 @@ class Knowledge:
         if len(chain) != 2 or chain[1][0] not in ("=", "!=", "<", ">", "<=", ">="):
             return None, text
         return Rel(chain[1][0], chain[0][1], chain[1][1]), text
+
+    def _braced_definition(self, text: str) -> tuple[Node, Node] | None:
+        """``\\underbrace{\\frac{\\partial C}{\\partial z}}_{=:\\delta}``: it names what it holds (δ = ∂C/∂z)."""
+        for m in re.finditer(r"\\underbrace\s*(?=\{)", text):
+            try:
+                inner, after = read_group(text, m.end())
+                rest = text[after:].lstrip()
+                if not rest.startswith("_"):
+                    continue
+                label, _ = read_group(rest, len(rest) - len(rest[1:].lstrip()))
+                named = re.match(r"\s*(?:=:|\\eqqcolon)\s*(.+)$", label)
+                if named is None:
+                    continue
+                name = parse_expression(named.group(1), self.notation)
+                body = parse_expression(inner, self.notation)
+            except ParseError:
+                continue
+            if definable(name, self.env) is not None:
+                return name, body
+        return None
 
     def _where_definition(self, row: Row) -> tuple[Node, Node] | None:
         """``\\quad \\text{where } f(x) = …``: a function defined for the rest of the file (its name known now)."""

@@ -808,6 +808,18 @@ class Parser:
                     raise ParseError(f"'\\{name}' over a name with more than one script", t.pos)
                 return sub.subscript(node, tokens, end, script[0].pos)
             return node
+        if name in (
+            "underbrace",
+            "overbrace",
+        ):  # \\underbrace{σ(z)(1 − σ(z))}_{σ'(z)}: the value braced, its note aside
+            if not self.at_op("{"):
+                raise ParseError(f"'\\{name}' needs a group", t.pos)
+            tokens, end = self.group()
+            value = self.sub(tokens, end).parse_expression()
+            if self.at_op("_" if name == "underbrace" else "^"):
+                self.next()
+                self.script()
+            return value
         if name == "boxed":  # \\boxed{…}: the value inside the box
             if not self.at_op("{"):
                 raise ParseError("'\\boxed' needs a group", t.pos)

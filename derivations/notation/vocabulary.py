@@ -238,7 +238,7 @@ COMMANDS: tuple[Command, ...] = (
     *_commands(
         Role.OPERATOR,
         "frac dfrac tfrac sqrt cdot times odot circ sum prod partial nabla begin end top intercal prime pm mp "
-        "in equiv lvert rvert boxed",
+        "in equiv lvert rvert boxed underbrace overbrace",
     ),
     *_commands(Role.DOTS, "vdots cdots ldots dots ddots"),
 )
@@ -246,7 +246,7 @@ COMMANDS: tuple[Command, ...] = (
 #: Common LaTeX commands the notation does not read: written on purpose, so never "corrected" to a near name
 #: (``\\mathbb`` is not a typo of ``\\mathbf``).
 NOT_TYPOS = frozenset(
-    "mathbb mathfrak mathscr int iint oint lim limsup liminf sup inf det arg sgn binom choose underbrace overbrace "
+    "mathbb mathfrak mathscr int iint oint lim limsup liminf sup inf det arg sgn binom choose "
     "overset underset stackrel forall exists cup cap subset subseteq supset supseteq mid vert Vert rangle langle "
     "sim propto cong perp parallel leftarrow Leftarrow mapsto".split()
 )

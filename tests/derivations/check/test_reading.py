@@ -522,3 +522,16 @@ def test_a_function_applied_to_new_names_or_defined_in_brackets(tmp_path: Path) 
     defines H as H(P) = … does."""
     rows = (r"H(y, s) = -y \log s", r"H(Y, S) = -Y \log S + 1", r"G[P] = P^2", r"G(3) = 9")
     assert run(tmp_path, *rows) == ["definition", "unchecked", "definition", "proved"]
+
+
+def test_an_underbrace_is_its_value_and_may_name_it(tmp_path: Path) -> None:
+    """\\underbrace{X}_{note} is X; \\underbrace{X}_{=:\\delta} also defines δ = X for the rows after."""
+    rows = (
+        r"z = w x + b",
+        r"\frac{\partial C}{\partial w} = \underbrace{\frac{\partial C}{\partial z}}_{=:\delta}"
+        r" \frac{\partial z}{\partial w} = \delta x",
+        r"\frac{d}{dx}\sigma(x) = \underbrace{\sigma(x)(1-\sigma(x))}_{\text{the derivative}}",
+        r"\frac{\partial C}{\partial b} = \delta",
+        r"\frac{\partial C}{\partial b} = 2 \delta",
+    )
+    assert run(tmp_path, *rows) == ["definition", "proved", "proved", "proved", "proved", "wrong"]
