@@ -97,6 +97,7 @@ class Checker:
         self.prose_since_row = False  # a sentence combining the cases came after the last row
         self.solving = False  # the sentence before said the rows solve an equation
         self._continuing = False
+        self._row_chain: list = []
 
     def run(self) -> Derivation:
         """Every step of the document, in order, with its verdict."""
@@ -123,6 +124,10 @@ class Checker:
                 target = definable(name_node, self.env)
                 if target is not None:
                     self.known.define(target, body, item.event.line)
+                else:  # "now let $a = \tanh(z)$" with a defined: a second definition
+                    self._another_definition(name_node, body, item.event.line)
+            for name_node, body in item.hedged:  # "let $a = \tanh(z)$ instead": perhaps meant from here on
+                self._another_definition(name_node, body, item.event.line)
             for name in item.unread:
                 self.env.unread.setdefault(name, item.event.line)
             return
@@ -166,6 +171,10 @@ class Checker:
             d = self.env.definitions.get(call.func.name)
             if d is not None and d.params == tuple(a.name for a in call.args):
                 return d
+        if isinstance(node, Sym):  # a = tanh(z) after a = σ(z): the name's definition written again
+            d = self.env.definitions.get(node.name)
+            if d is not None and not d.params and not d.index_params:
+                return d
         if isinstance(node, Index) and isinstance(node.base, Sym):
             d = self.env.definitions.get(node.base.name)
             if (
@@ -175,6 +184,47 @@ class Checker:
             ):
                 return d
         return None
+
+    def _another_definition(self, name_node: Node, body: Node, line: int) -> None:
+        """A second definition of a defined name (in prose): both stand, as alternatives."""
+        d = self._defined_again(name_node)
+        if d is None or d.body == body:
+            return
+        self.env.alternatives.setdefault(d.name, [d]).append(Definition(d.name, body, line, d.params, d.index_params))
+
+    def _alternatives_used(self, left: Node | None, right: Node | None) -> list[str]:
+        """The names of the step that the file defines more than once (alternatives)."""
+        named = (names_in(left) if left is not None else set()) | (names_in(right) if right is not None else set())
+        return sorted(name for name in named if name in self.env.alternatives)
+
+    def _across_alternatives(
+        self, decision: Decision, names: list[str], setting: Setting, left: Node, right: Node, seed: str
+    ) -> Decision:
+        """The step under each definition of the names defined more than once (g = tanh, g = σ, g = ReLU): it
+        holds under all (the first reading's verdict), under none (wrong, with the first reading's
+        counterexample), or under some only — unchecked, naming the lines: which one it means, nothing says."""
+        holds, fails = [], []
+        for name in names:
+            for d in self.env.alternatives[name]:
+                envs = []
+                for env in setting.envs:
+                    alt = env.copy()
+                    alt.definitions[name] = d
+                    envs.append(alt)
+                alt_setting = Setting(envs, setting.cases, setting.unreadable, setting.sizes, setting.labels)
+                found = decide_all(alt_setting, self.symbols, left, right, cases=setting.cases, seconds=self.seconds,
+                                   seed=f"{seed}:alt{d.line}")  # fmt: skip
+                (holds if found.holds else fails).append((d, found))
+        if not fails or (not holds and decision.verdict is Verdict.WRONG):
+            return decision
+        if not holds:
+            return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(names)}, defined more than once: "
+                            f"{fails[0][1].reason or fails[0][1].verdict}")  # fmt: skip
+        yes = ", ".join(str(d.line) for d, _ in holds)
+        no = ", ".join(str(d.line) for d, _ in fails)
+        return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(names)}, defined more than once: the step holds "
+                        f"with the definition on line {yes}, not with the one on line {no} — which one it means, "
+                        "the file does not say")  # fmt: skip
 
     def _applied_anew(self, node: Node | None) -> Definition | None:
         """The function definition ``node`` (a row's first side) applies to other plain names than its own
@@ -223,6 +273,7 @@ class Checker:
         if any(isinstance(n, Cases) for _, n in chain for n in walk(n)):
             self._end_cases()
         first_rel, first = chain[0]
+        self._row_chain = chain
         self._claim = first_rel == "=>"  # a row that starts with ∴ or ⇒ is a claim, never a definition
         # A claim after a case analysis (two cases or more) is stated for all indices: introduced by a sentence
         # that combines the cases ("putting the two cases together"), the analysis is over; else it is checked
@@ -379,7 +430,8 @@ class Checker:
         name_node, body = rest[-2][1], rest[-1][1]
         target = definable(name_node, self.env) if isinstance(name_node, Sym) else None
         earlier = [first.node, *(node for _, node in rest[:-1])]
-        if target is None and isinstance(body, Sym):  # Log-Odds = ln(P/(1 − P)) = z: z names what it ends
+        if target is None and isinstance(body, Sym) and name_node is not None and names_in(name_node):
+            # Log-Odds = ln(P/(1 − P)) = z: z names what the row ends with (never a number: … = a^0 = x)
             target = definable(body, self.env)
             name_node, body = body, name_node
             if target is not None and any(node is not None and mentions(node, target[0]) for node in earlier):
@@ -465,26 +517,26 @@ class Checker:
             # "we solve for P": ln(P/(1 − P)) = z, then P/(1 − P) = e^z … are equations, not identities
             decision = Decision(Verdict.UNCHECKED, reason="an equation being solved (the text says so), not an "
                                 f"identity: its rows are not checked as identities — {decision.reason}")  # fmt: skip
-        if decision.verdict is Verdict.WRONG and again is not None and target is None:
-            # g_i(x) = \tanh(x) after g_i(x) = \sigma(x): a list of alternatives, or a restatement that is false?
+        alone = not self._continuing and len(self._row_chain) == 2  # the row is NAME = … and nothing more
+        redefinable = again is not None and (again.params or again.index_params or alone)
+        if decision.verdict is Verdict.WRONG and again is not None and target is None and redefinable:
+            # g_i(x) = tanh(x) after g_i(x) = σ(x), a = tanh(z) after a = σ(z): alternatives, or a false restatement?
             why = f"restates {again.name} in the form it was defined in on line {again.line}, and disagrees"
             decision = Decision(Verdict.UNCHECKED, reason=f"{why}: a second definition (an alternative?) or a "
                                 f"wrong restatement — {decision.reason}")  # fmt: skip
-            self.env.alternatives.setdefault(again.name, [again.line]).append(row.line)
+            self.env.alternatives.setdefault(again.name, [again]).append(
+                Definition(again.name, right.node, row.line, again.params, again.index_params)
+            )
+        elif (named_alternatives := self._alternatives_used(left.node, right.node)) and not (
+            again is not None and again.name in named_alternatives
+        ):
+            decision = self._across_alternatives(decision, named_alternatives, setting, left.node, right.node, seed)
         elif decision.verdict is Verdict.WRONG and (other := self._applied_anew(left.node)) is not None:
             # H(Y, S) = … after H(y, s) = …: H applied to new names — or a second definition (the batch form)?
             decision = Decision(Verdict.UNCHECKED, reason=f"{other.name} is defined on line {other.line} with "
                                 f"({', '.join(other.params)}); applied to other names here it disagrees: a new "
                                 f"definition of {other.name} (give it a name of its own) or a wrong step? — "
                                 f"{decision.reason}")  # fmt: skip
-        elif decision.verdict is Verdict.WRONG:
-            named = names_in(left.node) | names_in(right.node)
-            alternative = sorted(name for name in named if name in self.env.alternatives)
-            if alternative:  # after g = tanh, g = σ, g = ReLU (alternatives): which one the step is about?
-                lines = ", ".join(str(k) for name in alternative for k in self.env.alternatives[name])
-                decision = Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(alternative)}, given several "
-                                    f"definitions (lines {lines}): read with the first, {decision.reason} — "
-                                    "which one this step means, the file does not say")  # fmt: skip
         step = self._add(row, latex, decision.verdict, decision=decision)
         if decision.verdict is Verdict.WRONG:
             self.pending_wrong = (step, left)

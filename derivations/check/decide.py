@@ -35,7 +35,7 @@ from derivations.check.instances import (
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.check.jets import jets_rule, repair
-from derivations.errors import ProofTimeout, Unsupported
+from derivations.errors import MissingIndex, OutOfRange, ProofTimeout, ShapeMismatch, Unsupported
 from derivations.notation.tree import Add, Call, Deriv, Func, Index, Mul, Neg, Node, Num, Pow, Reach, Rel, Sym, walk
 from derivations.verdict import HOLDS, Counterexample, Decision, Verdict
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
@@ -430,7 +430,11 @@ def decide(
     if decision.verdict is Verdict.UNCHECKED and any(m in decision.reason for m in UNDEFINED_MESSAGES):
         graph = dependencies(env, symbols, left, right)
         if graph is not None:
-            return _decide_by_graph(graph, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
+            try:
+                return _decide_by_graph(graph, symbols, left, right, cases=cases, seconds=seconds, seed=seed,
+                                        sizes=sizes)  # fmt: skip
+            except (MissingIndex, ShapeMismatch, OutOfRange, Unsupported):
+                return decision  # the reading by dependencies cannot be evaluated: the first reason stands
     return decision
 
 
@@ -458,6 +462,7 @@ def _decide_by_graph(
     C = C(z), z = z(w)). It holds then for every such function: `proved`/`numeric`, saying the reading. A
     counterexample is `wrong` only when the step is about derivatives alone, of one variable at the bottom
     (then the reading is the only one the step allows), else `unchecked`."""
+    left, right = graph.left or left, graph.right or right
     decision = _decide(graph.env, symbols, left, right, cases=cases, seconds=seconds, seed=seed + ":graph",
                        sizes=sizes)  # fmt: skip
     reading = f"read as {graph.describe()}, the dependencies the step names"

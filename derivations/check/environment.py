@@ -107,7 +107,7 @@ class Environment:
     unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
     graph_functions: set[str] = field(default_factory=set)  # undefined names read as functions of what the step names
     graph_roots: set[str] = field(default_factory=set)  # of those, the quantity at the top (a loss): a number
-    alternatives: dict[str, list[int]] = field(default_factory=dict)  # defined again, differently: the lines
+    alternatives: dict[str, list[Definition]] = field(default_factory=dict)  # defined again, differently: each
     sizes: set[str] = field(default_factory=lambda: {"n"})  # names of vector lengths (sum upper bounds)
     shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
@@ -322,11 +322,16 @@ class ParsedEvent:
     relation: Rel | None = None
     definitions: list[tuple[Node, Node]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
+    hedged: list[tuple[Node, Node]] = field(default_factory=list)  # "let $a = …$ instead": maybe meant
 
 
 #: ``z^1``, ``a^{1}``, ``\\delta^1_j``: a name with the superscript 1 (a layer number, not a power).
 LAYERED = re.compile(
     r"(?<![\\A-Za-z])((?:\\[A-Za-z]+\{[A-Za-z]\})|\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?\s*\^\s*(?:1|\{1\})(?![0-9])"
+)
+#: ``a^0``, ``a^{0}``: in a file whose layers are numbered with digits, layer 0 (the input), not a zeroth power.
+LAYER_ZERO = re.compile(
+    r"(?<![\\A-Za-z])((?:\\[A-Za-z]+\{[A-Za-z]\})|\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?\s*\^\s*(?:0|\{0\})(?![0-9])"
 )
 #: ``w^{l+1}``, ``a^{L-1}``: a letter plus or minus one as a superscript: that letter numbers the layers.
 LAYER_LETTER = re.compile(r"\^\s*\{\s*([lLkt])\s*[+-]\s*1\s*\}")
@@ -515,6 +520,10 @@ class Knowledge:
             # w^{l+1}, a^{l-1}: nobody raises to the power l + 1 in a network's notes, so l numbers layers
             letters = set(LAYER_LETTER.findall(row.text))
             self.notation.layer_letters |= letters | {x.swapcase() for x in letters if x in "lL"}  # δ^L beside w^{l+1}
+        if self.notation.layered:  # z^1 = w^1 a^0 + b^1: a^0 is layer 0's a
+            for row in self.doc.rows:
+                for m in LAYER_ZERO.finditer(row.text):
+                    self.notation.layered.add(m.group(1))
         for row in self.doc.rows:
             where = WHERE.match(row.justification)
             for text in (row.text, where.group(1) if where else ""):
@@ -614,7 +623,16 @@ class Knowledge:
         parsed = ParsedEvent(event)
         text = event.text
         if HEDGED.search(re.sub(r"\$[^$]*\$", " ", text)):
-            return parsed  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
+            # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force — but a name
+            # the sentence gives another value ("now let $a = \tanh(z)$ instead") may be meant from here on
+            for formula in INLINE.findall(text):
+                try:
+                    chain = parse_relation_chain(formula, self.notation)
+                except ParseError:
+                    continue
+                if len(chain) == 2 and chain[1][0] == "=":
+                    parsed.hedged.append((chain[0][1], chain[1][1]))
+            return parsed
         for m in ONE_HOT_PROSE.finditer(text):
             formula = m.group(1) or m.group(2)
             try:

@@ -9,11 +9,13 @@ becomes an unknown function of what it points to (C = C(z), z = z(w)), read thro
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from derivations.check.environment import Definition, Environment, SymbolTable
 from derivations.check.evaluate import Context, is_abstract
-from derivations.notation.tree import Call, Deriv, Func, Index, Node, Sym, walk
+from derivations.notation.tree import Call, Deriv, Func, Index, Node, Sum, Sym, walk
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Graph:
     parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)  # names at the bottom: variables, not functions
     closed: bool = True  # every undefined name the step uses is in the graph
+    left: Node | None = None  # the step, with the entries it relates read as names (`freeze_entries`)
+    right: Node | None = None
 
     def describe(self) -> str:
         """``C = C(z), z = z(w)``."""
@@ -69,8 +73,69 @@ def _reaches(parents: dict[str, set[str]], start: str, goal: str, skip: tuple[st
     return False
 
 
+def _rebuild(node: Node, change: Callable[[Node], Node | None]) -> Node:
+    """``node`` with every subtree that ``change`` maps to a new node replaced (outermost first)."""
+    new = change(node)
+    if new is not None:
+        return new
+    if not dataclasses.is_dataclass(node):
+        return node
+    values = {}
+    for f in dataclasses.fields(node):
+        v = getattr(node, f.name)
+        if isinstance(v, Node):
+            v = _rebuild(v, change)
+        elif isinstance(v, tuple):
+            v = tuple(_rebuild(x, change) if isinstance(x, Node) else x for x in v)
+        values[f.name] = v
+    return dataclasses.replace(node, **values)
+
+
+def _entry_name(node: Node) -> str | None:
+    """``z^{L}_{j}`` for the entry z^L_j written with letter indices, else None."""
+    if isinstance(node, Index) and isinstance(node.base, Sym) and all(isinstance(i, Sym) for i in node.indices):
+        letters = ",".join(i.name for i in node.indices if isinstance(i, Sym))
+        return f"{node.base.name}_{{{letters}}}"
+    return None
+
+
+def freeze_entries(env: Environment, left: Node, right: Node) -> tuple[Environment, Node, Node]:
+    """∂C/∂z^L_j = ∂C/∂a^L_j · ∂a^L_j/∂z^L_j: each entry a step differentiates or differentiates by, written with
+    letter indices that no sum binds, read as a number of its own (z^L_j), so that the dependencies between
+    entries can be read like those between names; δ^L_j defined by its entries (δ^L_j = ∂C/∂z^L_j) likewise."""
+    summed = {n.var for side in (left, right) for n in walk(side) if isinstance(n, Sum)}
+    entries: set[str] = set()
+    for d in [n for side in (left, right) for n in walk(side) if isinstance(n, Deriv)]:
+        for part in (d.of, d.wrt):
+            name = _entry_name(part)
+            if name and not ({i.name for i in part.indices if isinstance(i, Sym)} & summed):
+                entries.add(part.base.name)
+    if not entries:
+        return env, left, right
+    out = env.copy()
+
+    def change(node: Node) -> Node | None:
+        name = _entry_name(node)
+        if name is None or not isinstance(node, Index) or not isinstance(node.base, Sym):
+            return None
+        base = node.base.name
+        d = env.definitions.get(base)
+        if base in entries and d is None:
+            return Sym(name)
+        if d is not None and d.index_params and len(d.index_params) == len(node.indices):
+            if any(isinstance(n, Deriv) for n in walk(d.body)):  # δ^L_j = ∂C/∂z^L_j: the entry's own definition
+                rename = {p: i for p, i in zip(d.index_params, node.indices)}
+                body = _rebuild(d.body, lambda n: rename.get(n.name) if isinstance(n, Sym) else None)
+                out.definitions[name] = Definition(name, _rebuild(body, change), d.line)
+                return Sym(name)
+        return None
+
+    return out, _rebuild(left, change), _rebuild(right, change)
+
+
 def dependencies(env: Environment, symbols: SymbolTable, left: Node, right: Node) -> Graph | None:
     """The step's graph of undefined quantities, or None if the step names none (or a cycle)."""
+    env, left, right = freeze_entries(env, left, right)
     ctx = Context(env, symbols, 3, {})
 
     def undefined(name: str) -> bool:
@@ -105,4 +170,4 @@ def dependencies(env: Environment, symbols: SymbolTable, left: Node, right: Node
     roots = set(edges) - {p for ps in edges.values() for p in ps}
     graph_env.graph_roots |= roots
     closed = used <= nodes and len(roots) == 1  # one quantity at the top, every name of the step below it
-    return Graph(graph_env, parents, sources, closed)
+    return Graph(graph_env, parents, sources, closed, left, right)

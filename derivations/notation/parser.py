@@ -646,6 +646,9 @@ class Parser:
         operand = self._leibniz_operand(num[k:], num_end, wrt)
         rest, self.reach = self.reach, ()
         more, self.reach_product = self.reach_product, ()
+        if rest and any(_starts_with_derivative(t) for t in rest):
+            # \frac{d}{dx} x^2 + \frac{d}{dx} x^3: a derivative operator in each term, each taking its own term
+            return Add((Deriv(operand, wrt, order), *rest))
         if rest:  # the operator before an unparenthesised sum: of the whole sum first, of its first term second
             return Reach(Deriv(Add((operand, *rest)), wrt, order), Add((Deriv(operand, wrt, order), *rest)))
         if more:  # before a function and more factors: of the whole product first, of the function second
@@ -673,7 +676,11 @@ class Parser:
             elif self.at(Kind.CMD) and VOCABULARY.function_command(self.tok.text) and self.peek().text in ("(", "'"):
                 operand = self.postfix(self.primary())
                 factors: list[Node] = []
-                while self.starts_factor():  # \frac{\partial}{\partial a} \exp(a) (\sum_k …)^{-1}: of exp, or of both?
+                while self.starts_factor() or self.at_cmd(
+                    "cdot", "times"
+                ):  # d/da exp(a) (Σ_k …)^{-1}: of exp, or both?
+                    if self.at_cmd("cdot", "times"):
+                        self.next()
                     factors.append(self.factor())
                 if factors:
                     self.reach_product = tuple(factors)
@@ -681,6 +688,10 @@ class Parser:
                 operand = self.signed_term()
                 if self.at_op("+", "-"):  # \frac{\partial}{\partial w} w a + b: of w·a, or of the whole sum?
                     self.reach = self.rest_of_sum()
+                elif isinstance(operand, Mul) and not operand.elementwise and len(operand.factors) > 1:
+                    # \frac{d}{dx} e^{x} \cdot e^{-x}: of the product, or of its first factor? (the product first)
+                    self.reach_product = operand.factors[1:]
+                    operand = operand.factors[0]
             return operand
         of = self.sub(rest, num_end).parse_expression()
         if isinstance(of, Func):
@@ -1041,6 +1052,15 @@ def _split(tokens: list[Token], sep: str) -> list[list[Token]]:
             continue
         out[-1].append(t)
     return out
+
+
+def _starts_with_derivative(node: Node) -> bool:
+    """A term that is, or holds as a factor, a derivative operator (``- \\frac{d}{dx} …``, ``2 \\frac{d}{dx} …``)."""
+    if isinstance(node, Neg):
+        node = node.arg
+    if isinstance(node, Mul):
+        return any(isinstance(f, (Deriv, Reach)) for f in node.factors)
+    return isinstance(node, (Deriv, Reach))
 
 
 def _adjacent_letters(tokens: list[Token]) -> bool:

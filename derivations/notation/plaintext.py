@@ -41,8 +41,8 @@ def _name(text: str) -> str:
     if "_" in text:
         base, sub = text.split("_", 1)
         return f"{_name(base)}_{{{sub}}}"
-    if len(text) > 1 and not text.isupper():
-        return "".join(text)  # wx: the letters as the notes would juxtapose them
+    if len(text) > 1:
+        return f"\\text{{{text}}}"  # loss, grad, MSE: a word is one name
     return text
 
 
@@ -151,12 +151,15 @@ def to_latex(line: str) -> str | None:
                 inner = to_latex_expression(tokens[k + 1 : j])
                 if inner is None:
                     return None
-                out.append(f"^{{{sign}{inner}}}")
+                out.append(f"^{{{sign}({inner})}}" if sign else f"^{{{inner}}}")  # e^-(x+1): e^{-(x + 1)}
                 k = j
             elif tokens[k][0] in ("num", "name"):
                 out.append(f"^{{{sign}{_name(tokens[k][1])}}}")
             else:
                 return None
+            following = tokens[k + 1] if k + 1 < len(tokens) else ("", "")
+            if following[0] in ("num", "name") or following[1] in ("^", "("):
+                return None  # e^-2x (e^{-2x} or e^{-2}·x?), e^-x^2, 2^3^2: read more than one way
         else:
             out.append(tok)
         k += 1

@@ -535,3 +535,37 @@ def test_an_underbrace_is_its_value_and_may_name_it(tmp_path: Path) -> None:
         r"\frac{\partial C}{\partial b} = 2 \delta",
     )
     assert run(tmp_path, *rows) == ["definition", "proved", "proved", "proved", "proved", "wrong"]
+
+
+def test_a_name_defined_again_is_checked_with_each_definition(tmp_path: Path) -> None:
+    """a = σ(z), then a = tanh(z) (or, in prose, 'let $a = \\tanh(z)$ instead'): a step true with one definition
+    only is unchecked, naming the lines; true with both is proved; false with both is wrong."""
+    rows = (
+        r"a = \sigma(z)",
+        r"\frac{da}{dz} = a(1-a)",
+        r"a = \tanh(z)",  # a second definition, or a wrong restatement?
+        r"\frac{da}{dz} = a(1-a)",  # true for σ only
+        r"\frac{d}{dz} (a - a) = 0",
+        r"\frac{da}{dz} = 2",
+    )
+    assert run(tmp_path, *rows) == ["definition", "proved", "unchecked", "unchecked", "proved", "wrong"]
+    prose = "Let $a = \\sigma(z)$.\n\n$$\\frac{da}{dz} = a(1-a)$$\n\nNow let $a = \\tanh(z)$ instead.\n\n"
+    text = prose + "$$\\frac{da}{dz} = a(1-a)$$\n"
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "unchecked"]
+
+
+def test_derivative_operators_in_each_term_take_their_own_terms(tmp_path: Path) -> None:
+    assert run(tmp_path, r"\frac{d}{dx} x^2 + \frac{d}{dx} x^3 = 2x + 3x^2") == ["proved"]
+    # \cdot after a function: the product first, the function alone the other reading
+    assert run(tmp_path, r"\frac{d}{dx} \sigma(x) \cdot \frac{1}{\sigma(x)(1-\sigma(x))} = 1") == ["unchecked"]
+    assert run(tmp_path, r"\frac{d}{dx} e^{x} \cdot e^{-x} = 1") == ["unchecked"]
+
+
+def test_layer_zero_in_a_file_with_numbered_layers(tmp_path: Path) -> None:
+    """z^1 = w^1 a^0 + b^1: a^0 is layer 0's activation, not 1."""
+    rows = (
+        r"z^1 = w^1 a^0 + b^1",
+        r"\frac{\partial z^1}{\partial w^1} = a^0",
+        r"\frac{\partial z^1}{\partial w^1} = 1",
+    )
+    assert run(tmp_path, *rows) == ["definition", "proved", "wrong"]

@@ -53,3 +53,20 @@ def test_code_blocks_plain_maths_and_math_blocks(tmp_path: Path) -> None:
 def test_a_plain_block_without_a_derivative_is_not_read(tmp_path: Path) -> None:
     text = "```\nx = 2\ny = x + 1\n```\n\n$$z = 1$$\n"
     assert verdicts(check_text(tmp_path, text)) == ["definition"]
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("g = e^-(x+1)", "g = e ^{-(x + 1)}"),  # the group keeps its parentheses after the sign
+        ("loss = (y_pred - y)^2", r"\text{loss} = ( y_{pred} - y ) ^{2}"),  # a word is one name
+    ],
+)
+def test_signed_groups_and_words(text: str, latex: str) -> None:
+    assert to_latex(text) == latex
+
+
+@pytest.mark.parametrize("text", ["f = e^-2x", "g = e^-x^2", "c = 2^3^2"])
+def test_an_exponent_followed_by_more_is_left(text: str) -> None:
+    """e^-2x: e^{-2x} or e^{-2}·x? e^-x^2, 2^3^2: which power first? Not read."""
+    assert to_latex(text) is None
