@@ -201,8 +201,8 @@ class Checker:
         self, decision: Decision, names: list[str], setting: Setting, left: Node, right: Node, seed: str
     ) -> Decision:
         """The step under each definition of the names defined more than once (g = tanh, g = σ, g = ReLU): it
-        holds under all (the first reading's verdict), under none (wrong, with the first reading's
-        counterexample), or under some only — unchecked, naming the lines: which one it means, nothing says."""
+        holds under all (the first reading's verdict), or under some only or none — unchecked, naming the lines
+        (which one it means, nothing says; and a name defined twice may be one the file's notation is misread in)."""
         holds, fails = [], []
         for name in names:
             for d in self.env.alternatives[name]:
@@ -215,11 +215,12 @@ class Checker:
                 found = decide_all(alt_setting, self.symbols, left, right, cases=setting.cases, seconds=self.seconds,
                                    seed=f"{seed}:alt{d.line}")  # fmt: skip
                 (holds if found.holds else fails).append((d, found))
-        if not fails or (not holds and decision.verdict is Verdict.WRONG):
+        if not fails:
             return decision
-        if not holds:
-            return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(names)}, defined more than once: "
-                            f"{fails[0][1].reason or fails[0][1].verdict}")  # fmt: skip
+        if not holds:  # false with each: but a name defined more than once is a reading in doubt, not a verdict
+            lines = ", ".join(str(d.line) for d, _ in fails)
+            return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(names)}, defined more than once (lines "
+                            f"{lines}), and false with each definition: {fails[0][1].reason}")  # fmt: skip
         yes = ", ".join(str(d.line) for d, _ in holds)
         no = ", ".join(str(d.line) for d, _ in fails)
         return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(names)}, defined more than once: the step holds "
@@ -252,6 +253,8 @@ class Checker:
             target = definable(parsed.definition[0], self.env)
             if target is not None:
                 self.known.define(target, parsed.definition[1], row.line)
+            else:  # \underbrace{a - y}_{=:\delta} with δ defined: a second definition
+                self._another_definition(parsed.definition[0], parsed.definition[1], row.line)
         text = row.text
         if parsed.declaration:  # W \in \mathbb{R}^{m \times n}: learned in the prescan; the chain goes on
             self._add(row, text, Verdict.DEFINITION, reason=parsed.declaration)

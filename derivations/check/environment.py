@@ -322,7 +322,7 @@ class ParsedEvent:
     relation: Rel | None = None
     definitions: list[tuple[Node, Node]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
-    hedged: list[tuple[Node, Node]] = field(default_factory=list)  # "let $a = …$ instead": maybe meant
+    hedged: list[tuple[Node, Node]] = field(default_factory=list)  # every NAME = … ("… $a = …$ instead"): maybe meant
 
 
 #: ``z^1``, ``a^{1}``, ``\\delta^1_j``: a name with the superscript 1 (a layer number, not a power).
@@ -361,6 +361,10 @@ DEFINING = re.compile(
     r"probability|target|label|logits|logit|scores|score|input|hidden|sum)\b(?:\s+(?:that|the|we|"
     r"have|as|by|now|us|be|is|are))*|(?:\band|,))\s*$",
     re.IGNORECASE,
+)
+#: ``g_1(x) = …``, ``g_i(x) =``, ``g_1'(x)``: a function named with a subscript.
+SUBSCRIPTED_FUNCTION = re.compile(
+    r"(?:^|\$)\s*([A-Za-z]|\\[A-Za-z]+)_(?:\{[^{}]*\}|[A-Za-z0-9])\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)?\s*\(\s*[^()]*\)\s*="
 )
 #: ``g'(z)``, ``C''(a)``, ``f^{\prime}(x)``, ``\phi'(u)``: a name differentiated by primes and applied — a function.
 PRIMED_CALL = re.compile(
@@ -513,6 +517,7 @@ class Knowledge:
             for formula in INLINE.findall(item.text)
         ]:
             self._learn_primed(text)
+            self._learn_subscripted(text)
         for row in self.doc.rows:
             # z^1 = w^1 x + b^1: nobody writes a first power, so a name written ^1 numbers its layers with digits
             for m in LAYERED.finditer(row.text):
@@ -583,6 +588,11 @@ class Knowledge:
             if not re.search(rf"(?:\\partial|\bd)\s*{re.escape(name)}(?![A-Za-z])", text)
         }
         return _where_first(parsed)
+
+    def _learn_subscripted(self, text: str) -> None:
+        """``g_1(x) = …``, ``g_i(x) = …``, ``h_{2}'(x)``: a function named with a subscript (not read)."""
+        for m in SUBSCRIPTED_FUNCTION.finditer(text):
+            self.notation.subscripted_functions.add(m.group(1))
 
     def _learn_primed(self, text: str) -> None:
         """``g'(z)`` anywhere: g is a function (of this file, or — if the file never defines it — any function)."""
@@ -661,6 +671,13 @@ class Knowledge:
             except ParseError:
                 continue
             parsed.definitions.append((name, body))
+        for formula in INLINE.findall(text):  # "from now on $a = \tanh(z)$": a defined name given another value
+            try:
+                chain = parse_relation_chain(formula, self.notation)
+            except ParseError:
+                continue
+            if len(chain) == 2 and chain[1][0] == "=":
+                parsed.hedged.append((chain[0][1], chain[1][1]))
         last = 0
         chained = False
         for m in INLINE.finditer(text):

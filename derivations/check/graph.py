@@ -119,6 +119,8 @@ def freeze_entries(env: Environment, left: Node, right: Node) -> tuple[Environme
         if name is None or not isinstance(node, Index) or not isinstance(node.base, Sym):
             return None
         base = node.base.name
+        if {i.name for i in node.indices if isinstance(i, Sym)} & summed:
+            return None  # a^L_k under Σ_k: an entry of the vector, not a name
         d = env.definitions.get(base)
         if base in entries and d is None:
             return Sym(name)

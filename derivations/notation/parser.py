@@ -91,6 +91,7 @@ class Notation:
     tags: set[str] = field(default_factory=lambda: {"o"})  # superscript letters read as layer tags
     aliases: dict[str, str] = field(default_factory=dict)  # ``\hat{i}`` → ``i``
     layered: set[str] = field(default_factory=set)  # names written z^1: digit superscripts are layers
+    subscripted_functions: set[str] = field(default_factory=set)  # g in g_1(x) = …: a function with a subscript
     macros: dict[str, Macro] = field(default_factory=dict)  # the file's \newcommand/\def: expanded first
     layer_letters: set[str] = field(default_factory=set)  # l in w^{l+1}: superscripts l, l±1 are layers
 
@@ -383,6 +384,12 @@ class Parser:
                 pos = self.next().pos
                 tokens, end = self.script()
                 node = self.subscript(node, tokens, end, pos)
+                base = node.base if isinstance(node, Index) else node
+                named = isinstance(base, Sym) and base.name.split("_{")[0] in self.notation.subscripted_functions
+                if named and (self.at_op("(", "'") or self.at_cmd("prime")):
+                    # g_1(x) = σ(x): a function named with a subscript — read as g_1·(x) it would be a product
+                    raise ParseError("a function named with a subscript ('g_1(x)') is not read: name it without "
+                                     "one (g(x), or a letter of its own)", pos)  # fmt: skip
             elif self.at_op("^"):
                 pos = self.next().pos
                 tokens, end = self.script()

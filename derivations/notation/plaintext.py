@@ -117,6 +117,8 @@ def to_latex(line: str) -> str | None:
     ):
         return None  # w = w - lr * grad: an update, not an identity
     text = DERIVATIVE.sub(mark, text)
+    if re.search(r"/\s*(?:d|∂)\s*[A-Za-zσδθ]", text) or "∂" in text:
+        return None  # d tanh(x)/dx: a derivative not written d<name>/d<name> — not read
     tokens = _tokens(text)
     if tokens is None or _ambiguous_division(tokens):
         return None

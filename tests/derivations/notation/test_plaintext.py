@@ -70,3 +70,7 @@ def test_signed_groups_and_words(text: str, latex: str) -> None:
 def test_an_exponent_followed_by_more_is_left(text: str) -> None:
     """e^-2x: e^{-2x} or e^{-2}·x? e^-x^2, 2^3^2: which power first? Not read."""
     assert to_latex(text) is None
+
+
+def test_a_derivative_not_written_d_name_over_d_name_is_left() -> None:
+    assert to_latex("d tanh(x)/dx = 1 - tanh(x)^2") is None
