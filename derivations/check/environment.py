@@ -362,10 +362,11 @@ DEFINING = re.compile(
     r"have|as|by|now|us|be|is|are))*|(?:\band|,))\s*$",
     re.IGNORECASE,
 )
-#: ``g_1(x) = …``, ``g_i(x) =``, ``g_1'(x)``: a function named with a subscript.
+#: ``g_1(x) = …``, ``g_i(x) =``, ``g_1'(x)``: a function (f, g, h, φ, ψ) named with a subscript.
 SUBSCRIPTED_FUNCTION = re.compile(
-    r"(?:^|\$)\s*([A-Za-z]|\\[A-Za-z]+)_(?:\{[^{}]*\}|[A-Za-z0-9])\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)?\s*\(\s*[^()]*\)\s*="
-)
+    r"(?:^|\$)\s*([fghFGH]|\\(?:phi|varphi|psi|sigma))_(?:\{[^{}]*\}|[A-Za-z0-9])\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)?"
+    r"\s*\(\s*[a-z]\s*\)\s*="
+)  # only the letters of functions, of one plain variable: y_i(z_i) = … defines the entries of y
 #: ``g'(z)``, ``C''(a)``, ``f^{\prime}(x)``, ``\phi'(u)``: a name differentiated by primes and applied — a function.
 PRIMED_CALL = re.compile(
     r"(?<![\\A-Za-z])([A-Za-z]|\\[A-Za-z]+)\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)\s*"
@@ -580,12 +581,10 @@ class Knowledge:
         self.env.index_letters -= self.env.sizes
         self.env.families -= self.env.index_letters | self.env.sizes
         self.env.applied_only = self.notation.applied - self.notation.bare
-        # g(x + y) = g x + g y: g a number too — neither reading (a loss C written ∂C/∂w and C'(a) stays a function)
-        text = " ".join(row.text for row in self.doc.rows)
+        # g(x + y) = g x + g y: g a number too in one row — neither reading (a name said in prose, "$g$ is the
+        # activation", or a loss C written ∂C/∂w beside C'(a), stays a function)
         self.env.unknown_functions -= {
-            name
-            for name in self.notation.bare & self.env.unknown_functions
-            if not re.search(rf"(?:\\partial|\bd)\s*{re.escape(name)}(?![A-Za-z])", text)
+            name for name in self.env.unknown_functions if any(_bare_in(name, row.text) for row in self.doc.rows)
         }
         return _where_first(parsed)
 
@@ -801,6 +800,18 @@ STANDARD_OPERATORS = frozenset(
     "det lim limsup liminf sup inf arg sgn Pr gcd ker dim hom deg sin cos tan cot sec csc arcsin arccos cosh sinh "
     "coth lg".split()
 )
+
+
+def _bare_in(name: str, text: str) -> bool:
+    """Whether ``text`` writes ``name`` both applied (g(…), g'(…)) and as a plain value (g x), outside ∂g, dg."""
+    escaped = re.escape(name)
+    start = r"(?<![\\A-Za-z])" if not name.startswith("\\") else r"(?<![A-Za-z])"
+    applied = re.search(rf"{start}{escaped}\s*(?:'|\^\s*\{{?\s*\\prime|\()", text)
+    plain = re.search(
+        rf"(?<!\\partial )(?<!\\partial)(?<![d\\A-Za-z]){escaped}(?![A-Za-z])(?!\s*(?:'|\(|\^\s*\{{?\s*\\prime|_))",
+        text,
+    )
+    return bool(applied and plain)
 
 
 def _standard(name: str) -> bool:
