@@ -614,6 +614,18 @@ class Knowledge:
         if name not in ("e", "d") and not _standard(name) and VOCABULARY.function_command(name.lstrip("\\")) is None:
             self.notation.functions.add(name)
 
+    def _values_given(self, text: str) -> list[tuple[Node, Node]]:
+        """The sentence's inline ``NAME = …`` formulas that can be read, as (name, value)."""
+        out = []
+        for formula in INLINE.findall(text):
+            try:
+                chain = parse_relation_chain(formula, self.notation)
+            except ParseError:
+                continue
+            if len(chain) == 2 and chain[1][0] == "=":
+                out.append((chain[0][1], chain[1][1]))
+        return out
+
     def _parse_event(self, event: Event) -> ParsedEvent:
         if event.kind is EventKind.PROSE:
             return self._prose(event)
@@ -629,19 +641,12 @@ class Knowledge:
         """A sentence's inline definitions: ``NAME = …`` right after where/let/with/define/denote (or after
         "and"/"," following one), parsed; one that cannot be read is named, so steps that need it say so.
         "$y$ is one-hot" (or "a one-hot $y$") makes y one-hot at an index of its own, checked at every value."""
-        parsed = ParsedEvent(event)
         text = event.text
+        # every NAME = … of the sentence ("from now on $a = \tanh(z)$", "let $a = \tanh(z)$ instead"): a name it
+        # gives another value may be meant from here on
+        parsed = ParsedEvent(event, hedged=self._values_given(text))
         if HEDGED.search(re.sub(r"\$[^$]*\$", " ", text)):
-            # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force — but a name
-            # the sentence gives another value ("now let $a = \tanh(z)$ instead") may be meant from here on
-            for formula in INLINE.findall(text):
-                try:
-                    chain = parse_relation_chain(formula, self.notation)
-                except ParseError:
-                    continue
-                if len(chain) == 2 and chain[1][0] == "=":
-                    parsed.hedged.append((chain[0][1], chain[1][1]))
-            return parsed
+            return parsed  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
         for m in ONE_HOT_PROSE.finditer(text):
             formula = m.group(1) or m.group(2)
             try:
@@ -670,13 +675,6 @@ class Knowledge:
             except ParseError:
                 continue
             parsed.definitions.append((name, body))
-        for formula in INLINE.findall(text):  # "from now on $a = \tanh(z)$": a defined name given another value
-            try:
-                chain = parse_relation_chain(formula, self.notation)
-            except ParseError:
-                continue
-            if len(chain) == 2 and chain[1][0] == "=":
-                parsed.hedged.append((chain[0][1], chain[1][1]))
         last = 0
         chained = False
         for m in INLINE.finditer(text):

@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derivations.check.environment import Definition, Environment, SymbolTable, bold_forms, entry_key
+from derivations.check.jets import has_unknown
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import (
     Abs,
@@ -857,7 +858,7 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
         family = set(ph) if is_matrix(ph) else {ph}
         result = _differentiate(f, var, node.order, family, node, ctx.flags)
         pairs = list(zip(ph, keep_value)) if is_matrix(ph) else [(ph, keep_value)]
-        if any(has_undefined(e) for e in (list(result) if is_matrix(result) else [result])):
+        if has_unknown(result):
             return _elementwise(lambda e: e.subs(pairs, simultaneous=True), result)  # g'(p) at p = …: Subs
         back = dict(pairs)  # placeholders are Dummies: replacing them is exact, and far faster than subs
         return _elementwise(lambda e: e.xreplace(back), result)
@@ -906,11 +907,6 @@ def _differentiate(
     if any(_unevaluated(e) for e in items):
         raise Unsupported("SymPy left a derivative unevaluated")
     return result
-
-
-def has_undefined(e: sp.Basic) -> bool:
-    """Whether ``e`` holds a function the file never defines (g(u), g'(u))."""
-    return e.has(AppliedUndef)
 
 
 def _unevaluated(e: sp.Basic) -> bool:

@@ -54,7 +54,7 @@ def _jet_of(e: sp.Basic, table: SymbolTable) -> tuple[str, tuple[int, ...], tupl
         orders = tuple(int(counts.get(a, 0)) for a in applied.args)
     else:
         return None
-    args = tuple(sp.expand(sp.sympify(a).xreplace(point)) for a in applied.args)
+    args = tuple(sp.expand(a.xreplace(point)) for a in applied.args)
     return table.functions[type(applied)], orders, args
 
 
