@@ -97,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report = sub.add_parser("report", help="write the derivation report (LaTeX, and a PDF with --pdf)")
     report.add_argument(
-        "-o", "--output", type=Path, default=Path("report.tex"), metavar="PATH", help="the .tex to write (report.tex)"
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("report.tex"),
+        metavar="PATH",
+        help="the handout's .tex (report.tex); the appendix is written beside it as NAME-appendix.tex",
     )
     report.add_argument("--pdf", action="store_true", help="also build PATH with .pdf (needs TeX Live and latexmk)")
     report.add_argument(
@@ -108,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--seconds", type=positive_float, default=5.0, metavar="S", help="time limit per step")
     report.add_argument("--no-figures", action="store_true", help="leave the figures out")
     report.add_argument("--force", action="store_true", help="replace PATH even if this command did not write it")
+    report.add_argument("--title", metavar="TEXT", help="the handout's title (default: the notes' front matter)")
+    report.add_argument("--course", metavar="TEXT", help="the course named under the title (or `course:`)")
+    report.add_argument("--author", metavar="TEXT", help="the author named under the title (or `author:`)")
+    report.add_argument("--date", metavar="TEXT", help="the date under the title (or `date:`; none by default)")
     report.add_argument("--quiet", action="store_true", help="no progress display")
     grade = sub.add_parser("grade", help="grade students' NumPy code or LaTeX answers (sandboxed)")
     grade.add_argument("submission", nargs="?", type=Path, help="a .py file, or a .md/.tex/.ipynb derivation")
@@ -164,18 +173,31 @@ def _run_report(args: argparse.Namespace) -> int:
 
     from derivations import identities
     from derivations.notation.document import read_document
-    from derivations.report.build import build, check_target, compile_pdf, default_notes, report_tex, write_tex
+    from derivations.report.build import (
+        Meta,
+        appendix_path,
+        appendix_tex,
+        build,
+        check_target,
+        compile_pdf,
+        default_notes,
+        handout_tex,
+        write_tex,
+    )
 
     selected = [identities.get(n) for n in args.identities] if args.identities else list(identities.IDENTITIES)
     notes = args.notes if args.notes is not None else default_notes()
     for path in notes:
         read_document(path)  # bad input first: nothing is written
     out = args.output if args.output.suffix == ".tex" else args.output.with_suffix(args.output.suffix + ".tex")
-    check_target(out, force=args.force)
-    if args.pdf:
-        check_target(out.with_suffix(".pdf"), force=True)  # the PDF always belongs to the .tex beside it
+    appendix = appendix_path(out)
+    for target in (out, appendix):
+        check_target(target, force=args.force)
+        if args.pdf:
+            check_target(target.with_suffix(".pdf"), force=True)  # the PDF always belongs to the .tex beside it
     _keep_hypothesis_out_of_the_users_folder()
     console = Console(stderr=True, quiet=args.quiet)
+    meta = Meta(args.title or "", args.course or "", args.author or "", args.date or "")
     with console.status("building the report…") as status:
         report = build(
             selected,
@@ -184,13 +206,15 @@ def _run_report(args: argparse.Namespace) -> int:
             seconds=args.seconds,
             with_figures=not args.no_figures,
             progress=lambda text: status.update(f"report: {text}…"),
+            meta=meta,
         )
-        write_tex(out, report_tex(report))
-        print(f"wrote {out}")
+        write_tex(out, handout_tex(report))
+        write_tex(appendix, appendix_tex(report))
+        print(f"wrote {out} (the handout) and {appendix} (the appendix)")
         if args.pdf:
-            status.update("report: LaTeX…")
-            pdf = compile_pdf(out)
-            print(f"wrote {pdf}")
+            for target in (out, appendix):
+                status.update(f"report: LaTeX on {target.name}…")
+                print(f"wrote {compile_pdf(target)}")
     wrong = sum(len(d.wrong) for d in report.derivations)
     failed = sum(not r.passed for _, r in report.identities)
     print(

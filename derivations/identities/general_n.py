@@ -91,7 +91,7 @@ def jacobian_derivation() -> list[tuple[str, sp.Basic]]:
     derived, refined, claimed = jacobian_steps()
     return [
         ("general n: definition", sp.Eq(sp.Symbol("S_j"), softmax(j))),
-        ("general n: diff(…).doit()", sp.Eq(sp.Derivative(sp.Symbol("S_j"), theta[i]), derived)),
+        ("general n: the derivative as SymPy computes it", sp.Eq(sp.Derivative(sp.Symbol("S_j"), theta[i]), derived)),
         ("general n: refine under 1 ≤ i ≤ n", sp.Eq(sp.Derivative(sp.Symbol("S_j"), theta[i]), refined)),
         ("general n: the claim (cases i = j and i ≠ j proved)", sp.Eq(sp.Symbol("claim"), claimed)),
     ]

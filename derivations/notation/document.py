@@ -182,7 +182,7 @@ def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
         key = kv.group(1)
         if kv.group(2).strip():
             values[key] = kv.group(2).strip()
-    known = {"title", "source", "assume", "tags", "identity"}
+    known = {"title", "source", "assume", "tags", "identity", "course", "author", "date"}
     unknown = sorted((set(values) | set(lists)) - known)
     if unknown:
         raise InputError(
@@ -195,7 +195,7 @@ def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
         source=values.get("source", ""),
         assume=tuple(lists.get("assume", [])),
         tags=tags,
-        extra={k: v for k, v in values.items() if k == "identity"},
+        extra={k: v for k, v in values.items() if k in ("identity", "course", "author", "date")},
     )
     return front, end + 1
 
@@ -641,3 +641,53 @@ def relocate(message: str, path: str, cells: tuple[tuple[int, int], ...]) -> str
         return f"{path}: {describe(line, cell)}" if m.group("at") else describe(line, cell)
 
     return re.sub(rf"{re.escape(path)}:(?P<at>\d+)(?=:)|{_PLACE}", sub, message)
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Text between displays as the author wrote it (comments and code blocks included), from ``line`` on."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DisplayBlock:
+    """The ``display``-th display of the document (1-based, as `Row.display` counts), from ``line`` on."""
+
+    line: int
+    display: int
+    text: str
+
+
+def layout(doc: Document) -> list[Prose | DisplayBlock]:
+    """The body of ``doc`` in order: prose and displays, as the handout shows them (the notes as written)."""
+    lines = doc.text.split("\n")
+    _, start = parse_front_matter(lines, doc.path)
+    masked = mask_non_text(lines[start:])
+    body = "\n".join(lines[start:])
+    out: list[Prose | DisplayBlock] = []
+    pos, line, display = 0, start + 1, 0
+    for item in _scan(masked, start + 1, doc.path):
+        if isinstance(item, Event):
+            continue
+        display += 1
+        opener = body.rfind("\n", 0, item.start) + 1  # the display begins on its opener's line
+        first = _opener_start(body, item.start)
+        if first > pos:
+            out.append(Prose(line, body[pos:first]))
+        close = item.end
+        closer = re.match(r"\$\$|\\\]|\\end\{[^}]*\}", body[close:])
+        end = close + (closer.end() if closer else 0)
+        out.append(DisplayBlock(start + 1 + body.count("\n", 0, opener), display, body[first:end]))
+        pos = end
+        line = start + 1 + body.count("\n", 0, pos)
+    if pos < len(body):
+        out.append(Prose(line, body[pos:]))
+    return out
+
+
+def _opener_start(body: str, content_start: int) -> int:
+    """Where the opener (``$$``, ``\\[``, ``\\begin{…}``) ending at ``content_start`` begins."""
+    m = re.search(r"(\$\$|\\\[|\\begin\{[^}]*\})$", body[:content_start])
+    return m.start() if m else content_start

@@ -3,14 +3,15 @@
 Formulas from the notes are copied as written when every command in them is one the report's
 preamble knows (the parser only accepts such rows; justifications are checked here); otherwise they
 are shown verbatim in typewriter type, so a strange line can never break the document. Prose is
-escaped; Greek and other mathematical Unicode become LaTeX; Hangul is left out (pdflatex without
-``kotex`` cannot set it) and replaced by a bracketed note saying so.
+escaped and otherwise given to LuaLaTeX as written, Hangul and Greek included.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Protocol
 
 import sympy as sp
@@ -38,7 +39,7 @@ class StepLike(Protocol):
 VERDICT_MACROS = r"""\providecommand{\vproved}{\textcolor{ForestGreen}{\checkmark\ proved}}
 \providecommand{\vnumeric}{\textcolor{BurntOrange}{$\approx$\ numeric}}
 \providecommand{\vwrong}{\textcolor{red}{\boldmath$\times$\ \textbf{wrong}}}
-\providecommand{\vunchecked}{\textcolor{Purple}{?\ unchecked}}
+\providecommand{\vunchecked}{\textcolor{Purple}{$\circ$\ unchecked}}
 \providecommand{\vdefinition}{\textcolor{NavyBlue}{$:=$\ definition}}"""
 
 MARK = {v: f"\\v{v.value}" for v in Verdict}
@@ -57,42 +58,47 @@ SAFE_COMMANDS: frozenset[str] = VOCABULARY.typeset_commands()
 #: Environments a formula may contain and still be copied.
 SAFE_ENVIRONMENTS: frozenset[str] = frozenset(name for name, copied in ENVIRONMENTS.items() if copied)
 
-UNICODE_TEXT = {
-    "σ": r"\ensuremath{\sigma}", "θ": r"\ensuremath{\theta}", "ŷ": r"\ensuremath{\hat{y}}",
-    "∂": r"\ensuremath{\partial}", "−": "-", "Σ": r"\ensuremath{\Sigma}", "δ": r"\ensuremath{\delta}",
-    "≥": r"\ensuremath{\geq}", "≤": r"\ensuremath{\leq}", "²": r"\ensuremath{^2}", "·": r"\ensuremath{\cdot}",
-    "…": r"\ldots{}", "ℝ": r"\ensuremath{\mathbb{R}}", "∈": r"\ensuremath{\in}", "→": r"\ensuremath{\to}",
-    "⇒": r"\ensuremath{\Rightarrow}", "∴": r"\ensuremath{\therefore}", "∵": r"\ensuremath{\because}",
-    "≈": r"\ensuremath{\approx}", "×": r"\ensuremath{\times}", "′": "'", "⊙": r"\ensuremath{\odot}",
-    "α": r"\ensuremath{\alpha}", "ε": r"\ensuremath{\varepsilon}", "γ": r"\ensuremath{\gamma}",
-    "∇": r"\ensuremath{\nabla}", "±": r"\ensuremath{\pm}", "≠": r"\ensuremath{\neq}", "√": r"\ensuremath{\surd}",
-    "∞": r"\ensuremath{\infty}", "ᵀ": r"\ensuremath{^\top}", "ⁿ": r"\ensuremath{^n}", "–": "--", "—": "---",
-    "’": "'", "‘": "`", "“": "``", "”": "''", "§": r"\S{}", "≔": ":=", "✓": r"\ensuremath{\checkmark}",
-    "✗": r"\ensuremath{\times}", "λ": r"\ensuremath{\lambda}", "μ": r"\ensuremath{\mu}", "π": r"\ensuremath{\pi}",
-    "ᵢ": r"\ensuremath{_i}", "ⱼ": r"\ensuremath{_j}", "ₖ": r"\ensuremath{_k}", "₁": r"\ensuremath{_1}",
-}  # fmt: skip
-HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[\s\u1100-\u11ff\u3130-\u318f\uac00-\ud7af.,]*)")
 SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
             "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
             "|": r"\textbar{}"}  # fmt: skip
+#: Characters no font has a glyph for in running text (controls, the replacement character): dropped.
+_UNSETTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 
 
 def escape_text(text: str) -> str:
-    """Prose for the document: specials escaped, mathematical Unicode as LaTeX, Hangul left out."""
-    text = HANGUL.sub("\x00", text)
-    out = []
-    for ch in text:
-        if ch == "\x00":
-            out.append(r"\textit{[Korean text not typeset]} ")
-        elif ch in SPECIALS:
-            out.append(SPECIALS[ch])
-        elif ch in UNICODE_TEXT:
-            out.append(UNICODE_TEXT[ch])
-        elif ord(ch) < 128:
-            out.append(ch)
-        else:
-            out.append("?")
-    return "".join(out)
+    """Prose for the document: LaTeX's specials escaped; every other character, Hangul and Greek included, goes
+    to LuaLaTeX as it is (the preamble's fonts and their fallback set it)."""
+    return "".join(SPECIALS.get(ch, ch) for ch in _UNSETTABLE.sub("", text))
+
+
+#: ``S(θ)_j``, ``δ_ij``, ``ℝ^{m×d}``, ``e^{−h}``: an index or exponent in a statement written as plain text.
+_SCRIPT = re.compile(r"([_^])(\{[^{}]*\}|[^\W_]{1,2}(?![^\W\d_]))")
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha()
+
+
+def _scripted(text: str, at: int) -> bool:
+    """Whether ``_``/``^`` at ``at`` follows ``)`` or a one-letter name (``y_j``, not ``relu_grad``)."""
+    before = text[at - 1] if at else ""
+    if before == ")":
+        return True
+    return _is_letter(before) and not (at >= 2 and _is_letter(text[at - 2]))
+
+
+def escape_statement(text: str) -> str:
+    """A statement in plain text (``ℝ^{m×d}``, ``S(θ)_j``) with its sub- and superscripts set as such."""
+    out, pos = [], 0
+    for m in _SCRIPT.finditer(text):
+        if not _scripted(text, m.start()):
+            continue
+        out.append(escape_text(text[pos : m.start()]))
+        body = m.group(2)[1:-1] if m.group(2).startswith("{") else m.group(2)
+        command = r"\textsuperscript" if m.group(1) == "^" else r"\textsubscript"
+        out.append(f"{command}{{{escape_text(body)}}}")
+        pos = m.end()
+    return "".join(out) + escape_text(text[pos:])
 
 
 def math_is_safe(latex: str) -> bool:
@@ -127,7 +133,7 @@ def formula(latex: str) -> str:
 
 
 def _fit(math: str, width: str = r"0.68\linewidth") -> str:
-    return rf"\adjustbox{{max width={width}}}{{$\displaystyle {math}$}}"
+    return rf"\fitmath{{{width}}}{{{math}}}"
 
 
 def counterexample_text(step: StepLike) -> str:
@@ -188,6 +194,24 @@ def derivation_align(steps: Iterable[StepLike], *, marks: Mapping[Verdict, str] 
     return "\\begin{align*}\n" + "\n".join(lines) + "\n\\end{align*}"
 
 
+#: Every formula SymPy typesets for the report, with these settings: the notes' \log (not \ln), products by
+#: juxtaposition, fractions never folded into a/b.
+LATEX_SETTINGS: dict[str, object] = {"ln_notation": False, "mul_symbol": None, "fold_short_frac": False}
+
+
+def latex(expr: object) -> str:
+    """``sympy.latex`` with `LATEX_SETTINGS`."""
+    return sp.latex(expr, **LATEX_SETTINGS)
+
+
+def _visible_zero(label: str, eq: object) -> str:
+    """`` = 0`` after a difference that SymPy's ``simplify`` brings to 0, so the proof ends on it."""
+    rhs = getattr(eq, "rhs", None)
+    if not label.startswith("difference") or rhs is None or rhs == 0:
+        return ""
+    return " = 0" if sp.simplify(rhs) == 0 else ""
+
+
 def identity_align(identity: object, *, fit: bool = True) -> str:
     """An identity's statement (notes' notation) and the derivation SymPy carried out, one ``align*``."""
     rows = []
@@ -195,11 +219,52 @@ def identity_align(identity: object, *, fit: bool = True) -> str:
         claim = _fit(formula(eq), r"0.6\linewidth") if fit else formula(eq)
         rows.append(f"  & \\text{{claim}} && {claim}")
     for label, eq in identity.derivation():
-        math = sp.latex(eq)
+        math = latex(eq) + _visible_zero(label, eq)
         body = _fit(math, r"0.6\linewidth") if fit else math
-        rows.append(f"  & \\text{{{escape_text(label) if fit else _mathjax_text(label)}}} && {body}")
+        if fit:  # a label of its own width, broken over lines: the row never runs into the margin
+            text = rf"\parbox[t]{{0.3\linewidth}}{{\raggedright\small {escape_text(label)}}}"
+        else:
+            text = rf"\text{{{_mathjax_text(label)}}}"
+        rows.append(f"  & {text} && {body}")
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
 def _mathjax_text(text: str) -> str:
     return re.sub(r"[{}\\$&#^_%~]", "", text)
+
+
+def value_words(value: object, other: object | None = None) -> str:
+    """A side's value for a reader: ``1/4`` when it is that fraction to 4 ulp, else 6 significant digits
+    (17 when 6 would print the two sides alike)."""
+    import mpmath
+
+    v = mpmath.mpf(value)
+    if mpmath.isfinite(v) and v != 0:
+        frac = Fraction(float(v)).limit_denominator(1000)
+        if frac.denominator > 1 and abs(float(v) - float(frac)) <= 4 * abs(math.ulp(float(v))):
+            return f"{frac.numerator}/{frac.denominator}"
+    if v == int(v) and abs(v) < 10**15:
+        return str(int(v))
+    short = mpmath.nstr(v, 6, min_fixed=-4, max_fixed=7)
+    if other is not None and short == mpmath.nstr(mpmath.mpf(other), 6, min_fixed=-4, max_fixed=7):
+        return format_number(v)
+    return short
+
+
+def counterexample_words(step: StepLike) -> str:
+    """A wrong step's counterexample as a sentence (LaTeX): ``at $x = 0$ the left side is $1/4$ and the right
+    side $1/8$``, with the size, indices and component when there are any."""
+    ce = step.counterexample
+    if ce is None or not ce.has_values:
+        return escape_text(step.reason)
+    point = ", ".join(f"{k} = {format_point(v)}" for k, v in ce.point.items() if math_is_safe(k))
+    scope = ce.scope() + ([f"\\text{{component }} {ce.component}"] if ce.component is not None else [])
+    where = f"at ${point}$" if point else "everywhere"
+    if scope:
+        where += f" (${', '.join(scope)}$)"
+    left, right = value_words(ce.left, ce.right), value_words(ce.right, ce.left)
+    text = f"{where} the left side is ${left}$ and the right side ${right}$"
+    if step.returns_to_line is not None:
+        back = _place(step.returns_to_line, getattr(step, "returns_to_cell", None))
+        text += f"; the next line equals {back} again, so only this line is wrong"
+    return text

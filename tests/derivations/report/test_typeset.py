@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -17,13 +16,16 @@ from derivations.notation.typeset import (
     SAFE_COMMANDS,
     SAFE_ENVIRONMENTS,
     SPECIALS,
+    counterexample_words,
     derivation_align,
+    escape_statement,
     escape_text,
     formula,
     math_is_safe,
+    value_words,
 )
 from derivations.notation.vocabulary import ENVIRONMENTS, VOCABULARY
-from derivations.report.build import PREAMBLE
+from derivations.report.build import PREAMBLE, TEX_PACKAGES, tex_available
 from derivations.verdict import Counterexample, Verdict
 
 
@@ -78,10 +80,46 @@ def test_escape_text_escapes_every_special() -> None:
     )
 
 
-def test_escape_text_turns_unicode_into_latex_and_leaves_hangul_out() -> None:
-    assert escape_text("σ′ = σ(1 − σ)") == r"\ensuremath{\sigma}' = \ensuremath{\sigma}(1 - \ensuremath{\sigma})"
-    assert escape_text("시그모이드 σ") == r"\textit{[Korean text not typeset]} \ensuremath{\sigma}"
-    assert escape_text("ﬁ") == "?"  # anything else that pdflatex without fonts cannot set
+def test_escape_text_gives_unicode_and_hangul_to_the_engine_as_written() -> None:
+    assert escape_text("σ′ = σ(1 − σ)") == "σ′ = σ(1 − σ)"
+    assert escape_text("시그모이드 σ_1") == r"시그모이드 σ\_1"
+    assert escape_text("a\x07b\ufffdc") == "abc"  # nothing a font could set
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("X ∈ ℝ^{m×d}", r"X ∈ ℝ\textsuperscript{m×d}"),
+        ("S(θ)_j", r"S(θ)\textsubscript{j}"),
+        ("δ_ij − y_j", r"δ\textsubscript{ij} − y\textsubscript{j}"),
+        ("numeric.relu_grad", r"numeric.relu\_grad"),  # a word's underscore is not an index
+        ("mean_r", r"mean\_r"),
+    ],
+)
+def test_escape_statement_sets_indices_and_exponents(text: str, expected: str) -> None:
+    assert escape_statement(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "other", "words"),
+    [
+        (0.25, None, "1/4"),
+        (-0.5, None, "-1/2"),
+        (3.0, None, "3"),
+        (2.718281828459045, None, "2.71828"),
+        (0.1966119332414819, 0.19661193324148, "0.19661193324148191"),  # 6 digits would print both alike
+    ],
+)
+def test_value_words(value: float, other: float | None, words: str) -> None:
+    assert value_words(mpmath.mpf(value), None if other is None else mpmath.mpf(other)) == words
+
+
+def test_counterexample_words_reads_as_a_sentence() -> None:
+    wrong = _steps()[2]
+    assert counterexample_words(wrong) == (
+        "at $x = 0$ the left side is $1/2$ and the right side $1/4$; the next line equals line 7 again, "
+        "so only this line is wrong"
+    )
 
 
 def _steps() -> list[Step]:
@@ -128,12 +166,12 @@ def test_derivation_align_marks_each_row_and_follows_a_wrong_step_with_its_count
 
 def test_derivation_align_for_mathjax_has_only_the_rows() -> None:
     text = derivation_align(_steps(), marks=MATHJAX_MARK, fit=False)
-    assert r"\intertext" not in text and r"\adjustbox" not in text
+    assert r"\intertext" not in text and r"\fitmath" not in text
     assert text.count(r"\tag*{") == 5
     assert f"\\tag*{{{MATHJAX_MARK[Verdict.WRONG]}}}" in text
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed (TeX Live)")
+@pytest.mark.skipif(tex_available() is not None, reason=f"LuaLaTeX not installed: apt-get install {TEX_PACKAGES}")
 def test_the_preamble_defines_every_whitelisted_command_and_environment(tmp_path: Path) -> None:
     """What the whitelist lets through is defined by the report's preamble, so a copied formula cannot break it."""
     checks = [f"\\ifdefined\\{name}\\else\\errmessage{{undefined: {name}}}\\fi" for name in sorted(SAFE_COMMANDS)]
@@ -141,7 +179,7 @@ def test_the_preamble_defines_every_whitelisted_command_and_environment(tmp_path
     doc = tmp_path / "defined.tex"
     doc.write_text(PREAMBLE + "\\begin{document}\n" + "\n".join(checks) + "\nok\n\\end{document}\n")
     proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+        ["lualatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
         cwd=tmp_path,
         capture_output=True,
         text=True,
