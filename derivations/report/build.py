@@ -69,6 +69,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{pgfplots}
 \pgfplotsset{compat=1.18, /pgf/number format/1000 sep={}}
 \usepackage[hidelinks]{hyperref}
+\def\UrlBreaks{\do\/\do\_\do\-\do\.}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
@@ -157,6 +158,12 @@ def display_path(path: str | Path) -> str:
         except ValueError:
             continue
     return str(path)
+
+
+def file_name(path: str) -> str:
+    """A file's path in typewriter type that may break after ``/``, ``_``, ``-`` and ``.`` (never overfull)."""
+    kept = re.sub(r"[{}\\%#]", "", path)
+    return f"\\path{{{kept}}}"
 
 
 def _label(text: str) -> str:
@@ -274,10 +281,10 @@ def _step_lines(steps: Sequence[Step]) -> list[str]:
 def _handout_file(d: Derivation, doc: Document | None, *, heading: bool) -> list[str]:
     out = []
     if heading:
-        out.append(f"\\section*{{{escape_text(d.title) if d.title else verbatim(display_path(d.file))}}}")
+        out.append(f"\\section*{{{escape_text(d.title) if d.title else file_name(display_path(d.file))}}}")
     c = d.summary
     out.append(
-        f"{{\\small\\color{{gray}} {escape_text(display_path(d.file))}: {len(d.steps)} steps — "
+        f"{{\\small\\color{{gray}} {file_name(display_path(d.file))}: {len(d.steps)} steps — "
         + ", ".join(f"{c[v]} {v.value}" for v in COUNTED)
         + f", {c[Verdict.DEFINITION]} definitions.\\par}}"
     )
@@ -317,7 +324,7 @@ def handout_tex(report: Report) -> str:
     wrong = [(d, s) for d in report.derivations for s in d.wrong]
     if wrong:
         body.append(r"\textbf{Wrong steps.} " + "; ".join(
-            f"{escape_text(display_path(d.file))} {s.where}" for d, s in wrong) + ".")  # fmt: skip
+            f"{file_name(display_path(d.file))} {s.where}" for d, s in wrong) + ".")  # fmt: skip
     else:
         body.append(r"\textbf{Wrong steps.} None.")
     for d, doc in zip(report.derivations, docs):
@@ -368,7 +375,7 @@ def _methods_section(d: Derivation) -> str:
     """How every step of one file was decided: a table of line, verdict and method."""
     name = display_path(d.file)
     out = [
-        f"\\subsection{{How each step of \\texttt{{{escape_text(name)}}} was decided}}\\label{{file:{_label(name)}}}",
+        f"\\subsection*{{How each step of {file_name(name)} was decided}}",
         r"{\small\begin{longtable}{@{}r l p{0.62\linewidth}@{}}\toprule",
         r"line & verdict & method \\ \midrule\endhead",
     ]
