@@ -11,7 +11,9 @@ the grader or the report at start-up (there is no import circle to dodge: docs/a
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +31,7 @@ from derivations.errors import (
     OutputError,
     UnknownIdentityError,
 )
-from derivations.files import cache_dir, unwritable_reason, write_json_atomic
+from derivations.files import VERSION_KEY, cache_dir, refuse_foreign, tool_version, unwritable_reason, write_json_atomic
 
 if TYPE_CHECKING:
     from derivations.check.results import Derivation
@@ -39,7 +41,30 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage dump) and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        """Print one line (with a suggestion for a mistyped choice or option) and exit 2."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{self._suggestion(message)} (see '{self.prog} --help')\n")
+
+    def _suggestion(self, message: str) -> str:
+        """``; did you mean 'verify'?`` for a mistyped subcommand, choice or option, else ``""``."""
+        choice = re.search(r"invalid choice: '?([^' ]+)'? \(choose from (.*)\)", message)
+        if choice:
+            word, options = choice.group(1), re.findall(r"[\w.-]+", choice.group(2))
+        else:
+            unknown = re.search(r"unrecognized arguments: (\S+)", message)
+            if not unknown or not unknown.group(1).startswith("-"):
+                return ""
+            word, options = unknown.group(1).split("=")[0], sorted(self._all_options())
+        close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+        return f"; did you mean '{close[0]}'?" if close else ""
+
+    def _all_options(self) -> set[str]:
+        """Every option string of this parser and of its subcommands."""
+        found = set(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found |= set(sub._option_string_actions)
+        return found
 
 
 def writable_path(text: str) -> Path:
@@ -65,11 +90,14 @@ def positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The `derivations` argument parser."""
     parser = _Parser(prog="derivations", description="Verify the derivations of neural-network basics.")
+    parser.add_argument("--version", action="version", version=f"derivations {tool_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     verify = sub.add_parser("verify", help="prove and cross-check every identity of the notes")
     verify.add_argument("names", nargs="*", metavar="NAME", help="only these identities (default: all)")
     verify.add_argument("--json", type=writable_path, metavar="PATH", help="also write the results as JSON")
     verify.add_argument("--quiet", action="store_true", help="no progress display")
+    verify.add_argument("--list", action="store_true", help="list the identities (name, statement, source) and exit")
+    verify.add_argument("--force", action="store_true", help="let --json replace a file this tool did not write")
     verify.add_argument(
         "--examples",
         type=positive_int,
@@ -87,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", type=writable_path, metavar="PATH", help="also write the verdicts as JSON")
     check.add_argument("--against", metavar="IDENTITY", help="also say whether the file proves this identity")
     check.add_argument("--quiet", action="store_true", help="only the summary line per file")
+    check.add_argument("--force", action="store_true", help="let --json replace a file this tool did not write")
     check.add_argument(
         "--allow-unreadable",
         action="store_true",
@@ -144,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-sandbox", action="store_true", help="run submissions without bubblewrap (recorded on every result)"
     )
     grade.add_argument("--quiet", action="store_true", help="no table, only the summary line")
+    grade.add_argument("--force", action="store_true", help="let --json/--csv replace a file this tool did not write")
     bundle = sub.add_parser("autograder", help="build the Gradescope autograder bundle (a zip)")
     bundle.add_argument("--assignment", type=Path, metavar="TOML", help="the assignment (default: the built-in one)")
     bundle.add_argument("-o", "--output", type=writable_path, required=True, metavar="ZIP", help="the bundle to write")
@@ -239,6 +269,8 @@ def _run_check(args: argparse.Namespace) -> int:
     from derivations import identities
 
     identity = identities.get(args.against) if args.against else None
+    if args.json:
+        refuse_foreign(args.json, force=args.force)
     if identity is not None and not identity.notation:
         raise UnknownIdentityError(
             f"identity {identity.name!r} has no statement in the notes' notation to check against"
@@ -284,7 +316,8 @@ def _run_check(args: argparse.Namespace) -> int:
         entries.append(derivation.to_json())
         codes.append(_check_code(derivation, allow_unreadable=args.allow_unreadable))
     if args.json:
-        write_json_atomic(args.json, entries[0] if len(args.files) == 1 else {"files": entries})
+        data = entries[0] if len(args.files) == 1 else {"files": entries}
+        write_json_atomic(args.json, {VERSION_KEY: tool_version(), **data})
     return max(codes, key=CHECK_SEVERITY.index)
 
 
@@ -319,25 +352,27 @@ def _keep_hypothesis_out_of_the_users_folder() -> None:
 def _run_verify(args: argparse.Namespace) -> int:
     from derivations import identities
 
-    _keep_hypothesis_out_of_the_users_folder()
-    from derivations.report.terminal import render_verify
-    from derivations.verify.run import verify
-
     selected = [identities.get(n) for n in args.names] if args.names else list(identities.IDENTITIES)
-    examples = args.examples or (300 if os.environ.get("CI") == "true" else 100)
+    if args.list:
+        for identity in selected:
+            print(f"{identity.name}\n  {identity.statement}\n  {identity.source}")
+        return EXIT_OK
+    if args.json:
+        refuse_foreign(args.json, force=args.force)
+    _keep_hypothesis_out_of_the_users_folder()
     from rich.console import Console
 
+    from derivations.report.terminal import counted_progress, render_verify
+    from derivations.verify.run import verify
+
+    examples = args.examples or (300 if os.environ.get("CI") == "true" else 100)
     console = Console(stderr=True, quiet=args.quiet)
-    with console.status("verifying…") as status:
-        result = verify(
-            selected,
-            max_examples=examples,
-            seconds=args.seconds,
-            progress=lambda text: status.update(f"verifying {text}…"),
-        )
+    total_checks = sum(len(i.checks) for i in selected)
+    with counted_progress(console, len(selected), total_checks) as progress:
+        result = verify(selected, max_examples=examples, seconds=args.seconds, progress=progress, done=progress.done)
     render_verify(result, quiet=args.quiet)
     if args.json:
-        write_json_atomic(args.json, result.to_json())
+        write_json_atomic(args.json, {VERSION_KEY: tool_version(), **result.to_json()})
     return EXIT_OK if result.passed else EXIT_FAILED
 
 
@@ -357,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "grade":
             from derivations.grading.cli import run_grade
 
+            _keep_hypothesis_out_of_the_users_folder()
             return run_grade(args)
     except DerivationsError as exc:
         print(f"derivations {args.command}: {exc}", file=sys.stderr)

@@ -34,6 +34,46 @@ def unwritable_reason(path: Path) -> str | None:
     return None
 
 
+#: The top-level key every JSON the tool writes carries: how a file it wrote is recognised.
+VERSION_KEY = "derivations_version"
+#: The first cells of the header of the gradebook CSV `grade --batch` writes.
+CSV_HEADER = "student,score,max_score"
+
+
+def tool_version() -> str:
+    """The installed version of derivations (``0+unknown`` when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("derivations")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def written_by_us(path: Path) -> bool:
+    """Whether ``path`` looks like an output of this tool (a JSON with `VERSION_KEY`, or the gradebook CSV)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if head.startswith(CSV_HEADER):
+        return True
+    try:
+        data = json.loads(head)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and VERSION_KEY in data
+
+
+def refuse_foreign(path: Path, *, force: bool) -> None:
+    """OutputError when ``path`` exists and this tool did not write it, unless ``force``."""
+    if force or not path.exists():
+        return
+    if path.is_dir() or not written_by_us(path):
+        raise OutputError(f"'{path}' exists and was not written by derivations: use --force to replace it")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -39,5 +39,10 @@ def get(name: str) -> Identity:
     for identity in IDENTITIES:
         if identity.name == name:
             return identity
-    known = ", ".join(i.name for i in IDENTITIES)
-    raise UnknownIdentityError(f"unknown identity {name!r} (expected one of: {known})")
+    import difflib
+
+    names = [i.name for i in IDENTITIES]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if close:
+        raise UnknownIdentityError(f"unknown identity {name!r}: did you mean '{close[0]}'?")
+    raise UnknownIdentityError(f"unknown identity {name!r} (expected one of: {', '.join(names)})")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from derivations.check.results import Against, Derivation, Step
@@ -21,6 +24,37 @@ def _fmt(value: float) -> str:
 def make_console() -> Console:
     """Standard output; wide when it is not a terminal, so piped output is not folded."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+class CountedProgress:
+    """A progress callable: ``progress(text)`` names the current step, ``progress.done(kind)`` counts one done."""
+
+    def __init__(self, progress: Progress | None, identities: TaskID | None, checks: TaskID | None) -> None:
+        self._progress, self._identities, self._checks = progress, identities, checks
+
+    def __call__(self, text: str) -> None:
+        """Show ``text`` as the current step."""
+        if self._progress is not None and self._identities is not None:
+            self._progress.update(self._identities, description=f"identities ({text})")
+
+    def done(self, kind: str) -> None:
+        """Count one ``"identity"`` or ``"check"`` as done."""
+        task = self._identities if kind == "identity" else self._checks
+        if self._progress is not None and task is not None:
+            self._progress.advance(task)
+
+
+@contextmanager
+def counted_progress(console: Console, total_identities: int, total_checks: int) -> Iterator[CountedProgress]:
+    """N/M identities and cross-checks done with elapsed time on ``console`` (nothing unless it is a terminal)."""
+    if console.quiet or not console.is_terminal:
+        yield CountedProgress(None, None, None)
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        identities = progress.add_task("identities", total=total_identities)
+        checks = progress.add_task("cross-checks", total=total_checks)
+        yield CountedProgress(progress, identities, checks)
 
 
 #: The colour of an identity's symbolic result: proved, undecided (a method ran out of time), not proved.

@@ -105,9 +105,14 @@ Progress = Callable[[str], None]
 
 
 def verify_identity(
-    identity: Identity, *, max_examples: int = 100, seconds: float = 10.0, progress: Progress | None = None
+    identity: Identity,
+    *,
+    max_examples: int = 100,
+    seconds: float = 10.0,
+    progress: Progress | None = None,
+    done: Progress | None = None,
 ) -> IdentityResult:
-    """Prove every part, then run every cross-check."""
+    """Prove every part, then run every cross-check (``done("check")`` after each, ``done("identity")`` at the end)."""
     if progress:
         progress(f"{identity.name}: symbolic proof")
     parts = tuple(PartResult.of(part, proof) for part, proof in prove_identity(identity, seconds))
@@ -117,6 +122,10 @@ def verify_identity(
         if progress:
             progress(f"{identity.name}: {check.against}")
         checks.append(run_check(identity.name, check, max_examples=max_examples))
+        if done:
+            done("check")
+    if done:
+        done("identity")
     return IdentityResult(
         identity.name,
         identity.statement,
@@ -145,9 +154,17 @@ def symbolic_text(parts: Sequence[PartResult]) -> str:
 
 
 def verify(
-    identities: Iterable[Identity], *, max_examples: int = 100, seconds: float = 10.0, progress: Progress | None = None
+    identities: Iterable[Identity],
+    *,
+    max_examples: int = 100,
+    seconds: float = 10.0,
+    progress: Progress | None = None,
+    done: Progress | None = None,
 ) -> VerifyResult:
-    """Every identity, in registry order."""
+    """Every identity, in registry order (``done`` as in `verify_identity`)."""
     return VerifyResult(
-        tuple(verify_identity(i, max_examples=max_examples, seconds=seconds, progress=progress) for i in identities)
+        tuple(
+            verify_identity(i, max_examples=max_examples, seconds=seconds, progress=progress, done=done)
+            for i in identities
+        )
     )

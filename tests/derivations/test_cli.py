@@ -264,7 +264,7 @@ def test_check_several_files_runs_the_usable_ones_and_exits_with_the_worst(tmp_p
     assert main(["check", str(good), str(good), "--quiet"]) == 0
     capsys.readouterr()
     out.write_text("precious")
-    assert main(["check", str(missing), str(empty), "--json", str(out)]) == 2  # nothing usable: nothing written
+    assert main(["check", str(missing), str(empty), "--json", str(out), "--force"]) == 2  # nothing usable: none written
     assert out.read_text() == "precious" and len(capsys.readouterr().err.strip().splitlines()) == 2
 
 
@@ -334,3 +334,25 @@ def test_check_a_malformed_notebook_is_one_line_and_exit_2(tmp_path: Path, conte
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and "hw.ipynb" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_version_list_and_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == "derivations 0.1.0"
+    assert main(["verify", "--list"]) == 0 and "sigmoid-derivative\n  " in capsys.readouterr().out
+    assert main(["verify", "sigmoid-derivatve"]) == 2
+    assert "did you mean 'sigmoid-derivative'?" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["verfy"])
+    assert exc.value.code == 2 and "did you mean 'verify'?" in capsys.readouterr().err
+
+
+def test_json_does_not_replace_a_foreign_file_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "mine.json"
+    out.write_text("{}\n")
+    assert main(["verify", "sigmoid-derivative", "--examples", "5", "--quiet", "--json", str(out)]) == 2
+    assert out.read_text() == "{}\n" and "use --force" in capsys.readouterr().err
+    assert main(["verify", "sigmoid-derivative", "--examples", "5", "--quiet", "--json", str(out), "--force"]) == 0
+    assert "derivations_version" in json.loads(out.read_text())
+    assert main(["verify", "sigmoid-derivative", "--examples", "5", "--quiet", "--json", str(out)]) == 0
