@@ -6,12 +6,13 @@ JSON); strings only in ``to_json``.
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from derivations.notation.document import describe
-from derivations.notation.typeset import MATHJAX_MARK, derivation_align
+from derivations.notation.typeset import MATHJAX_MARK, counterexample_text, derivation_align
 from derivations.verdict import HOLDS, AgainstVerdict, Counterexample, Decision, Verdict
 
 
@@ -138,21 +139,31 @@ class Derivation:
         return [s for s in self.steps if s.unreadable]
 
     def _repr_latex_(self) -> str:
-        """Jupyter: every step with its verdict, the same ``align*`` as the report."""
-        return "$$" + derivation_align(self.steps, marks=MATHJAX_MARK, fit=False) + "$$"
+        """Jupyter: every step with its verdict (the report's ``align*``), then each wrong or unchecked step's why."""
+        return (
+            "$$"
+            + derivation_align(self.steps, marks=MATHJAX_MARK, fit=False)
+            + "$$"
+            + "".join(f"\n\n\\noindent {n}" for n in _latex_notes(self))
+        )
 
     def _repr_html_(self) -> str:
-        """Jupyter: a table of the steps with verdicts, counterexamples and reasons."""
+        """Jupyter: a table of the steps with verdicts, counterexamples and reasons, and the tally."""
         rows = []
         for s in self.steps:
-            why = s.counterexample.sentence() if s.counterexample else s.reason
-            at = s.line if s.cell is None else f"{s.cell}:{s.line}"  # a notebook: cell:line
+            colour = _HTML_COLOUR.get(s.verdict, "inherit")
             rows.append(
-                f"<tr><td>{at}</td><td><code>{_html(s.latex)}</code></td>"
-                f"<td>{s.verdict.value}</td><td>{_html(why)}</td></tr>"
+                f"<tr><td>{_html(s.where)}</td><td><code>{_html(s.latex)}</code></td>"
+                f'<td style="color:{colour}"><b>{_html(s.verdict.value)}</b></td><td>{_html(_why(s))}</td></tr>'
             )
-        head = "<tr><th>line</th><th>step</th><th>verdict</th><th>how / why</th></tr>"
-        return f"<p><b>{_html(self.file)}</b></p><table>{head}{''.join(rows)}</table>"
+        head = "<tr><th>where</th><th>step</th><th>verdict</th><th>counterexample / reason</th></tr>"
+        title = f"<b>{_html(self.title)}</b> " if self.title else ""
+        tally = ", ".join(f"{k} {v.value}" for v, k in self.summary.items() if k)
+        parts = [f"<p>{title}<code>{_html(self.file)}</code>: {_html(tally or 'no steps')}</p>"]
+        if self.against is not None:
+            parts.append(f"<p>{_html(self.against.identity)}: <b>{_html(self.against.verdict.value)}</b></p>")
+        parts.append(f"<table>{head}{''.join(rows)}</table>")
+        return "".join(parts)
 
     def to_json(self) -> dict:
         """The object of ``check --json`` for one file."""
@@ -168,7 +179,60 @@ class Derivation:
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` escaped for HTML (also inside attributes)."""
+    return html.escape(text, quote=True)
+
+
+_HTML_COLOUR = {
+    Verdict.PROVED: "green",
+    Verdict.NUMERIC: "darkorange",
+    Verdict.WRONG: "red",
+    Verdict.UNCHECKED: "purple",
+    Verdict.DEFINITION: "blue",
+}
+
+
+def _why(step: Step) -> str:
+    """A step's counterexample in words (and where the chain returns to) when wrong, else its reason."""
+    if step.verdict is Verdict.WRONG and step.counterexample is not None:
+        why = step.counterexample.sentence() or step.reason
+    else:
+        why = step.reason or step.method
+    if step.verdict is Verdict.WRONG and step.returns_to_line is not None:
+        why += f" (the next line returns to {step.returns_to})"
+    return why
+
+
+def _latex_notes(derivation: Derivation) -> list[str]:
+    """A paragraph per wrong step (its counterexample) and per unchecked step (its reason), in LaTeX."""
+    out = []
+    for s in derivation.steps:
+        if s.verdict is Verdict.WRONG:
+            out.append(f"{_latex_text(s.where)}, wrong: {counterexample_text(s)}")
+        elif s.verdict is Verdict.UNCHECKED:
+            out.append(f"{_latex_text(s.where)}, unchecked: {_latex_text(s.reason)}")
+    return out
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+
+
+def _latex_text(text: str) -> str:
+    """``text`` escaped for LaTeX's text mode."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
 
 @dataclass(frozen=True)
