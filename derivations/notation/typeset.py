@@ -136,23 +136,29 @@ def _fit(math: str, width: str = r"0.68\linewidth") -> str:
     return rf"\fitmath{{{width}}}{{{math}}}"
 
 
+def _at(ce: Counterexample, *, nowhere: str) -> str:
+    """``at $x = 0$ ($n = 2$, …)``: a counterexample's point (``nowhere`` when it has none) and scope, in LaTeX."""
+    point = ", ".join(f"{k} = {format_point(v)}" for k, v in ce.point.items() if math_is_safe(k))
+    scope = ce.scope() + ([f"\\text{{component }} {ce.component}"] if ce.component is not None else [])
+    where = f"at ${point}$" if point else nowhere
+    return where + (f" (${', '.join(scope)}$)" if scope else "")
+
+
+def _only_this_line(step: StepLike) -> str:
+    """``; the next line equals line 7 again, …`` when the chain recovers after the step, else ""."""
+    if step.returns_to_line is None:
+        return ""
+    back = _place(step.returns_to_line, getattr(step, "returns_to_cell", None))
+    return f"; the next line equals {back} again, so only this line is wrong"
+
+
 def counterexample_text(step: StepLike) -> str:
     """The counterexample of a wrong step as a sentence (LaTeX)."""
     ce = step.counterexample
     if ce is None or not ce.has_values:
         return escape_text(step.reason)
-    point = ", ".join(f"{k} = {format_point(v)}" for k, v in ce.point.items() if math_is_safe(k))
-    scope = ce.scope()
-    if ce.component is not None:
-        scope.append(f"\\text{{component }} {ce.component}")
-    where = f"${point}$" if point else "every point"
-    if scope:
-        where += f" (${', '.join(scope)}$)"
-    text = f"counterexample at {where}: left side ${format_number(ce.left)}$, right side ${format_number(ce.right)}$"
-    if step.returns_to_line is not None:
-        back = _place(step.returns_to_line, getattr(step, "returns_to_cell", None))
-        text += f"; the next line equals {back} again, so only this line is wrong"
-    return text
+    values = f"left side ${format_number(ce.left)}$, right side ${format_number(ce.right)}$"
+    return f"counterexample {_at(ce, nowhere='at every point')}: {values}" + _only_this_line(step)
 
 
 def _place(line: int, cell: int | None) -> str:
@@ -257,14 +263,6 @@ def counterexample_words(step: StepLike) -> str:
     ce = step.counterexample
     if ce is None or not ce.has_values:
         return escape_text(step.reason)
-    point = ", ".join(f"{k} = {format_point(v)}" for k, v in ce.point.items() if math_is_safe(k))
-    scope = ce.scope() + ([f"\\text{{component }} {ce.component}"] if ce.component is not None else [])
-    where = f"at ${point}$" if point else "everywhere"
-    if scope:
-        where += f" (${', '.join(scope)}$)"
     left, right = value_words(ce.left, ce.right), value_words(ce.right, ce.left)
-    text = f"{where} the left side is ${left}$ and the right side ${right}$"
-    if step.returns_to_line is not None:
-        back = _place(step.returns_to_line, getattr(step, "returns_to_cell", None))
-        text += f"; the next line equals {back} again, so only this line is wrong"
-    return text
+    said = f"{_at(ce, nowhere='everywhere')} the left side is ${left}$ and the right side ${right}$"
+    return said + _only_this_line(step)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from derivations.check import check_file
+from derivations.check import check_document
 from derivations.check.results import Derivation, Step
 from derivations.errors import OutputError
 from derivations.files import write_text_atomic
@@ -562,9 +562,9 @@ def build(
     documents = [read_document(Path(path)) for path in notes]  # a bad file fails before the slow part
     results = [(i, verify_identity(i, max_examples=examples, progress=say)) for i in identities]
     derivations = []
-    for path in notes:
+    for path, doc in zip(notes, documents):  # each file read once
         say(f"checking {display_path(path)}")
-        d = check_file(Path(path), seconds=seconds)
+        d = check_document(doc, seconds=seconds)
         d.file = display_path(path)
         derivations.append(d)
     return Report(results, derivations, with_figures, documents, meta)
