@@ -226,25 +226,30 @@ def _run_report(args: argparse.Namespace) -> int:
         if args.pdf:
             check_target(target.with_suffix(".pdf"), force=True)  # the PDF always belongs to the .tex beside it
     _keep_hypothesis_out_of_the_users_folder()
+    from derivations.report.terminal import counted_progress
+
     console = Console(stderr=True, quiet=args.quiet)
     meta = Meta(args.title or "", args.course or "", args.author or "", args.date or "")
-    with console.status("building the report…") as status:
+    total_checks = sum(len(i.checks) for i in selected)
+    with counted_progress(console, len(selected), total_checks, len(notes)) as progress:
         report = build(
             selected,
             notes,
             examples=args.examples,
             seconds=args.seconds,
             with_figures=not args.no_figures,
-            progress=lambda text: status.update(f"report: {text}…"),
+            progress=progress,
             meta=meta,
+            done=progress.done,
         )
-        write_tex(out, handout_tex(report))
-        write_tex(appendix, appendix_tex(report))
-        print(f"wrote {out} (the handout) and {appendix} (the appendix)")
-        if args.pdf:
-            for target in (out, appendix):
-                status.update(f"report: LaTeX on {target.name}…")
-                print(f"wrote {compile_pdf(target)}")
+    write_tex(out, handout_tex(report))
+    write_tex(appendix, appendix_tex(report))
+    print(f"wrote {out} (the handout) and {appendix} (the appendix)")
+    if args.pdf:
+        for target in (out, appendix):
+            with console.status(f"LaTeX on {target.name}…"):
+                pdf = compile_pdf(target)
+            print(f"wrote {pdf}")
     wrong = sum(len(d.wrong) for d in report.derivations)
     failed = sum(not r.passed for _, r in report.identities)
     print(

@@ -51,7 +51,8 @@ def tool_version() -> str:
 
 
 def written_by_us(path: Path) -> bool:
-    """Whether ``path`` looks like an output of this tool (a JSON with `VERSION_KEY`, or the gradebook CSV)."""
+    """Whether ``path`` looks like an output of this tool: a JSON with `VERSION_KEY` (at the top, or in a
+    results.json's ``extra_data``), or the gradebook CSV."""
     try:
         with path.open("rb") as fh:
             head = fh.read(1 << 20).decode("utf-8")
@@ -63,7 +64,10 @@ def written_by_us(path: Path) -> bool:
         data = json.loads(head)
     except ValueError:
         return False
-    return isinstance(data, dict) and VERSION_KEY in data
+    if not isinstance(data, dict):
+        return False
+    extra = data.get("extra_data")  # Gradescope's results.json keeps the tool's own keys in extra_data
+    return VERSION_KEY in data or (isinstance(extra, dict) and VERSION_KEY in extra)
 
 
 def refuse_foreign(path: Path, *, force: bool) -> None:

@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]  # tests/derivations/test_pytest_plugin.py runs pytest on course folders
@@ -11,3 +12,10 @@ settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped output wraps at ``COLUMNS`` when it is set, and pytest-xdist's workers inherit COLUMNS=80: a test
+    reads unwrapped lines unless it sets a width itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -14,7 +14,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "derivations"
-LEAVES = {"derivations.errors": set(), "derivations.verdict": set(), "derivations.files": {"derivations.errors"}}
+LEAVES = {
+    "derivations.errors": set(),
+    "derivations.verdict": set(),
+    "derivations.files": {"derivations.errors"},
+    "derivations.report.lines": set(),
+}
 VERDICT_WORDS = re.compile(r"""["'](proved|numeric|wrong|unchecked)["']""")
 
 

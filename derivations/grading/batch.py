@@ -31,12 +31,11 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from derivations.errors import AssignmentError, DerivationsError, InputError
-from derivations.files import write_json_atomic, write_text_atomic
+from derivations.files import tool_version, write_json_atomic, write_text_atomic
 from derivations.verdict import Outcome
 
 CODE_SUFFIXES = (".py", ".ipynb", ".zip")
@@ -108,11 +107,9 @@ def _printable(name: str) -> str:
 
 
 def grader_version() -> str:
-    """The installed version of derivations (part of what --resume compares)."""
-    try:
-        return version("derivations")
-    except PackageNotFoundError:
-        return "unknown"
+    """The installed version of derivations, as every file the tool writes records it (part of what --resume
+    compares)."""
+    return tool_version()
 
 
 def digest_of(path: Path) -> str:

@@ -6,7 +6,6 @@ import argparse
 import hashlib
 import multiprocessing as mp
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from functools import partial
@@ -18,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from derivations.errors import EXIT_INTERRUPTED, EXIT_OK, InputError
-from derivations.files import write_json_atomic, write_text_atomic
+from derivations.files import refuse_foreign, write_json_atomic, write_text_atomic
 from derivations.grading.batch import (
     Action,
     Entry,
@@ -38,6 +37,7 @@ from derivations.grading.config import Config
 from derivations.grading.grade import grade
 from derivations.grading.results import Result
 from derivations.grading.sandbox import Sandbox, claim_uid, isolated_sandbox, run_folder
+from derivations.report.lines import as_table, make_console, say
 from derivations.verdict import Outcome
 
 
@@ -64,6 +64,7 @@ def _outputs_of(args: argparse.Namespace) -> tuple[Path, Path]:
         if out.resolve().is_relative_to(args.batch.resolve()):
             raise InputError(f"'{out}' is inside the submissions folder '{args.batch}' (write results beside it)")
     _refuse_to_replace(out_csv, ".csv")
+    refuse_foreign(out_csv, force=args.force)
     return out_csv, json_dir
 
 
@@ -73,35 +74,51 @@ def _refuse_to_replace(path: Path, suffix: str) -> None:
         raise InputError(f"'{path}' exists and is not a {suffix} file: refusing to replace it (give another path)")
 
 
-def make_console() -> Console:
-    """Standard output, as the report's console: wide when piped (the report's module would import SymPy, 1 s)."""
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-
-
 def render(result: Result, console: Console, quiet: bool) -> None:
-    """The result as a table of tests (unless ``quiet``), its warnings, and the total."""
+    """The tests (unless ``quiet``: a table on a wide terminal, else plain lines), the warnings, the total.
+
+    Feedback identical to an earlier test's (one counterexample failing correctness and stability) is
+    printed once; the later test refers to the earlier one.
+    """
     if not quiet:
-        table = Table(pad_edge=False, box=None, header_style="bold")
-        table.add_column("test")
-        table.add_column("score", justify="right")
-        table.add_column("verdict")
-        table.add_column("feedback", overflow="fold", ratio=1)
+        first_with: dict[str, str] = {}
+        rows = []
         for t in result.tests:
             style = "green" if t.passed else ("dim" if t.verdict is Outcome.NOT_SUBMITTED else "red")
-            first = t.output.split("\n")[0]
-            table.add_row(t.name, f"{t.score:g}/{t.max_score:g}", f"[{style}]{t.verdict.words}[/]", escape(first))
-            for extra in t.output.split("\n")[1:]:
-                table.add_row("", "", "", escape(extra))
-        console.print(table)
+            lines = t.output.split("\n") if t.output else []
+            if t.output and t.output in first_with:
+                lines = [f"(the same as {first_with[t.output]})"]
+            elif t.output:
+                first_with[t.output] = t.name
+            rows.append((t, style, lines))
+        if as_table(console):
+            table = Table(pad_edge=False, box=None, header_style="bold")
+            table.add_column("test")
+            table.add_column("score", justify="right")
+            table.add_column("verdict")
+            table.add_column("feedback", overflow="fold", ratio=1)
+            for t, style, lines in rows:
+                feedback = lines or [""]
+                table.add_row(
+                    t.name, f"{t.score:g}/{t.max_score:g}", f"[{style}]{t.verdict.words}[/]", escape(feedback[0])
+                )
+                for extra in feedback[1:]:
+                    table.add_row("", "", "", escape(extra))
+            console.print(table)
+        else:
+            for t, style, lines in rows:
+                say(console, f"{t.name}  {t.score:g}/{t.max_score:g}  {t.verdict.words}", style=style)
+                for line in lines:
+                    say(console, line, "    ", "      ")
     if not result.sandboxed:
-        console.print(f"[yellow]{escape(UNSANDBOXED)}[/]")
+        say(console, UNSANDBOXED, style="yellow")
     elif result.sandbox:
-        console.print(f"[yellow]{escape(result.sandbox)}[/]")
+        say(console, result.sandbox, style="yellow")
     for warning in result.warnings:
-        console.print(f"[yellow]note: {escape(warning)}[/]")
+        say(console, f"note: {warning}", style="yellow")
     if result.error:
-        console.print(f"[red]{escape(result.error)}[/]")
-    console.print(f"{escape(result.student)}: {result.score:g}/{result.max_score:g}")
+        say(console, result.error, style="red")
+    say(console, f"{result.student}: {result.score:g}/{result.max_score:g}")
 
 
 #: This process's sandbox uid: a `--jobs` worker's own (set by `_init_worker`), None for the default.
@@ -271,6 +288,7 @@ def run_grade(args: argparse.Namespace) -> int:
         if args.json.resolve() == args.submission.resolve():
             raise InputError(f"--json '{args.json}' is the submission itself (give another path)")
         _refuse_to_replace(args.json, ".json")
+        refuse_foreign(args.json, force=args.force)
     box = sandbox_or_refuse(args.no_sandbox)
     console = make_console()
     status = Console(stderr=True, quiet=args.quiet)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from derivations.files import VERSION_KEY, tool_version
 from derivations.verdict import Outcome
 
 #: A Markdown code fence.
@@ -121,6 +122,7 @@ class Result:
             "stdout_visibility": "hidden",
             "execution_time": round(self.seconds, 2),
             "extra_data": {
+                VERSION_KEY: tool_version(),
                 "sandboxed": self.sandboxed,
                 "kind": self.kind,
                 "warnings": list(self.warnings),

@@ -556,17 +556,23 @@ def build(
     with_figures: bool = True,
     progress: Callable[[str], None] | None = None,
     meta: Meta = Meta(),
+    done: Callable[[str], None] | None = None,
 ) -> Report:
-    """Verify the identities and check the derivation files; the data of the report."""
+    """Verify the identities and check the derivation files; the data of the report.
+
+    ``progress(text)`` names what runs; ``done(kind)`` counts each ``"check"``, ``"identity"`` and ``"file"``.
+    """
     say = progress or (lambda text: None)
     documents = [read_document(Path(path)) for path in notes]  # a bad file fails before the slow part
-    results = [(i, verify_identity(i, max_examples=examples, progress=say)) for i in identities]
+    results = [(i, verify_identity(i, max_examples=examples, progress=say, done=done)) for i in identities]
     derivations = []
     for path, doc in zip(notes, documents):  # each file read once
         say(f"checking {display_path(path)}")
         d = check_document(doc, seconds=seconds)
         d.file = display_path(path)
         derivations.append(d)
+        if done:
+            done("file")
     return Report(results, derivations, with_figures, documents, meta)
 
 

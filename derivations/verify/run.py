@@ -142,7 +142,7 @@ def symbolic_text(parts: Sequence[PartResult]) -> str:
     """``proved (methods; k parts)``, or ``not proved: …`` and/or ``undecided (out of time): …`` naming the parts."""
     if all(p.proved for p in parts):
         methods = sorted({p.how for p in parts})
-        return f"proved ({', '.join(methods)}; {len(parts)} parts)"
+        return f"proved ({', '.join(methods)}; {len(parts)} part{'' if len(parts) == 1 else 's'})"
     failed = [p.label for p in parts if not p.proved and not p.undecided]
     undecided = [p.label for p in parts if p.undecided]
     pieces = []

@@ -188,7 +188,7 @@ def test_verify_marks_the_identities_proved_for_general_n(tmp_path: Path) -> Non
     out = tmp_path / "v.json"
     result = run("verify", "softmax-jacobian", "tanh-derivative", "--examples", "5", "--json", str(out))
     assert result.returncode == 0, result.stderr
-    assert "softmax-jacobian  (general n)" in result.stdout and "tanh-derivative  (general n)" not in result.stdout
+    assert "softmax-jacobian (general n):" in result.stdout and "tanh-derivative (general n)" not in result.stdout
     flags = {i["name"]: i["general_n"] for i in json.loads(out.read_text())["identities"]}
     assert flags == {"softmax-jacobian": True, "tanh-derivative": False}
 
@@ -356,3 +356,33 @@ def test_json_does_not_replace_a_foreign_file_without_force(tmp_path: Path, caps
     assert main(["verify", "sigmoid-derivative", "--examples", "5", "--quiet", "--json", str(out), "--force"]) == 0
     assert "derivations_version" in json.loads(out.read_text())
     assert main(["verify", "sigmoid-derivative", "--examples", "5", "--quiet", "--json", str(out)]) == 0
+
+
+def test_check_piped_at_60_columns_fits_and_keeps_names_whole() -> None:
+    from rich.cells import cell_len
+
+    note = "derivations/notes/neural_network_basics_1.md"
+    env = {**os.environ, "COLUMNS": "60"}
+    result = subprocess.run(
+        [sys.executable, "-m", "derivations", "check", note], capture_output=True, text=True, env=env, timeout=600
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1 and len(lines) > 40
+    assert all(cell_len(line) <= 60 and line == line.rstrip() for line in lines), result.stdout
+    # words a line can hold are never cut: each "by <method>" and each verdict word stays whole
+    assert any("rewrite(exp)" in line for line in lines)
+    assert sum("✗ wrong" in line for line in lines) == 3
+
+
+def test_check_and_verify_write_json_with_the_users_mode(tmp_path: Path) -> None:
+    note = tmp_path / "hw.md"
+    note.write_text("$$\\sigma(-x) = 1 - \\sigma(x)$$\n", encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        checked = run("check", str(note), "--json", str(tmp_path / "c.json"), "--quiet")
+        verified = run("verify", "sigmoid-reflection", "--examples", "3", "--json", str(tmp_path / "v.json"), "--quiet")
+    finally:
+        os.umask(old)
+    assert checked.returncode == 0 and verified.returncode == 0, checked.stderr + verified.stderr
+    assert (tmp_path / "c.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "v.json").stat().st_mode & 0o777 == 0o644

@@ -95,3 +95,56 @@ def test_results_never_replace_a_students_file(tmp_path: Path) -> None:
     assert r.returncode == 2 and "refusing to replace" in r.stderr
     assert bob.read_text().startswith("def sigmoid") and single.read_text().startswith("def sigmoid")
     assert notes.read_text() == "mine"
+
+
+@pytest.mark.needs_sandbox
+def test_json_and_csv_replace_only_the_tools_own_files_unless_forced(tmp_path: Path) -> None:
+    sub = tmp_path / "hw.py"
+    sub.write_text((EXAMPLES / "correct.py").read_text())
+    out = tmp_path / "results.json"
+    out.write_text('{"score": 3}\n')  # a results.json someone else wrote
+    r = _cli(str(sub), "--json", str(out), "--quiet")
+    assert r.returncode == 2 and "was not written by derivations" in r.stderr and "--force" in r.stderr
+    assert out.read_text() == '{"score": 3}\n'
+    r = _cli(str(sub), "--json", str(out), "--quiet", "--force")
+    assert r.returncode == 0, r.stderr
+    from derivations.files import VERSION_KEY, tool_version
+
+    assert json.loads(out.read_text())["extra_data"][VERSION_KEY] == tool_version()
+    r = _cli(str(sub), "--json", str(out), "--quiet")  # its own file: replaced without --force
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "ann.py").write_text(sub.read_text())
+    book = tmp_path / "grades.csv"
+    book.write_text("name,mark\nann,10\n")  # the TA's own spreadsheet
+    r = _cli("--batch", str(folder), "--csv", str(book), "--quiet")
+    assert r.returncode == 2 and "was not written by derivations" in r.stderr
+    assert book.read_text() == "name,mark\nann,10\n"
+    r = _cli("--batch", str(folder), "--csv", str(book), "--quiet", "--force")
+    assert r.returncode == 0 and book.read_text().startswith("student,score,max_score"), r.stderr
+    r = _cli("--batch", str(folder), "--csv", str(book), "--quiet", "--resume")  # its own gradebook
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.needs_sandbox
+def test_grade_leaves_no_hypothesis_folder_and_writes_files_with_the_users_mode(tmp_path: Path) -> None:
+    sub = tmp_path / "hw.py"
+    sub.write_text((EXAMPLES / "correct.py").read_text())
+    work = tmp_path / "work"
+    work.mkdir()
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "ann.py").write_text(sub.read_text())
+    old = os.umask(0o022)
+    try:
+        r = _cli(str(sub), "--json", "results.json", "--quiet", cwd=work)
+        assert r.returncode == 0, r.stderr
+        r = _cli("--batch", str(folder), "--csv", str(work / "book.csv"), "--quiet", cwd=work)
+        assert r.returncode == 0, r.stderr
+    finally:
+        os.umask(old)
+    assert not (work / ".hypothesis").exists() and not (tmp_path / ".hypothesis").exists()
+    written = [work / "results.json", work / "book.csv", *(work / "book-results").iterdir()]
+    assert len(written) == 3
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(0o644)}

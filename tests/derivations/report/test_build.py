@@ -116,6 +116,14 @@ def test_title_course_and_author_from_the_front_matter_or_the_options_and_no_dat
     assert "Week 3" in tex and "3 March" in tex and "Kim Jiwoo" in tex
 
 
+def test_build_counts_each_cross_check_identity_and_file_as_done() -> None:
+    identity = get("sigmoid-reflection")
+    kinds: list[str] = []
+    build([identity], [SMALL, SMALL], examples=3, with_figures=False, done=kinds.append)
+    assert sorted(kinds) == sorted(["check"] * len(identity.checks) + ["identity", "file", "file"])
+    assert kinds[-2:] == ["file", "file"] and kinds.index("identity") == len(identity.checks)
+
+
 def test_the_appendix_lies_beside_the_handout() -> None:
     assert appendix_path(Path("out/report.tex")) == Path("out/report-appendix.tex")
 

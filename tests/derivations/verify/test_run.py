@@ -36,7 +36,7 @@ def test_proved_and_not_proved_keep_their_wording() -> None:
     refused = PartResult.of(FALSE, prove_part(FALSE))
     assert proved.proved and proved.how == "rewrite(exp) + cancel" and not proved.undecided
     assert not refused.proved and not refused.undecided and "non-zero remainder" in refused.how
-    assert symbolic_text([proved]) == "proved (rewrite(exp) + cancel; 1 parts)"
+    assert symbolic_text([proved]) == "proved (rewrite(exp) + cancel; 1 part)"
     assert symbolic_text([proved, refused]) == "not proved: σ(1 + σ)"
     assert _result(proved).symbolic_verdict is Verdict.PROVED
     # a remainder is not a counterexample: unchecked, unless a cross-check found numbers that disagree
