@@ -20,9 +20,7 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -253,25 +251,11 @@ def jax_peer(theta: np.ndarray, y: np.ndarray) -> dict | None:
 # ----------------------------------------------------------------------------------- end to end
 
 
-def wall(cmd: list[str], repeats: int = 1, cwd: Path | None = None) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd or ROOT, capture_output=True, check=False)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def end_to_end() -> dict:
-    exe = [sys.executable, "-m", "derivations"]
-    with tempfile.TemporaryDirectory() as tmp:
-        return {
-            "import_sympy": wall([sys.executable, "-c", "import sympy"], 3),
-            "verify": wall([*exe, "verify", "--quiet"]),
-            "check": wall([*exe, "check", "derivations/notes/neural_network_basics_1.md", "--quiet"], 3),
-            "report": wall([*exe, "report", "-o", f"{tmp}/r.tex", "--quiet"]),
-            "grade": wall([*exe, "grade", "examples/submissions/naive_textbook.py", "--quiet"], 3),
-        }
+    """The end-to-end figures of benchmarks/end_to_end.py: ratios to `import sympy` measured in the same run."""
+    import end_to_end as e2e
+
+    return e2e.measure()
 
 
 def main() -> None:
@@ -323,7 +307,7 @@ def main() -> None:
             "jax": jax_r["float32_false_failures"] if jax_r else None,
         },
         "accuracy_ulps": acc["accuracy_ulps"],
-        "end_to_end_s": {k: round(v, 2) for k, v in e2e.items()},
+        "end_to_end": e2e,
     }
     (ROOT / "docs" / "benchmarks.json").write_text(json.dumps(data, indent=2) + "\n")
     (ROOT / "docs" / "benchmarks.md").write_text(markdown(data))
@@ -398,16 +382,9 @@ def markdown(d: dict) -> str:
               "| implementation | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]  # fmt: skip
     for name, row in acc.items():
         lines.append(f"| {name} | " + " | ".join(f"{row.get(c, float('nan')):.3g}" for c in cols) + " |")
-    e = d["end_to_end_s"]
-    lines += [
-        "",
-        "## End to end (wall seconds, SymPy's import counted separately)",
-        "",
-        "| `import sympy` | `derivations verify` | `check` (note 1) | `report` (.tex) | `grade` (one submission) |",
-        "|---:|---:|---:|---:|---:|",
-        f"| {e['import_sympy']} | {e['verify']} | {e['check']} | {e['report']} | {e['grade']} |",
-        "",
-    ]
+    import end_to_end as e2e
+
+    lines += ["", e2e.markdown_section(d["end_to_end"])]
     return "\n".join(lines)
 
 
