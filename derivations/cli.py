@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", action="store_true", help="only the summary line per file")
     check.add_argument("--force", action="store_true", help="let --json replace a file this tool did not write")
     check.add_argument(
+        "--no-cache", action="store_true", help="check every file afresh (default: reuse this version's verdicts)"
+    )
+    check.add_argument(
         "--allow-unreadable",
         action="store_true",
         help=f"exit 0 even when a row could not be read (default: exit {EXIT_UNREADABLE})",
@@ -271,9 +274,11 @@ def positive_float(text: str) -> float:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from derivations import identities
+    identity = None
+    if args.against:  # the registry (SymPy, Hypothesis, 0.8 s) only when the file is checked against one
+        from derivations import identities
 
-    identity = identities.get(args.against) if args.against else None
+        identity = identities.get(args.against)
     if args.json:
         refuse_foreign(args.json, force=args.force)
     if identity is not None and not identity.notation:
@@ -310,6 +315,7 @@ def _run_check(args: argparse.Namespace) -> int:
                     seconds=args.seconds,
                     progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
                     against=(identity.name, identity.notation) if identity else None,
+                    cache=not args.no_cache,
                 )
         except InputError as exc:  # a front matter line found unusable only when it is read
             if len(args.files) == 1:

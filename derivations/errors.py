@@ -78,3 +78,10 @@ class MissingIndex(Exception):
 
 class ProofTimeout(Exception):
     """A proof method or a numeric check ran out of its budget."""
+
+    #: How many have been raised in this process: a check during which it moved is not cached.
+    raised = 0
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        ProofTimeout.raised += 1

@@ -79,7 +79,7 @@ class DerivationFile(pytest.File):
         doc = read_document(self.path)
         self.identity = doc.front.extra.get("identity", "")
         against = (self.identity, get(self.identity).notation) if self.identity else None
-        return check_document(doc, seconds=seconds, against=against)
+        return check_document(doc, seconds=seconds, against=against, cache=True)  # -n 2: checked once
 
     def collect(self) -> Iterator[pytest.Item]:
         """The items of the file (checking it here, so that ``-k "line 7"`` can select one)."""

@@ -1,9 +1,14 @@
 """Hypothesis profiles: `dev` (fast, the default) and `ci` (thorough; default when CI=true)."""
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The tool's cache (checked files, Hypothesis' home) goes to a folder of this run, not the user's ~/.cache:
+# subprocesses inherit it, and no test sees verdicts another run stored.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="derivations-tests-cache-")
 
 pytest_plugins = ["pytester"]  # tests/derivations/test_pytest_plugin.py runs pytest on course folders
 

@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from derivations.check.against import against as prove_against
-from derivations.check.chain import Checker
-from derivations.check.locate import finish
 from derivations.check.results import Against, Derivation, Step
 from derivations.errors import InputError
 from derivations.notation.document import Document, read_document, read_string
@@ -29,8 +26,23 @@ def check_document(
     seconds: float = 5.0,
     progress: Callable[[str], None] | None = None,
     against: tuple[str, tuple[str, ...]] | None = None,
+    cache: bool = False,
 ) -> Derivation:
-    """Every step of ``doc`` with its verdict; with ``against`` (name, equations), whether it proves them."""
+    """Every step of ``doc`` with its verdict; with ``against`` (name, equations), whether it proves them.
+
+    With ``cache``, a document checked before with the same code, time limit and identity is not
+    checked again (`derivations.check.cache`: what is stored and when).
+    """
+    if cache:
+        from derivations.check.cache import cached
+
+        return cached(doc, seconds, against, lambda: check_document(doc, seconds=seconds, progress=progress,
+                                                                     against=against))  # fmt: skip
+    # the checker itself (SymPy, 0.6 s) only when something is to be checked: a cached file needs none of it
+    from derivations.check.against import against as prove_against
+    from derivations.check.chain import Checker
+    from derivations.check.locate import finish
+
     say = progress if progress is None or not doc.cells else (lambda text: progress(doc.relocate(text)))
     checker = Checker(doc, seconds=seconds, progress=say)
     try:
@@ -51,9 +63,11 @@ def check_file(
     seconds: float = 5.0,
     progress: Callable[[str], None] | None = None,
     against: tuple[str, tuple[str, ...]] | None = None,
+    cache: bool = False,
 ) -> Derivation:
     """Every step of the derivation file at ``path`` (Markdown, LaTeX or a Jupyter notebook) with its verdict."""
-    return check_document(read_document(Path(path)), seconds=seconds, progress=progress, against=against)
+    doc = read_document(Path(path))
+    return check_document(doc, seconds=seconds, progress=progress, against=against, cache=cache)
 
 
 def check_text(

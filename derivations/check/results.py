@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from derivations.notation.document import describe
-from derivations.notation.typeset import MATHJAX_MARK, counterexample_text, derivation_align
 from derivations.verdict import HOLDS, AgainstVerdict, Counterexample, Decision, Verdict
 
 
@@ -140,6 +139,8 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         """Jupyter: every step with its verdict (the report's ``align*``), then each wrong or unchecked step's why."""
+        from derivations.notation.typeset import MATHJAX_MARK, derivation_align  # SymPy: only when displayed
+
         return (
             "$$"
             + derivation_align(self.steps, marks=MATHJAX_MARK, fit=False)
@@ -205,6 +206,8 @@ def _why(step: Step) -> str:
 
 def _latex_notes(derivation: Derivation) -> list[str]:
     """A paragraph per wrong step (its counterexample) and per unchecked step (its reason), in LaTeX."""
+    from derivations.notation.typeset import counterexample_text
+
     out = []
     for s in derivation.steps:
         if s.verdict is Verdict.WRONG:

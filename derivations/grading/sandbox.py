@@ -347,10 +347,23 @@ def processes_of(uid: int) -> list[int]:
     return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _uid_of(e) == uid]
 
 
+def is_zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and only waits to be reaped (state Z: it runs nothing and cannot be killed)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 1 :].split()[:1] == ["Z"]
+
+
 def _kill_uid(uid: int) -> None:
-    """Kill every process of ``uid`` (what escaped its session), then reap what is ours."""
+    """Kill every live process of ``uid`` (what escaped its session), then reap what is ours.
+
+    A zombie is left alone: it runs nothing, SIGKILL cannot remove it, and one whose parent never reaps
+    it (an orphan under a container's init) would otherwise keep this loop waiting its full second.
+    """
     for _ in range(50):
-        victims = processes_of(uid)
+        victims = [pid for pid in processes_of(uid) if not is_zombie(pid)]
         if not victims:
             return
         for pid in victims:

@@ -568,7 +568,7 @@ def build(
     derivations = []
     for path, doc in zip(notes, documents):  # each file read once
         say(f"checking {display_path(path)}")
-        d = check_document(doc, seconds=seconds)
+        d = check_document(doc, seconds=seconds, cache=True)
         d.file = display_path(path)
         derivations.append(d)
         if done:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -15,8 +16,10 @@ from rich.table import Table
 from derivations.check.results import Against, Derivation, Step
 from derivations.report.lines import as_table, make_console, say
 from derivations.verdict import AgainstVerdict, Verdict
-from derivations.verify.crosscheck import CheckResult
-from derivations.verify.run import VerifyResult
+
+if TYPE_CHECKING:  # `check` needs neither (the verify stage imports the identities' registry, SymPy and Hypothesis)
+    from derivations.verify.crosscheck import CheckResult
+    from derivations.verify.run import VerifyResult
 
 
 def _fmt(value: float) -> str:

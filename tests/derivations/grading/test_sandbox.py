@@ -596,3 +596,18 @@ def test_a_private_temporary_folder_does_not_hide_the_copy_from_the_child(tmp_pa
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
     assert r.returncode == 0 and "ok: 10/70" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_zombie_is_told_from_a_live_process_and_not_waited_for() -> None:
+    pid = os.fork()
+    if pid == 0:  # the child exits at once and stays a zombie until we reap it
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 5
+        while not sandbox.is_zombie(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sandbox.is_zombie(pid)
+        assert not sandbox.is_zombie(os.getpid())
+    finally:
+        os.waitpid(pid, 0)
+    assert not sandbox.is_zombie(pid)  # reaped: gone from /proc

@@ -1,0 +1,102 @@
+"""`derivations.check.cache`: a file checked before is read back, never a check whose time ran out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derivations.check import cache, check_document
+from derivations.check.chain import Checker
+from derivations.errors import ProofTimeout
+from derivations.notation.document import read_string
+
+TEXT = "$$\\sigma(-x) = 1 - \\sigma(x)$$\n\n$$\\sigma(x) = \\sigma(x)(1 - \\sigma(x))$$\n"
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A fresh cache folder, and a count of the checks that really ran."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DERIVATIONS_CACHE", raising=False)
+    count: list[int] = []
+    real = Checker.run
+
+    def counted(self: Checker):  # type: ignore[no-untyped-def]
+        count.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Checker, "run", counted)
+    return count
+
+
+def test_a_document_checked_before_is_read_back_with_the_same_verdicts(runs: list[int]) -> None:
+    doc = read_string(TEXT, "hw.md")
+    first = check_document(doc, cache=True)
+    again = check_document(read_string(TEXT, "hw.md"), cache=True)
+    assert len(runs) == 1
+    assert again.to_json() == first.to_json() == check_document(doc).to_json()
+    assert [s.verdict.value for s in again.steps] == ["proved", "wrong"]
+
+
+def test_another_text_time_limit_or_identity_is_checked_afresh(runs: list[int]) -> None:
+    check_document(read_string(TEXT, "hw.md"), cache=True)
+    check_document(read_string(TEXT.replace("1 - \\sigma(x))", "1 + \\sigma(x))"), "hw.md"), cache=True)
+    check_document(read_string(TEXT, "hw.md"), seconds=7, cache=True)
+    check_document(read_string(TEXT, "hw.md"), against=("sigmoid-reflection", ("\\sigma(-x) = 1 - \\sigma(x)",)),
+                   cache=True)  # fmt: skip
+    check_document(read_string(TEXT, "other.md"), cache=True)
+    assert len(runs) == 5
+
+
+def test_a_check_during_which_a_time_limit_ran_out_is_not_kept(runs: list[int], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real = Checker.run
+
+    def timing_out(self: Checker):  # type: ignore[no-untyped-def]
+        try:
+            raise ProofTimeout("a proof method ran out of its budget")
+        except ProofTimeout:
+            pass
+        return real(self)
+
+    monkeypatch.setattr(Checker, "run", timing_out)
+    check_document(read_string(TEXT, "hw.md"), cache=True)
+    assert cache.load(cache.key_of(read_string(TEXT, "hw.md"), 5.0, None)) is None
+
+
+def test_a_damaged_cache_file_is_checked_afresh(runs: list[int]) -> None:
+    doc = read_string(TEXT, "hw.md")
+    check_document(doc, cache=True)
+    stored = cache._path(cache.key_of(doc, 5.0, None))
+    stored.write_bytes(stored.read_bytes()[:40])
+    assert [s.verdict.value for s in check_document(doc, cache=True).steps] == ["proved", "wrong"]
+    assert len(runs) == 2
+
+
+def test_derivations_cache_0_turns_it_off(runs: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DERIVATIONS_CACHE", "0")
+    for _ in range(2):
+        check_document(read_string(TEXT, "hw.md"), cache=True)
+    assert len(runs) == 2
+
+
+def test_the_code_digest_changes_with_any_source_file(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("y = 2\n")
+    before = cache.code_digest.__wrapped__(tmp_path)
+    (tmp_path / "sub" / "b.py").write_text("y = 3\n")
+    assert cache.code_digest.__wrapped__(tmp_path) != before
+
+
+def test_check_no_cache_checks_afresh(runs: list[int], tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from derivations.cli import main
+
+    note = tmp_path / "hw.md"
+    note.write_text(TEXT, encoding="utf-8")
+    assert main(["check", str(note), "--quiet"]) == 1
+    assert main(["check", str(note), "--quiet"]) == 1
+    assert len(runs) == 1
+    assert main(["check", str(note), "--quiet", "--no-cache"]) == 1
+    assert len(runs) == 2
+    assert capsys.readouterr().out.count("wrong at line 3") == 3
