@@ -79,9 +79,15 @@ class MissingIndex(Exception):
 class ProofTimeout(Exception):
     """A proof method or a numeric check ran out of its budget."""
 
-    #: How many have been raised in this process: a check during which it moved is not cached.
+    #: How many limits ran out in this process (these, and the recursion limit where the checker catches
+    #: it): a check during which it moved depended on the machine and is not cached.
     raised = 0
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
+        ProofTimeout.count_limit()
+
+    @staticmethod
+    def count_limit() -> None:
+        """Count one limit run out (a time budget, or the recursion limit caught by the checker)."""
         ProofTimeout.raised += 1

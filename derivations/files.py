@@ -55,14 +55,14 @@ def written_by_us(path: Path) -> bool:
     results.json's ``extra_data``), or the gradebook CSV."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(1 << 20).decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    if head.startswith(CSV_HEADER):
-        return True
-    try:
-        data = json.loads(head)
-    except ValueError:
+            head = fh.read(len(CSV_HEADER)).decode("utf-8", "replace")
+            if head.startswith(CSV_HEADER):
+                return True
+            if os.fstat(fh.fileno()).st_size > 256 << 20:  # none of our JSON files is that large
+                return False
+            fh.seek(0)
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     if not isinstance(data, dict):
         return False

@@ -3,11 +3,14 @@ everything that decides them.
 
 The key is the SHA-256 of the checker's own source code (every ``.py`` file of the package), the
 versions of Python, SymPy and mpmath, the document as read (its rows, front matter and path), the
-time limit and the identity it is checked against. Change any of them and the file is checked
-afresh. A check during which any time limit ran out (a proof method or a numeric check stopped by its
-CPU budget) is never stored: its verdicts could differ on another run, and a cache must not keep
-them. Storage is ``$XDG_CACHE_HOME/derivations/check/`` (see `derivations.files.cache_dir`), one
-pickle per key written atomically by this tool; one that cannot be read is checked afresh. Two
+time limit and the identity it is checked against (and the machine, the versions of NumPy, gmpy2 and
+python-flint, and any ``SYMPY_*``/``MPMATH_*`` setting). Change any of them and the file is checked
+afresh. A check during which any limit ran out (a proof method or a numeric check stopped by its
+CPU budget, the recursion limit), or that ran off the main thread (where no CPU limit can be set), is
+never stored: its verdicts could differ on another run, and a cache must not keep them. Storage is
+``$XDG_CACHE_HOME/derivations/check/`` (see `derivations.files.cache_dir`), in folders only the user
+may write (0700), one pickle per key written atomically by this tool; a file another user could have
+written is ignored, and one that cannot be read is checked afresh. Two
 processes checking the same file at once (``pytest -n 2``) take a lock, so the second reads what
 the first stored. ``DERIVATIONS_CACHE=0`` turns it off.
 """
@@ -19,7 +22,10 @@ import fcntl
 import hashlib
 import os
 import pickle
+import platform
+import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -35,9 +41,17 @@ PACKAGE = Path(__file__).resolve().parents[1]
 @cache
 def code_digest(root: Path = PACKAGE) -> str:
     """SHA-256 of every ``.py`` file under ``root`` (names and bytes) and of the versions that decide a verdict."""
-    from importlib.metadata import version  # not the modules themselves: a cached check imports no SymPy
+    from importlib.metadata import PackageNotFoundError, version  # not the modules: a cached check imports none
 
-    h = hashlib.sha256(f"{sys.version}\0{version('sympy')}\0{version('mpmath')}\0".encode())
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    backend = [installed(n) for n in ("sympy", "mpmath", "numpy", "gmpy2", "python-flint")]
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("SYMPY_", "MPMATH_")))
+    h = hashlib.sha256(repr((sys.version, platform.machine(), backend, settings)).encode())
     for path in sorted(root.rglob("*.py")):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
@@ -58,20 +72,47 @@ def _path(key: str) -> Path:
     return cache_dir("check", key[:2], f"{key}.pickle")
 
 
-def load(key: str) -> Derivation | None:
-    """The stored verdicts of ``key``, or None (none stored, or a file that cannot be read as ours)."""
+def _private(path: Path) -> bool:
+    """Whether ``path`` and the folders it is in up to the cache's are the user's own and nobody else may write them."""
+    root = cache_dir("check")
     try:
-        data = _path(key).read_bytes()
-        found = pickle.loads(data)
-    except Exception:  # missing, truncated, from another version of a class: check afresh
+        for p in (path, *[q for q in path.parents if q.is_relative_to(root)]):
+            st = p.lstat()
+            if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or stat.S_ISLNK(st.st_mode):
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def load(key: str) -> Derivation | None:
+    """The stored verdicts of ``key``, or None (none stored, a file someone else could have written, or one that
+    cannot be read as ours)."""
+    path = _path(key)
+    if not _private(path):
+        return None
+    try:
+        found = pickle.loads(path.read_bytes())  # a file of the user's own, in folders only the user can write
+    except Exception:  # truncated, from another version of a class: check afresh
         return None
     return found if isinstance(found, Derivation) else None
 
 
+def _make_private_dirs(path: Path) -> None:
+    """The cache's folders down to ``path``'s, created readable and writable by the user alone."""
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    for q in reversed([path.parent, *path.parent.parents]):
+        if q.is_relative_to(root) and q != root:
+            q.mkdir(mode=0o700, exist_ok=True)
+
+
 def store(key: str, derivation: Derivation) -> None:
     """Keep ``derivation`` under ``key`` (a cache that cannot be written is not an error)."""
+    path = _path(key)
     try:
-        write_bytes_atomic(_path(key), pickle.dumps(derivation, protocol=5), make_dirs=True)
+        _make_private_dirs(path)
+        write_bytes_atomic(path, pickle.dumps(derivation, protocol=5))
     except Exception:  # a read-only or full disk: the check itself is done
         pass
 
@@ -81,8 +122,8 @@ def _locked(key: str) -> Iterator[None]:
     """Hold the lock of ``key`` (another process checking the same file waits, then reads its result)."""
     lock = _path(key).with_suffix(".lock")
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        _make_private_dirs(lock)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     except OSError:
         yield
         return
@@ -115,6 +156,7 @@ def cached(
             return found
         before = ProofTimeout.raised
         derivation = check()
-        if ProofTimeout.raised == before:
+        # off the main thread the CPU-time limits cannot be set (signals): such a run is not kept either
+        if ProofTimeout.raised == before and threading.current_thread() is threading.main_thread():
             store(key, derivation)
     return derivation

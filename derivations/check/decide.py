@@ -271,7 +271,9 @@ def _check_again(alt: Search, seed: str, deadline: float) -> NumericResult | Non
     try:
         with time_limit(max(deadline - cpu_time(), 0.05)):
             return numeric_check(alt, _seeded(seed), deadline)
-    except (Unsupported, ProofTimeout, RecursionError):
+    except (Unsupported, ProofTimeout, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            ProofTimeout.count_limit()
         return None
 
 
@@ -510,6 +512,7 @@ def _decide(
     except ProofTimeout:
         return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s of CPU time (numeric check)")
     except RecursionError:
+        ProofTimeout.count_limit()
         return Decision(Verdict.UNCHECKED, reason="too deeply nested to evaluate")
     else:
         reading = ""
@@ -617,6 +620,8 @@ def _decide(
     except ProofTimeout:
         failure = f"no symbolic proof within {seconds:g} s of CPU time"
     except (Unsupported, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            ProofTimeout.count_limit()
         failure = f"SymPy could not build the proof instances: {exc}"
     if failure or not methods:
         if found.status is Numbers.UNDECIDED or found.constant:

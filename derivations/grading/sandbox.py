@@ -348,22 +348,27 @@ def processes_of(uid: int) -> list[int]:
 
 
 def is_zombie(pid: int) -> bool:
-    """Whether ``pid`` has exited and only waits to be reaped (state Z: it runs nothing and cannot be killed)."""
+    """Whether ``pid`` has exited and only waits to be reaped: every one of its threads in state Z.
+
+    (A leader thread that exited while other threads run shows Z in its own stat: that process is alive.)
+    """
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        states = [(t / "stat").read_text() for t in tasks]
     except OSError:
         return False
-    return stat[stat.rfind(")") + 1 :].split()[:1] == ["Z"]
+    return bool(states) and all(st[st.rfind(")") + 1 :].split()[:1] == ["Z"] for st in states)
 
 
 def _kill_uid(uid: int) -> None:
-    """Kill every live process of ``uid`` (what escaped its session), then reap what is ours.
+    """Kill every process of ``uid`` (what escaped its session), then reap what is ours.
 
-    A zombie is left alone: it runs nothing, SIGKILL cannot remove it, and one whose parent never reaps
-    it (an orphan under a container's init) would otherwise keep this loop waiting its full second.
+    Every process of the uid gets SIGKILL each round; the loop stops once only zombies are left (they run
+    nothing, and one whose parent never reaps it, an orphan under a container's init, would otherwise
+    keep it waiting its full second).
     """
     for _ in range(50):
-        victims = [pid for pid in processes_of(uid) if not is_zombie(pid)]
+        victims = processes_of(uid)
         if not victims:
             return
         for pid in victims:
@@ -372,6 +377,8 @@ def _kill_uid(uid: int) -> None:
             except OSError:
                 pass
         _reap()
+        if all(is_zombie(pid) for pid in processes_of(uid)):
+            return
         time.sleep(0.02)
 
 

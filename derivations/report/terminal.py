@@ -115,8 +115,9 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
 def _check_words(c: CheckResult) -> str:
     """A cross-check in a sentence: its worst error against its tolerance, or (failed) its message."""
     if not c.passed and c.message:
-        rest = " ".join(line.strip() for line in c.message.splitlines()[1:])
-        return f"{c.against}: disagrees at {c.worst_input}: {rest}"
+        lines = c.message.splitlines()
+        said = " ".join(line.strip() for line in (lines[1:] if len(lines) > 1 else lines))
+        return f"{c.against}: fails after {c.examples} examples, at {c.worst_input}: {said}"
     worst = c.worst_input if len(c.worst_input) <= 80 else c.worst_input[:79] + "…"
     return (
         f"{c.against}: {c.examples} examples, worst error {_fmt(c.max_error)} {c.unit} "
@@ -233,7 +234,7 @@ def _hows(steps: Sequence[Step]) -> list[str]:
                 how += f"; the next line equals {s.returns_to} again: only this line is wrong"
             last = None
         elif s.verdict is Verdict.PROVED:
-            said = f"by {s.method}" + (f" ({s.reason})" if s.reason else "")
+            said = f"by {s.method}" + (f" ({s.reason})" if s.reason else "") if s.method else s.reason
             how = "" if (s.method, s.reason) == last else said
             last = (s.method, s.reason)
         else:

@@ -100,3 +100,23 @@ def test_check_no_cache_checks_afresh(runs: list[int], tmp_path: Path, capsys) -
     assert main(["check", str(note), "--quiet", "--no-cache"]) == 1
     assert len(runs) == 2
     assert capsys.readouterr().out.count("wrong at line 3") == 3
+
+
+def test_a_cache_file_someone_else_could_have_written_is_not_read(runs: list[int]) -> None:
+    doc = read_string(TEXT, "hw.md")
+    check_document(doc, cache=True)
+    stored = cache._path(cache.key_of(doc, 5.0, None))
+    assert stored.parent.stat().st_mode & 0o777 == 0o700
+    stored.chmod(0o666)
+    assert cache.load(cache.key_of(doc, 5.0, None)) is None
+    check_document(doc, cache=True)
+    assert len(runs) == 2
+
+
+def test_a_check_off_the_main_thread_is_not_kept(runs: list[int]) -> None:
+    import threading
+
+    worker = threading.Thread(target=lambda: check_document(read_string(TEXT, "hw.md"), cache=True))
+    worker.start()
+    worker.join()
+    assert cache.load(cache.key_of(read_string(TEXT, "hw.md"), 5.0, None)) is None

@@ -611,3 +611,20 @@ def test_a_zombie_is_told_from_a_live_process_and_not_waited_for() -> None:
     finally:
         os.waitpid(pid, 0)
     assert not sandbox.is_zombie(pid)  # reaped: gone from /proc
+
+
+def test_a_process_whose_leader_thread_exited_is_alive_not_a_zombie() -> None:
+    code = "import threading, time, ctypes\n" \
+        "threading.Thread(target=lambda: time.sleep(30), daemon=False).start()\n" \
+        "ctypes.CDLL(None).pthread_exit(None)\n"  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 10
+        leader = Path(f"/proc/{proc.pid}/stat")
+        while time.monotonic() < deadline and leader.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.02)
+        assert leader.read_text().rsplit(")", 1)[1].split()[0] == "Z"  # the leader looks like a zombie
+        assert not sandbox.is_zombie(proc.pid)  # but a thread of it runs
+    finally:
+        proc.kill()
+        proc.wait()

@@ -189,3 +189,15 @@ def test_verify_at_60_columns_keeps_every_name_whole() -> None:
     assert all(cell_len(line) <= 60 for line in lines), out
     for name in ("sigmoid-derivative", "numeric.sigmoid_grad", "claim (lambdified)"):
         assert any(name in line for line in lines), (name, out)
+
+
+def test_a_proved_step_without_a_method_gets_no_bare_by_and_a_one_line_failure_keeps_its_reason() -> None:
+    from derivations.check.results import Step
+    from derivations.report.terminal import _check_words, _hows
+    from derivations.verdict import Verdict
+
+    assert _hows([Step(1, "x", Verdict.PROVED), Step(2, "y", Verdict.PROVED, reason="as line 1")]) == ["", "as line 1"]
+    short = CheckResult(
+        "numeric.softmax", 1, float("inf"), Unit.ULP, 3.0, "n=2", False, "", "witness returned 3 values"
+    )
+    assert "witness returned 3 values" in _check_words(short) and "n=2" in _check_words(short)
