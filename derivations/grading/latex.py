@@ -78,6 +78,7 @@ class CheckerStopped(Exception):
 
 def serve(request: str) -> None:
     """The worker's side: check the file the JSON ``request`` names and write the pickled `Derivation` to stdout."""
+    import derivations.check.chain  # noqa: F401 — the checker itself, under the worker's limits, before any reply
     from derivations.check import check_file
 
     reply = os.fdopen(os.dup(1), "wb")
