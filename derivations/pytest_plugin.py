@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,50 @@ def _glob(config: pytest.Config) -> str:
     return config.getoption("--derivations-glob") or config.getini("derivations_glob")
 
 
+def _inputs(path: Path, config: pytest.Config):  # type: ignore[no-untyped-def]
+    """The document at ``path``, the time limit, and the identity its front matter names (or None)."""
+    from derivations.notation.document import read_document
+
+    seconds = config.getoption("--derivations-seconds") or float(config.getini("derivations_seconds"))
+    doc = read_document(path)
+    identity = doc.front.extra.get("identity", "")
+    if not identity:
+        return doc, seconds, None
+    from derivations.identities import get
+
+    return doc, seconds, (identity, get(identity).notation)
+
+
+def pytest_collection(session: pytest.Session) -> None:
+    """Under pytest-xdist, each worker first checks the files in an order of its own (worker k of n starts
+    k/n of the way along), skipping a file another worker is checking: the workers share the work, and
+    the collection that follows reads every file's verdicts from the cache."""
+    config = session.config
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        return
+    from derivations.check import cache, check_document
+    from derivations.errors import DerivationsError
+
+    if not cache.enabled():
+        return
+    pattern = _glob(config)
+    files: list[Path] = []
+    for arg in config.args or [str(config.rootpath)]:
+        root = Path(arg.split("::")[0])
+        found = [root] if root.is_file() else sorted(root.rglob(pattern)) if root.is_dir() else []
+        files += [f for f in found if fnmatch.fnmatch(f.name, pattern)]
+    index, count = int(str(worker.get("workerid", "gw0")).removeprefix("gw") or 0), int(worker.get("workercount", 1))
+    start = len(files) * index // max(count, 1)
+    for path in files[start:] + files[:start]:
+        try:
+            doc, seconds, against = _inputs(path, config)
+            cache.cached(doc, seconds, against, partial(check_document, doc, seconds=seconds, against=against),
+                         wait=False)  # fmt: skip
+        except (DerivationsError, OSError):  # the file's own item says why when it is collected
+            continue
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     """A `DerivationFile` for each file matching the glob."""
     if fnmatch.fnmatch(file_path.name, _glob(parent.config)):
@@ -71,14 +116,9 @@ class DerivationFile(pytest.File):
     def _check(self) -> Derivation:
         # imported here, not at the top: every pytest run loads this plugin, most never check a derivation
         from derivations.check import check_document
-        from derivations.identities import get
-        from derivations.notation.document import read_document
 
-        config = self.config
-        seconds = config.getoption("--derivations-seconds") or float(config.getini("derivations_seconds"))
-        doc = read_document(self.path)
-        self.identity = doc.front.extra.get("identity", "")
-        against = (self.identity, get(self.identity).notation) if self.identity else None
+        doc, seconds, against = _inputs(self.path, self.config)
+        self.identity = against[0] if against else ""
         return check_document(doc, seconds=seconds, against=against, cache=True)  # -n 2: checked once
 
     def collect(self) -> Iterator[pytest.Item]:

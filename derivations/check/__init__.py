@@ -36,8 +36,10 @@ def check_document(
     if cache:
         from derivations.check.cache import cached
 
-        return cached(doc, seconds, against, lambda: check_document(doc, seconds=seconds, progress=progress,
-                                                                     against=against))  # fmt: skip
+        found = cached(doc, seconds, against, lambda: check_document(doc, seconds=seconds, progress=progress,
+                                                                      against=against))  # fmt: skip
+        assert found is not None  # cached() waits for the lock: it always has the verdicts
+        return found
     # the checker itself (SymPy, 0.6 s) only when something is to be checked: a cached file needs none of it
     from derivations.check.against import against as prove_against
     from derivations.check.chain import Checker

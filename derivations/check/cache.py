@@ -118,18 +118,23 @@ def store(key: str, derivation: Derivation) -> None:
 
 
 @contextlib.contextmanager
-def _locked(key: str) -> Iterator[None]:
-    """Hold the lock of ``key`` (another process checking the same file waits, then reads its result)."""
+def _locked(key: str, wait: bool = True) -> Iterator[bool]:
+    """Hold the lock of ``key`` (another process checking the same file waits, then reads its result); yields
+    False, holding nothing, when ``wait`` is False and another process holds it."""
     lock = _path(key).with_suffix(".lock")
     try:
         _make_private_dirs(lock)
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     except OSError:
-        yield
+        yield True
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         os.close(fd)
 
@@ -139,10 +144,13 @@ def cached(
     seconds: float,
     against: tuple[str, tuple[str, ...]] | None,
     check: Callable[[], Derivation],
-) -> Derivation:
+    *,
+    wait: bool = True,
+) -> Derivation | None:
     """``check()``'s verdicts for ``doc``, from the cache when this very check was stored before.
 
     Stored only when no time limit ran out during ``check()`` (`ProofTimeout.raised` did not move).
+    With ``wait`` False, None when another process is checking the same document now.
     """
     if not enabled():
         return check()
@@ -150,7 +158,9 @@ def cached(
     found = load(key)
     if found is not None:
         return found
-    with _locked(key):
+    with _locked(key, wait) as held:
+        if not held:
+            return None
         found = load(key)  # stored by the process that held the lock
         if found is not None:
             return found

@@ -120,3 +120,14 @@ def test_a_check_off_the_main_thread_is_not_kept(runs: list[int]) -> None:
     worker.start()
     worker.join()
     assert cache.load(cache.key_of(read_string(TEXT, "hw.md"), 5.0, None)) is None
+
+
+def test_without_waiting_a_document_another_process_is_checking_is_left_to_it(runs: list[int]) -> None:
+    doc = read_string(TEXT, "hw.md")
+    key = cache.key_of(doc, 5.0, None)
+    with cache._locked(key) as held:  # as another pytest-xdist worker would hold it
+        assert held
+        assert cache.cached(doc, 5.0, None, lambda: check_document(doc), wait=False) is None
+    assert runs == []
+    assert cache.cached(doc, 5.0, None, lambda: check_document(doc), wait=False) is not None
+    assert len(runs) == 1
