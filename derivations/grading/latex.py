@@ -57,8 +57,12 @@ limit = int(sys.argv[1]) << 20
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 import signal
 signal.setitimer(signal.ITIMER_PROF, float(sys.argv[3]))  # CPU time (user + system): SIGPROF ends the worker
-try:
+try:  # the checker's imports: under RLIMIT_AS an allocation failing in C code can surface as a SystemError
     from derivations.grading.latex import serve
+    import derivations.check.chain
+except (MemoryError, SystemError):
+    sys.exit({EXIT_MEMORY})
+try:
     serve(sys.argv[2])
 except MemoryError:
     sys.exit({EXIT_MEMORY})
@@ -78,7 +82,6 @@ class CheckerStopped(Exception):
 
 def serve(request: str) -> None:
     """The worker's side: check the file the JSON ``request`` names and write the pickled `Derivation` to stdout."""
-    import derivations.check.chain  # noqa: F401 — the checker itself, under the worker's limits, before any reply
     from derivations.check import check_file
 
     reply = os.fdopen(os.dup(1), "wb")
