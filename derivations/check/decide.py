@@ -271,9 +271,10 @@ def _check_again(alt: Search, seed: str, deadline: float) -> NumericResult | Non
     try:
         with time_limit(max(deadline - cpu_time(), 0.05)):
             return numeric_check(alt, _seeded(seed), deadline)
-    except (Unsupported, ProofTimeout, RecursionError) as exc:
-        if isinstance(exc, RecursionError):
-            ProofTimeout.count_limit()
+    except (Unsupported, ProofTimeout):
+        return None
+    except RecursionError:
+        ProofTimeout.count_limit()
         return None
 
 
@@ -619,9 +620,10 @@ def _decide(
                     methods.append(proof.method)
     except ProofTimeout:
         failure = f"no symbolic proof within {seconds:g} s of CPU time"
-    except (Unsupported, RecursionError) as exc:
-        if isinstance(exc, RecursionError):
-            ProofTimeout.count_limit()
+    except RecursionError as exc:
+        ProofTimeout.count_limit()
+        failure = f"SymPy could not build the proof instances: {exc}"
+    except Unsupported as exc:
         failure = f"SymPy could not build the proof instances: {exc}"
     if failure or not methods:
         if found.status is Numbers.UNDECIDED or found.constant:

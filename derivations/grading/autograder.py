@@ -31,8 +31,7 @@ from pathlib import Path
 import derivations
 import numeric
 from derivations.errors import InputError
-from derivations.files import write_bytes_atomic
-from derivations.grading.batch import grader_version
+from derivations.files import tool_version, write_bytes_atomic
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, to build the autograder's image (Ubuntu 24.04 base: Python ≥ 3.11).
@@ -96,7 +95,7 @@ def _pyproject() -> str:
     listed = ",\n".join(f"    {d.split(';')[0].strip()!r}".replace("'", '"') for d in deps)
     return (
         '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
-        f'[project]\nname = "derivations"\nversion = "{grader_version()}"\nrequires-python = ">=3.11"\n'
+        f'[project]\nname = "derivations"\nversion = "{tool_version()}"\nrequires-python = ">=3.11"\n'
         f"dependencies = [\n{listed}\n]\n\n"
         '[project.scripts]\nderivations = "derivations.cli:main"\n\n'
         '[tool.setuptools.packages.find]\ninclude = ["derivations*", "numeric*"]\n\n'

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from derivations.errors import AssignmentError, DerivationsError, InputError
-from derivations.files import tool_version, write_json_atomic, write_text_atomic
+from derivations.files import write_json_atomic, write_text_atomic
 from derivations.verdict import Outcome
 
 CODE_SUFFIXES = (".py", ".ipynb", ".zip")
@@ -104,12 +104,6 @@ def entries(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Entry]:
 def _printable(name: str) -> str:
     """A name as the CSV and the JSON files can hold it: bytes that are not UTF-8 shown as ``\\xe9``."""
     return os.fsencode(name).decode("utf-8", "backslashreplace")
-
-
-def grader_version() -> str:
-    """The installed version of derivations, as every file the tool writes records it (part of what --resume
-    compares)."""
-    return tool_version()
 
 
 def digest_of(path: Path) -> str:

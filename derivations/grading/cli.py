@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from derivations.errors import EXIT_INTERRUPTED, EXIT_OK, InputError
-from derivations.files import refuse_foreign, write_json_atomic, write_text_atomic
+from derivations.files import refuse_foreign, tool_version, write_json_atomic, write_text_atomic
 from derivations.grading.batch import (
     Action,
     Entry,
@@ -28,7 +28,6 @@ from derivations.grading.batch import (
     digest_of,
     entries,
     grade_entry,
-    grader_version,
     ignore_interrupts,
     previous,
     refusal_row,
@@ -168,7 +167,7 @@ def assignment_digest(config: Config, against: str | None) -> str:
 
 
 def _stamp(config: Config, against: str | None, entry: Entry, assignment: str) -> Stamp:
-    return Stamp(grader_version(), assignment, digest_of(entry.path))
+    return Stamp(tool_version(), assignment, digest_of(entry.path))
 
 
 def run_batch(args: argparse.Namespace, config: Config) -> int:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Protocol
 
+import sympy as sp
+
 from derivations.notation.vocabulary import ENVIRONMENTS, VOCABULARY
 from derivations.verdict import Counterexample, Verdict, format_number, format_point
 
@@ -205,8 +207,6 @@ LATEX_SETTINGS: dict[str, object] = {"ln_notation": False, "mul_symbol": None, "
 
 def latex(expr: object) -> str:
     """``sympy.latex`` with `LATEX_SETTINGS`."""
-    import sympy as sp  # here: reading a cached check's results needs no SymPy
-
     return sp.latex(expr, **LATEX_SETTINGS)
 
 
@@ -215,8 +215,6 @@ def _visible_zero(label: str, eq: object) -> str:
     rhs = getattr(eq, "rhs", None)
     if not label.startswith("difference") or rhs is None or rhs == 0:
         return ""
-    import sympy as sp
-
     return " = 0" if sp.simplify(rhs) == 0 else ""
 
 

@@ -87,6 +87,10 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
             say(console, f"symbolic: {ident.symbolic}", "    ", "      ", SYMBOLIC_STYLE[ident.symbolic_verdict])
             if table:
                 _checks_table(console, ident.checks)
+                for c in ident.checks:
+                    if not c.passed and c.message:
+                        for line in c.message.splitlines():
+                            say(console, line, "    ", "      ", "red")
             else:
                 for c in ident.checks:
                     say(
@@ -96,10 +100,6 @@ def render_verify(result: VerifyResult, *, quiet: bool = False, console: Console
                         "        ",
                         "" if c.passed else "red",
                     )
-            for c in ident.checks:
-                if not c.passed and c.message and table:
-                    for line in c.message.splitlines():
-                        say(console, line, "    ", "      ", "red")
     n = len(result.identities)
     ok = sum(i.passed for i in result.identities)
     checks = sum(len(i.checks) for i in result.identities)
