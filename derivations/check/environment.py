@@ -50,6 +50,17 @@ def entry_key(name: str, indices: tuple[Node, ...]) -> str:
     return f"{name}_{{{','.join(values)}}}"
 
 
+#: ``\hat{y}``, ``\tilde{\delta}``: a letter under accents (not bold), the accent and the letter.
+ACCENT = re.compile(r"^\\(?:hat|widehat|tilde|widetilde|bar|overline|dot|breve|check)\{(.+)\}$")
+
+
+def _undecorated(name: str) -> str:
+    """The letter under a name's accents: \\hat{\\tilde{y}} → y."""
+    while (m := ACCENT.match(name)) is not None:
+        name = m.group(1)
+    return name
+
+
 def entry_base(name: str) -> str:
     """The name whose entries a bold or arrowed name has: \\mathbf{x} → x, \\vec{w} → w; else the name."""
     m = BOLD.match(name)
@@ -134,6 +145,7 @@ class Environment:
             return (("n", 1) if base.islower() else ("n", "n")), False  # w^\top x: w is a vector
         if base == name:
             return None
+        base = _undecorated(base)  # \mathbf{\hat{y}}: a vector like \mathbf{y}
         if base.isalpha() and len(base) == 1:
             return (("n", 1) if base.islower() else ("n", "n")), False
         if base.startswith("\\") and base[1:].isalpha() and base[1].islower():  # \boldsymbol{\delta}

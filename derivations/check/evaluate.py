@@ -33,6 +33,7 @@ from derivations.notation.tree import (
     Mul,
     Neg,
     Node,
+    Norm,
     Num,
     Partial,
     Pow,
@@ -147,16 +148,18 @@ def evaluate(node: Node, ctx: Context) -> Value:
     """The value of ``node`` in ``ctx`` (a SymPy expression or a column/row Matrix)."""
     value = _eval(node, ctx)
     if isinstance(value, Ones):
+        if not value.sign:
+            raise Unsupported("the length of '\\mathbf{0}' is not clear here")
         raise Unsupported("the length of '\\mathbf{1}' is not clear here (write it in a product or a sum)")
     return scalar_of(value)
 
 
 def _operand(node: Node, ctx: Context) -> Value | Ones:
     """A factor or term, ``\\mathbf{1}`` (or its transpose) kept unsized until its neighbour sizes it."""
-    if isinstance(node, Const) and node.name == "ones":
-        return Ones()
-    if isinstance(node, Transpose) and isinstance(node.arg, Const) and node.arg.name == "ones":
-        return Ones(row=True)
+    if isinstance(node, Const) and node.name in ("ones", "zeros"):
+        return Ones(sign=int(node.name == "ones"))
+    if isinstance(node, Transpose) and isinstance(node.arg, Const) and node.arg.name in ("ones", "zeros"):
+        return Ones(row=True, sign=int(node.arg.name == "ones"))
     if isinstance(node, Neg):
         inner = _operand(node.arg, ctx)
         return Ones(inner.row, -inner.sign) if isinstance(inner, Ones) else -inner
@@ -214,6 +217,8 @@ class Ones:
 def _const(node: Const, ctx: Context) -> Value:
     if node.name == "ones":
         return Ones()
+    if node.name == "zeros":
+        return Ones(sign=0)
     if node.name == "e":
         return sp.E
     if node.name == "pi":
@@ -686,6 +691,19 @@ def _abs(node: Abs, ctx: Context) -> Value:
     return _elementwise(sp.Abs, evaluate(node.arg, ctx))
 
 
+def _norm(node: Norm, ctx: Context) -> Value:
+    """‖v‖ = √(Σ vᵢ²) (‖v‖₁ = Σ |vᵢ|) of a vector, ‖A‖_F = √(Σ Aᵢⱼ²) of a matrix, |x| of a number."""
+    value = evaluate(node.arg, ctx)
+    if not is_matrix(value):
+        return sp.Abs(value)
+    entries = list(value)
+    if 1 not in value.shape and node.kind != "F":
+        raise Unsupported("the norm of a matrix: which one? (write ‖A‖_F for the Frobenius norm)")
+    if node.kind == "1":
+        return sp.Add(*[sp.Abs(e) for e in entries])
+    return sp.sqrt(sp.Add(*[e**2 for e in entries]))
+
+
 def condition_holds(rel: Rel, ctx: Context) -> bool | sp.Basic:
     """An index relation decided for this assignment (True/False), or a SymPy condition on variables."""
     try:
@@ -937,6 +955,7 @@ _DISPATCH = {
     At: _at,
     AbstractOf: lambda node, ctx: _abstract_value(node.name, ctx),
     Abs: _abs,
+    Norm: _norm,
     Cases: _cases,
     Reach: _reach,
 }

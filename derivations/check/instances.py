@@ -20,10 +20,10 @@ from fractions import Fraction
 import sympy as sp
 
 from derivations.check.environment import Environment, SymbolTable
-from derivations.check.evaluate import Context, Flags, condition_holds, evaluate
+from derivations.check.evaluate import Context, Flags, condition_holds, evaluate, is_matrix
 from derivations.check.jets import has_unknown, to_jets
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
-from derivations.notation.tree import Node, Rel
+from derivations.notation.tree import Const, Node, Rel, Transpose
 
 NUMERIC_SIZES = (2, 3, 4, 5)
 ALL_ASSIGNMENTS_UP_TO = 3
@@ -134,18 +134,36 @@ def pair(search: Search, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
     if search.scalar_bare:
         ctx.flags.scalar_bare = True
     try:
-        sides = evaluate(search.left, ctx), evaluate(search.right, ctx)
+        sides = _sides(search.left, search.right, ctx)
     except ShapeMismatch:
         if search.scalar_bare:
             raise
         search.scalar_bare = True
         ctx.flags.scalar_bare = True
         ctx.flags.used_n = False
-        sides = evaluate(search.left, ctx), evaluate(search.right, ctx)
+        sides = _sides(search.left, search.right, ctx)
     if any(has_unknown(v) for v in sides):  # g(z), g'(z) of an undefined g: each value a free symbol
         left, right = to_jets(sides, ctx.symbols, ctx.flags.jets)
         return left, right
     return sides
+
+
+def _is_zeros(node: Node) -> bool:
+    """``\\mathbf{0}`` (or its transpose): a zero as large as the other side."""
+    if isinstance(node, Transpose):
+        node = node.arg
+    return isinstance(node, Const) and node.name == "zeros"
+
+
+def _sides(left: Node, right: Node, ctx: Context) -> tuple[sp.Basic, sp.Basic]:
+    """Both sides' values; a side that is ``\\mathbf{0}`` the zero of the other side's shape."""
+    if _is_zeros(right) and not _is_zeros(left):
+        value = evaluate(left, ctx)
+        return value, (sp.zeros(*value.shape) if is_matrix(value) else sp.Integer(0))
+    if _is_zeros(left) and not _is_zeros(right):
+        value = evaluate(right, ctx)
+        return (sp.zeros(*value.shape) if is_matrix(value) else sp.Integer(0)), value
+    return evaluate(left, ctx), evaluate(right, ctx)
 
 
 def _build(search: Search, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic] | None:

@@ -28,7 +28,7 @@ from fractions import Fraction
 
 from derivations.errors import ParseError
 from derivations.notation.macros import Macro, expand, strip_definitions
-from derivations.notation.tokens import AT, LEFT_DOT, MAX_DIGITS, Kind, Token, replace_unicode, tokenize
+from derivations.notation.tokens import AT, LEFT_DOT, MAX_DIGITS, NORM, Kind, Token, replace_unicode, tokenize
 from derivations.notation.tree import (
     Abs,
     Add,
@@ -44,6 +44,7 @@ from derivations.notation.tree import (
     Mul,
     Neg,
     Node,
+    Norm,
     Num,
     Partial,
     Pow,
@@ -69,6 +70,8 @@ __all__ = ["MAX_DIGITS", "Notation", "Parser", "parse_expression", "parse_relati
 GREEK = VOCABULARY.commands_of(Role.LETTER)
 DECORATIONS = VOCABULARY.commands_of(Role.DECORATION)
 OLD_FONTS = {"cal": "mathcal", "bf": "mathbf"}
+BOLD_DECORATIONS = ("mathbf", "boldsymbol", "bm", "vec", "pmb")  # a vector or matrix name (as check's BOLD)
+BOLD_NAME = re.compile(r"^\\(mathbf|boldsymbol|bm|vec|pmb)\{(.+)\}$")
 IMPLICATIONS = VOCABULARY.commands_of(Role.IMPLICATION)
 DOTS = VOCABULARY.commands_of(Role.DOTS)
 CONSTANTS = {"pi": "pi", "infty": "oo"}
@@ -116,6 +119,7 @@ class Parser:
         self.reach: tuple[Node, ...] = ()  # the terms after a derivative operator's unparenthesised operand
         self.reach_product: tuple[Node, ...] = ()  # the factors after a function a derivative operator takes
         self.in_abs = 0  # inside |…|: a '|' closes, it does not open
+        self.in_norm = 0  # inside ‖…‖: a '‖' closes
         self.spans: list[tuple[int, int]] = []  # (start, end) of each operand of a relation chain
         self.notation = notation or Notation()
 
@@ -308,7 +312,11 @@ class Parser:
         if t.kind in (Kind.NUM, Kind.NAME, Kind.TEXT, Kind.BEGIN):
             return t.kind is not Kind.TEXT or t.text.lower() not in ("if", "o.w", "otherwise", "else", "where")
         if t.kind is Kind.OP:
-            return t.text in ("(", "[", "{", LEFT_DOT) or (t.text == "|" and not self.in_abs)
+            return (
+                t.text in ("(", "[", "{", LEFT_DOT)
+                or (t.text == "|" and not self.in_abs)
+                or (t.text == NORM and not self.in_norm)
+            )
         if t.kind is Kind.CMD:
             if t.text in VOCABULARY.relations or t.text in IMPLICATIONS:
                 return False
@@ -460,6 +468,15 @@ class Parser:
             return Transpose(node)
         if len(tokens) == 1 and (first.is_cmd("prime") or first.is_op("'")) and isinstance(node, Func):
             return Func(node.name, node.primes + 1)
+        last = tokens[-1]
+        if len(tokens) >= 2 and ((last.kind is Kind.NAME and last.text == "T") or last.is_cmd("top", "intercal")):
+            # W^{[2]\top}, W^{(2)T}: the layer tag, then the transpose
+            try:
+                tagged = self.superscript(node, tokens[:-1], last.pos, pos)
+            except ParseError:
+                tagged = None
+            if isinstance(tagged, (Sym, Index)):
+                return Transpose(tagged)
         raw = self.source(tokens)
         bracketed = len(tokens) >= 3 and (
             (tokens[0].is_op("(") and tokens[-1].is_op(")")) or (tokens[0].is_op("[") and tokens[-1].is_op("]"))
@@ -757,6 +774,8 @@ class Parser:
             self.in_abs -= 1
             self.expect_op("|", "'|' to close the absolute value")
             return Abs(inner)
+        if t.is_op(NORM):
+            return self.norm()
         if t.kind is Kind.BEGIN:
             return self.environment()
         if t.kind is Kind.CMD:
@@ -803,11 +822,15 @@ class Parser:
                 return self.indicator(t.pos)
             if one and name != "mathbb":
                 return Const("ones")  # \mathbf{1}: the vector of ones, as long as where it stands needs
+            if len(inner) == 1 and inner[0].text == "0" and name in BOLD_DECORATIONS:
+                return Const("zeros")  # \mathbf{0}: the zero vector, sized the same way
             if name == "mathbb":
                 raise ParseError(f"'\\mathbb{{{self.source(inner)}}}' is not a value that can be checked", t.pos)
             script: list[Token] = []
             if len(inner) > 2 and inner[1].is_op("_"):  # \hat{y_1}, \hat{y_{ij}}: the hat is over the name only
                 inner, script = inner[:1], inner[1:]
+            if len(inner) > 1 and inner[0].kind is Kind.CMD and inner[0].text in DECORATIONS:
+                return self._nested_decoration(name, inner, t.pos)
             letter = inner[0] if len(inner) == 1 else None
             if letter is not None and letter.kind is Kind.NAME and len(letter.text) == 1:
                 text = letter.text
@@ -849,6 +872,13 @@ class Parser:
             wrt = self.sub(tokens, end).parse_expression()
             if not is_variable(wrt):
                 raise ParseError(f"'\\{name}_{{…}}' must name a variable", t.pos)
+            order = 1
+            if name == "partial" and self.at_op("^"):  # \partial_{x}^2 f: the second derivative
+                op = self.next()
+                tokens, _ = self.script()
+                if self.source(tokens).strip() != "2":
+                    raise ParseError("'\\partial_{…}^{…}': only the second derivative (^2) is supported", op.pos)
+                order = 2
             if self.at_op("(", "["):
                 operand = self.postfix(self.paren())
             elif not self.starts_factor():
@@ -857,12 +887,9 @@ class Parser:
                 operand = self.postfix(self.primary())
             if isinstance(operand, Func):
                 operand = Call(operand, (wrt,))
-            return Deriv(operand, wrt)
+            return Deriv(operand, wrt, order)
         if name == "nabla":
-            target = self.postfix(self.primary())
-            if not isinstance(target, Sym):
-                raise ParseError("'\\nabla' must be followed by a name", t.pos)
-            return Sym("\\nabla " + target.name)
+            return self.nabla(t.pos)
         if name == "sqrt":
             if self.at_op("["):
                 raise ParseError("only square roots are supported", t.pos)
@@ -881,6 +908,64 @@ class Parser:
             self.i -= 1
             return self.sum()
         raise ParseError(f"unknown command '\\{name}'{VOCABULARY.did_you_mean(name)}", t.pos)
+
+    def nabla(self, pos: int) -> Node:
+        """nabla := \\nabla ['^2'] (f(x) | NAME '(' x ')' | NAME): the gradient of f (of NAME) with respect to x,
+        the Hessian with ^2; \\nabla NAME alone is a name of its own (∇W, a step's update)."""
+        order = 1
+        if self.at_op("^"):
+            op = self.next()
+            tokens, _ = self.script()
+            if self.source(tokens).strip() != "2":
+                raise ParseError("'\\nabla^{…}': only \\nabla^2 (the Hessian) is supported", op.pos)
+            order = 2
+        target = self.postfix(self.primary())
+        wrt: Node | None = None
+        if isinstance(target, Call) and len(target.args) == 1 and is_variable(target.args[0]):
+            wrt = target.args[0]  # \nabla \mathcal{L}(\mathbf{w}): L a function of this file
+        elif isinstance(target, Sym) and self.at_op("("):
+            point = self.paren()
+            if not is_variable(point):
+                raise ParseError("'\\nabla f(…)' at something that is not a variable", pos)
+            wrt = point
+        if wrt is None:
+            if not isinstance(target, Sym) or order == 2:
+                raise ParseError("'\\nabla' must be followed by a name or a function of one variable", pos)
+            return Sym("\\nabla " + target.name)
+        node: Node = Deriv(target, wrt)
+        return Deriv(node, wrt) if order == 2 else node
+
+    def norm(self) -> Node:
+        """norm := '‖' expression '‖' ['_' (1 | 2 | F)]: the Euclidean norm (1: the sum of absolute values, F: the
+        Frobenius norm); ‖ is written \\|, \\lVert … \\rVert or \\Vert."""
+        self.next()
+        self.in_norm += 1
+        inner = self.expr()
+        self.in_norm -= 1
+        self.expect_op(NORM, "'\\|' to close the norm")
+        kind = ""
+        if self.at_op("_"):
+            op = self.next()
+            tokens, _ = self.script()
+            kind = self.source(tokens).strip()
+            if kind not in ("1", "2", "F"):
+                raise ParseError(f"the norm '_{{{kind}}}' is not supported (only 1, 2 and F)", op.pos)
+        return Norm(inner, kind)
+
+    def _nested_decoration(self, outer: str, inner: list[Token], pos: int) -> Node:
+        """decoration{decoration{letter}}: one name, bold outermost (\\hat{\\mathbf{y}} and \\mathbf{\\hat{y}} are both
+        \\mathbf{\\hat{y}}, whose entries are \\hat{y}_i)."""
+        node = self.sub(inner, inner[-1].end).parse_expression()
+        if not isinstance(node, Sym) or not node.name.startswith("\\"):
+            raise ParseError(f"'\\{outer}' over something that is not a letter", pos)
+        bold = BOLD_NAME.match(node.name)
+        if outer in BOLD_DECORATIONS:
+            full = node.name if bold else f"\\{outer}{{{node.name}}}"
+        elif bold:
+            full = f"\\{bold.group(1)}{{\\{outer}{{{bold.group(2)}}}}}"
+        else:
+            full = f"\\{outer}{{{node.name}}}"
+        return Sym(self.notation.aliases.get(full, full))
 
     def paren(self) -> Node:
         """paren := '(' expression (',' expression)* ')' | '[' … ']': a value, or a tuple as a row vector."""

@@ -56,7 +56,8 @@ TEXTUAL = VOCABULARY.commands_of(Role.TEXT)
 OPERATORS = "+-*/=()[]{}^_',|&<>!?;:"
 #: Characters written directly instead of their command, as they are read.
 UNICODE = {"−": "-", "·": "\\cdot ", "×": "\\times ", "σ": "\\sigma ", "θ": "\\theta ", "∂": "\\partial ",
-           "≠": "\\neq ", "∑": "\\sum ", "α": "\\alpha ", "⇒": "\\Rightarrow ", "∴": "\\therefore "}  # fmt: skip
+           "≠": "\\neq ", "∑": "\\sum ", "α": "\\alpha ", "⇒": "\\Rightarrow ", "∴": "\\therefore ",
+           "‖": "\\|"}  # fmt: skip
 
 
 def replace_unicode(text: str) -> str:
@@ -79,6 +80,8 @@ def _between_operands(text: str, i: int, tokens: list[Token]) -> bool:
 
 #: The operator of ``\\right|_{x=0}`` (also ``\\Big|_{…}``): the expression before it, evaluated at the point.
 AT = "|_"
+#: A norm's bar: ``\|``, ``\lVert``, ``\rVert``, ``\Vert``, ``‖``.
+NORM = "‖"
 LEFT_DOT = "\\left."
 
 
@@ -103,7 +106,7 @@ def tokenize(text: str) -> list[Token]:
                 if sym == "\\":
                     tokens.append(Token(Kind.OP, "\\\\", i, i + 2))
                 elif sym == "|":
-                    raise ParseError("norms ('\\|x\\|') are not supported", i)
+                    tokens.append(Token(Kind.OP, NORM, i, i + 2))  # \|x\|: a norm's bar
                 elif sym == "":
                     raise ParseError("a lone '\\' at the end of the formula", i)
                 elif sym in "{}":
@@ -157,6 +160,10 @@ def tokenize(text: str) -> list[Token]:
                 content, after = read_group(text, j)
                 tokens.append(Token(Kind.TEXT, content.strip(), i, after))
                 i = after
+                continue
+            if name in ("Vert", "lVert", "rVert"):  # \lVert x \rVert: a norm's bars
+                tokens.append(Token(Kind.OP, NORM, i, end))
+                i = end
                 continue
             if name in ("begin", "end"):
                 content, after = read_group(text, end)

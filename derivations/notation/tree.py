@@ -156,6 +156,15 @@ class Abs(Node):
 
 
 @dataclass(frozen=True)
+class Norm(Node):
+    """``\\|x\\|``: the Euclidean norm of a vector (the absolute value of a number); ``kind`` "1", "2" or "F"
+    when written as a subscript, "" when not (a matrix's norm must then say which)."""
+
+    arg: Node
+    kind: str = ""
+
+
+@dataclass(frozen=True)
 class Reach(Node):
     """``\\frac{\\partial}{\\partial w} w a + b``: the derivative of the whole sum (``whole``, the reading taken
     first) or of the first term only (``near``); the notation does not say which."""

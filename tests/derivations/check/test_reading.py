@@ -251,6 +251,50 @@ def test_decorations_and_operators(tmp_path: Path, row: str, expected: str) -> N
     assert run(tmp_path, row) == [expected]
 
 
+LEAST_SQUARES = (
+    r"Take $\mathbf{X} \in \mathbb{R}^{4 \times 3}$, $\mathbf{w} \in \mathbb{R}^{3}$ and "
+    r"$\mathbf{y} \in \mathbb{R}^{4}$."
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\nabla J(\mathbf{w}) = \mathbf{X}^\top(\mathbf{X}\mathbf{w} - \mathbf{y})", "proved"),  # ∇ of f(w)
+        (r"\nabla J(\mathbf{w}) = 2\mathbf{X}^\top(\mathbf{X}\mathbf{w} - \mathbf{y})", "wrong"),
+        (r"\nabla^2 J(\mathbf{w}) = \mathbf{X}^\top\mathbf{X}", "proved"),  # the Hessian
+        (r"\nabla^2 J(\mathbf{w}) = \mathbf{X}^\top\mathbf{X} + \mathbf{I}", "unchecked"),  # I: a name, no shape
+        (r"\partial_{w_1}^2 J = \sum_{i=1}^{4} X_{i1}^2", "proved"),  # ∂² written with a subscript
+        (r"\partial_{w_1}^2 J = \sum_{i=1}^{4} X_{i2}^2", "wrong"),
+        (r"\tfrac{1}{2}\|\mathbf{w}\|_2^2 = \tfrac{1}{2}\mathbf{w}^\top\mathbf{w}", "proved"),  # ‖·‖ written \|
+        (r"\left\| \mathbf{w} \right\|^2 = \mathbf{w}^\top\mathbf{w} + 1", "wrong"),
+        (r"\|\mathbf{w}\|_1 = |w_1| + |w_2| + |w_3|", "proved"),
+        (r"\|\mathbf{X}\|_F^2 = \operatorname{tr}(\mathbf{X}^\top\mathbf{X})", "proved"),
+        (r"\|\mathbf{X}\|^2 = \operatorname{tr}(\mathbf{X}^\top\mathbf{X})", "unchecked"),  # which matrix norm?
+        (r"\mathbf{X}^\top\mathbf{X}\mathbf{w} - \mathbf{X}^\top\mathbf{X}\mathbf{w} = \mathbf{0}", "proved"),
+        (r"\mathbf{w} + \mathbf{w} = \mathbf{0}", "wrong"),  # the zero vector, as long as the other side
+        (
+            r"\hat{\mathbf{w}} - \mathbf{\hat{w}} = \mathbf{0}",
+            "proved",
+        ),  # one name, the accent and bold in either order
+    ],
+)
+def test_norms_gradients_hessians_and_the_zero_vector(tmp_path: Path, row: str, expected: str) -> None:
+    definition = r"J(\mathbf{w}) = \frac{1}{2}\lVert \mathbf{X}\mathbf{w} - \mathbf{y} \rVert^2"
+    assert run(tmp_path, definition, row, prose=LEAST_SQUARES) == ["definition", expected]
+
+
+def test_a_layer_tag_then_a_transpose_in_one_superscript(tmp_path: Path) -> None:
+    """``W^{[2]\\top}`` and ``W^{(2)T}``: layer 2's W, transposed."""
+    prose = r"Let $W^{[2]} \in \mathbb{R}^{2 \times 3}$ and $\mathbf{d} \in \mathbb{R}^{2}$."
+    rows = (
+        r"W^{[2]\top} \mathbf{d} = (W^{[2]})^\top \mathbf{d}",
+        r"W^{[2]T} \mathbf{d} = (W^{[2]})^\top \mathbf{d}",
+        r"W^{[2]\top} \mathbf{d} = 2 (W^{[2]})^\top \mathbf{d}",
+    )
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "proved", "wrong"]
+
+
 # -- layout of the display
 
 
