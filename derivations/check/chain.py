@@ -24,6 +24,7 @@ from derivations.check.decide import decide_all, rounded_value
 from derivations.check.environment import Definition, Environment, Knowledge, ParsedEvent, ParsedRow, Region, definable
 from derivations.check.instances import Setting
 from derivations.check.results import Derivation, Step
+from derivations.check.shapes import infer_from
 from derivations.errors import ParseError
 from derivations.notation.document import Document, EventKind, Row
 from derivations.notation.layout import split_top
@@ -103,7 +104,9 @@ class Checker:
         """Every step of the document, in order, with its verdict."""
         start = time.perf_counter()
         self.known.learn_front_matter()
-        for item in self.known.prescan():
+        parsed = self.known.prescan()
+        self.known.env.inferred = infer_from(self.known.env, parsed)
+        for item in parsed:
             if isinstance(item, ParsedEvent):
                 self._event(item)
             else:

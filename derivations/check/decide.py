@@ -22,7 +22,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from derivations.check.environment import Definition, Environment, SymbolTable, entry_base
+from derivations.check.environment import Definition, Environment, SymbolTable, describe_shape, entry_base
 from derivations.check.evaluate import Context, dims_at, is_abstract, is_matrix, sinks
 from derivations.check.graph import Graph, dependencies
 from derivations.check.instances import (
@@ -36,7 +36,23 @@ from derivations.check.instances import (
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.check.jets import jets_rule, repair
 from derivations.errors import MissingIndex, OutOfRange, ProofTimeout, ShapeMismatch, Unsupported
-from derivations.notation.tree import Add, Call, Deriv, Func, Index, Mul, Neg, Node, Num, Pow, Reach, Rel, Sym, walk
+from derivations.notation.tree import (
+    Add,
+    Call,
+    Deriv,
+    Func,
+    Index,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Reach,
+    Rel,
+    Sum,
+    Sym,
+    walk,
+)
 from derivations.verdict import HOLDS, Counterexample, Decision, Verdict
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
@@ -420,6 +436,26 @@ def decide(
     sizes: tuple[int, ...] = (),
 ) -> Decision:
     """The verdict on ``left = right`` under the case relations in force (at the sizes given, if any)."""
+    decision = _decide_as_read(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
+    if decision.verdict is Verdict.UNCHECKED and decision.method == "shapes" and env.inferred and not env.use_inferred:
+        inferred = _decide_in_inferred_shapes(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed)
+        if inferred is not None:
+            return inferred
+    return decision
+
+
+def _decide_as_read(
+    env: Environment,
+    symbols: SymbolTable,
+    left: Node,
+    right: Node,
+    *,
+    cases: tuple[Rel, ...],
+    seconds: float,
+    seed: str,
+    sizes: tuple[int, ...],
+) -> Decision:
+    """`decide` in the shapes the file declares and the convention's for the rest."""
     restated = _restated_definition(env, symbols, left, right)
     if restated:
         return Decision(Verdict.DEFINITION, reason=restated)
@@ -439,6 +475,38 @@ def decide(
             except (MissingIndex, ShapeMismatch, OutOfRange, Unsupported):
                 return decision  # the reading by dependencies cannot be evaluated: the first reason stands
     return decision
+
+
+def _decide_in_inferred_shapes(
+    env: Environment, symbols: SymbolTable, left: Node, right: Node, *, cases: tuple[Rel, ...], seconds: float,
+    seed: str,
+) -> Decision | None:  # fmt: skip
+    """The step again with the undeclared vectors and matrices in the shapes the file's rows imply
+    (`check.shapes`), after the convention's shapes did not fit: `proved`/`numeric` saying so; a counterexample
+    `wrong` only for a step of whole vectors and matrices (no entries, no sum to n, whose ranges the shapes
+    move), else a reason; None if that reading decides nothing either."""
+    used = {n.name for side in (left, right) for n in walk(side) if isinstance(n, Sym)}
+    names = sorted(env.inferred, key=lambda name: (name not in used, name))[:3]  # the step's own names first
+    inferred = dataclasses.replace(env, use_inferred=True)
+    decision = decide(inferred, symbols, left, right, cases=cases, seconds=seconds, seed=seed + ":shapes")
+    said = "; ".join(f"{name} {describe_shape(env.inferred[name])}" for name in names)
+    reading = f"in the shapes the file's other rows imply ({said})"
+    if decision.verdict in HOLDS:
+        decision.reason = f"{reading}; {decision.reason}" if decision.reason else reading
+        return decision
+    if decision.verdict is Verdict.WRONG:
+        entries = any(
+            isinstance(n, Index) or (isinstance(n, Sum) and n.hi is None) for side in (left, right) for n in walk(side)
+        )
+        if decision.method != "shapes" and not entries:
+            decision.reason = f"{reading}: {decision.reason}"
+            return decision
+        return Decision(Verdict.UNCHECKED, reason=f"{reading} the step does not hold ({decision.reason}), but the file "
+                        "does not declare those shapes — declare them and it is checked")  # fmt: skip
+    if decision.method != "shapes":  # the shapes fit; what stops the step now is something else
+        decision.reason = f"{reading}: {decision.reason}"
+        return decision
+    return None
 
 
 #: The reasons of a step whose names are defined nowhere — read again with the dependencies the step names.
@@ -478,7 +546,8 @@ def _decide_by_graph(
         return decision
     if decision.verdict is Verdict.WRONG:
         names = ", ".join(graph.parents)
-        return Decision(Verdict.UNCHECKED, reason=f"{names} never defined; {reading}, the step does not hold "
+        doubt = "" if by_value else "shapes"
+        return Decision(Verdict.UNCHECKED, doubt, reason=f"{names} never defined; {reading}, the step does not hold "
                         f"({decision.reason}), but that reading may leave out how they relate — define them and "
                         "it is checked")  # fmt: skip
     return decision
@@ -504,7 +573,9 @@ def _decide(
             found = numeric_check(search, rng, deadline)
     except Unsupported as exc:
         if not (search.jacobian or search.cdot_vectors or search.reach):
-            return Decision(Verdict.UNCHECKED, reason=str(exc))
+            # a product or sum whose shapes do not fit, with a shape the file never gave: the shapes are in doubt
+            doubt = "shapes" if isinstance(exc, ShapeMismatch) and search.default_shape else ""
+            return Decision(Verdict.UNCHECKED, doubt, reason=str(exc))
         # in the first reading the step cannot be evaluated (diag of a dot product): the other readings
         failed = NumericResult(Numbers.NONE, why=str(exc))
         search, found, reading = _other_reading(search, failed, seed, deadline)

@@ -35,7 +35,8 @@ BOLD = re.compile(r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{(.+)\}$")
 
 def bold_forms(name: str) -> list[str]:
     """The bold and arrowed spellings of a plain letter whose entries they share (x: \\mathbf{x}, \\vec{x} …)."""
-    if len(name) != 1 or not name.isalpha():
+    core = _undecorated(name)  # \hat{y}: \mathbf{\hat{y}}
+    if not ((len(core) == 1 and core.isalpha()) or (core.startswith("\\") and core[1:].isalpha())):  # x, \delta
         return []
     return [f"\\{bold}{{{name}}}" for bold in ("mathbf", "boldsymbol", "bm", "vec")]
 
@@ -124,11 +125,15 @@ class Environment:
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
     matrix_families: set[str] = field(default_factory=set)  # names used with two letter indices: n×n matrices
     transposed: set[str] = field(default_factory=set)  # names written transposed (w^\\top): not scalars
+    inferred: dict[str, Shape] = field(default_factory=dict)  # undeclared: the shapes the rows imply (check.shapes)
+    use_inferred: bool = False  # read undeclared names in the inferred shapes, not the convention's
 
     @property
     def dim_names(self) -> tuple[str, ...]:
-        """The named dimensions of the declared shapes (m, n, d_{in}), sorted."""
-        return tuple(sorted({d for shape in self.shapes.values() for d in shape if isinstance(d, str)}))
+        """The named dimensions of the declared shapes (m, n, d_{in}) — and the inferred ones, when in use —
+        sorted."""
+        shapes = [*self.shapes.values(), *(self.inferred.values() if self.use_inferred else ())]
+        return tuple(sorted({d for shape in shapes for d in shape if isinstance(d, str)}))
 
     def shape_of(self, name: str) -> tuple[Shape, bool] | None:
         """(shape, declared) of a vector or matrix name: declared (W or \\mathbf{W}), else bold by convention
@@ -139,6 +144,8 @@ class Environment:
                 return self.shapes[key], True
         if name in self.scalars or base in self.scalars:
             return None
+        if self.use_inferred and name in self.inferred:
+            return self.inferred[name], False
         if name in self.matrix_families or base in self.matrix_families:
             return ("n", "n"), False
         if name in self.transposed and name not in self.families and len(base) == 1 and base.isalpha():
@@ -368,7 +375,8 @@ HEDGED = re.compile(
 )
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
-    r"(?:(?<!,)\b(?:where|let|with|define|defining|defined|denote|denoting|set|setting|writing|here|given|as|by|"
+    r"(?:(?<!,)\b(?:where|let|take|consider|with|define|defining|defined|denote|denoting|set|setting|write|writing|here|"
+    r"given|as|by|"
     r"loss|cost|error|objective|output|outputs|activation|activations|prediction|predictions|probabilities|"
     r"probability|target|label|logits|logit|scores|score|input|hidden|sum)\b(?:\s+(?:that|the|we|"
     r"have|as|by|now|us|be|is|are))*|(?:\band|,))\s*$",
@@ -384,6 +392,8 @@ PRIMED_CALL = re.compile(
     r"(?<![\\A-Za-z])([A-Za-z]|\\[A-Za-z]+)\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)\s*"
     r"(?:\\left\s*|\\[bB]igg?l?\s*)?\("
 )
+#: ``NAME = … \in \mathbb{R}^{m}``: a definition that also gives the name's shape.
+DEFINED_IN = re.compile(r"^(.+=.+?)\s*(\\in\s*\\mathbb\s*\{?\s*R\s*\}?.*)$")
 INLINE = re.compile(r"(?<![$\\])\$([^$]+)\$(?!\$)")
 
 
@@ -470,7 +480,7 @@ class Knowledge:
                 self.env.scalars.discard(name)
         if shape is not None:
             self.env.sizes |= {d for d in shape if isinstance(d, str)}
-        what = "a scalar" if shape is None else _describe_shape(shape)
+        what = "a scalar" if shape is None else describe_shape(shape)
         return f"declares {', '.join(names)}: {what}"
 
     def declare_in_prose(self, text: str) -> None:
@@ -701,6 +711,13 @@ class Knowledge:
             formula = m.group(1)
             if "=" not in formula or self.declare(formula):
                 continue
+            shaped = DEFINED_IN.match(
+                formula
+            )  # $\delta = \partial L / \partial z \in \mathbb{R}^m$: a value and a shape
+            if shaped is not None:
+                name = _defined_name(shaped.group(1), self.notation)
+                if name and self.declare(f"{name} {shaped.group(2)}"):
+                    formula = shaped.group(1)
             for piece in re.split(r",\s*(?=[^,=]+=)", formula):  # $a = σ(z), b = …$
                 try:
                     chain = parse_relation_chain(piece, self.notation)
@@ -854,7 +871,7 @@ def transposed_names(node: Node) -> set[str]:
     return out
 
 
-def _describe_shape(shape: Shape) -> str:
+def describe_shape(shape: Shape) -> str:
     rows, cols = shape
     return f"a vector of length {rows}" if cols == 1 else f"a {rows}×{cols} matrix"
 

@@ -345,6 +345,9 @@ def _index(node: Index, ctx: Context) -> Value:
             if bold and bold not in ctx.expanding:  # g_j after \mathbf{g} = 2\mathbf{z}: an entry of that vector
                 return _pick(_sym(Sym(bold), ctx), idx, bold)
             shaped = shaped_value(name, ctx)
+            if shaped is None:  # W_{ij} of a declared \mathbf{W}: its entries, in its shape
+                declared = next((key for key in bold_forms(name) if key in ctx.env.shapes), "")
+                shaped = shaped_value(declared, ctx) if declared else None
             if shaped is not None:
                 return _pick(shaped, idx, name)
         return _component(base, idx, ctx)
@@ -856,6 +859,10 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
     if key:  # ∂L/∂z_2 with z_2 defined or declared on its own (layer 2's z): with respect to that name
         return _deriv(Deriv(node.of, Sym(key), node.order), ctx)
     d = ctx.env.definitions.get(name)
+    if d is None and idx_nodes and name not in ctx.bindings:
+        bold = bold_defined(name, ctx.env)  # ∂L/∂z_i after \mathbf{z} = W\mathbf{x} + \mathbf{b}: that vector's entry
+        if bold:
+            name, d = bold, ctx.env.definitions[bold]
     keep_value = None
     if d is not None and not d.params and name not in ctx.bindings and (not d.index_params or idx_nodes):
         full = evaluate(Sym(name), ctx)  # an indexed definition (z_j = …) gives the vector of its entries
