@@ -29,7 +29,7 @@ from derivations.errors import ParseError
 from derivations.notation.document import Document, EventKind, Row
 from derivations.notation.layout import split_top
 from derivations.notation.parser import parse_expression
-from derivations.notation.tree import Call, Cases, Div, Index, Neg, Node, Num, Rel, Sum, Sym, walk
+from derivations.notation.tree import Call, Cases, Deriv, Div, Index, Neg, Node, Num, Rel, Sum, Sym, walk
 from derivations.verdict import Decision, Verdict, format_point
 
 #: How a relation is written back when a row of several relations is split into steps.
@@ -524,7 +524,9 @@ class Checker:
             decision = Decision(Verdict.UNCHECKED, reason="an equation being solved (the text says so), not an "
                                 f"identity: its rows are not checked as identities — {decision.reason}")  # fmt: skip
         alone = not self._continuing and len(self._row_chain) == 2  # the row is NAME = … and nothing more
+        # δ^l_j = ∂C/∂z^l_j names a derivative: a row δ^l_j = … after it says what that derivative is, a claim
         redefinable = again is not None and (again.params or again.index_params or alone)
+        redefinable = redefinable and not isinstance(again.body, Deriv)
         if decision.verdict is Verdict.WRONG and again is not None and target is None and redefinable:
             # g_i(x) = tanh(x) after g_i(x) = σ(x), a = tanh(z) after a = σ(z): alternatives, or a false restatement?
             why = f"restates {again.name} in the form it was defined in on line {again.line}, and disagrees"

@@ -35,6 +35,7 @@ from derivations.check.instances import (
 )
 from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
 from derivations.check.jets import jets_rule, repair
+from derivations.check.layers import at_layers
 from derivations.errors import MissingIndex, OutOfRange, ProofTimeout, ShapeMismatch, Unsupported
 from derivations.notation.tree import (
     Add,
@@ -204,9 +205,17 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
     rf = set().union(*(e.free_symbols for e in right))
     written_left = {n.name for n in walk(search.left) if isinstance(n, Sym)}  # as written, before SymPy simplifies
     env, out = search.env, []
+    inputs = {  # what the file's definitions are made of (b^l in z^l = … + b^l): inputs, not abbreviations
+        n.name if isinstance(n, Sym) else n.base.name
+        for d in env.definitions.values()
+        for n in walk(d.body)
+        if isinstance(n, Sym) or (isinstance(n, Index) and isinstance(n.base, Sym))
+    }
     for sym in sorted(rf - lf, key=lambda v: v.name):
         base = search.symbols.base.get(sym, "")
         if not base or base in env.definitions or base in env.domains or base in env.probability:
+            continue
+        if base in inputs or base.startswith("\\partial "):  # or the gradient of an unspecified loss's stand-in
             continue
         if any(base in (key, entry_base(key)) for key in env.shapes):
             continue  # x_i of a declared \mathbf{x} ∈ ℝ^n: an entry of a known vector, not an abbreviation
@@ -436,6 +445,7 @@ def decide(
     sizes: tuple[int, ...] = (),
 ) -> Decision:
     """The verdict on ``left = right`` under the case relations in force (at the sizes given, if any)."""
+    env = at_layers(env, env.layer_letters, left, right, *(side for rel in cases for side in (rel.lhs, rel.rhs)))
     decision = _decide_as_read(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
     if decision.verdict is Verdict.UNCHECKED and decision.method == "shapes" and env.inferred and not env.use_inferred:
         inferred = _decide_in_inferred_shapes(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed)

@@ -127,6 +127,7 @@ class Environment:
     transposed: set[str] = field(default_factory=set)  # names written transposed (w^\\top): not scalars
     inferred: dict[str, Shape] = field(default_factory=dict)  # undeclared: the shapes the rows imply (check.shapes)
     use_inferred: bool = False  # read undeclared names in the inferred shapes, not the convention's
+    layer_letters: set[str] = field(default_factory=set)  # l in u^{l+1}: a definition at layer l holds at every layer
 
     @property
     def dim_names(self) -> tuple[str, ...]:
@@ -180,6 +181,7 @@ class Environment:
             matrix_families=set(self.matrix_families),
             transposed=set(self.transposed),
             scalars=set(self.scalars),
+            layer_letters=set(self.layer_letters),
         )
 
 
@@ -363,6 +365,7 @@ ONE_HOT_PROSE = re.compile(
 #: "write $\\delta$ for $…$", "denote $…$ by $\\delta$": a short name for a longer expression.
 WRITE_FOR = re.compile(
     r"\b(?:write|writing|use)\s+\$([^$]+)\$\s+(?:for|to\s+mean)\s+\$([^$]+)\$"
+    r"|\$([^$]+)\$\s+(?:stands\s+for|is\s+short\s+for)\s+\$([^$]+)\$"
     r"|\b(?:denote|denoting)\s+\$([^$]+)\$\s+by\s+\$([^$]+)\$",
     re.IGNORECASE,
 )
@@ -376,7 +379,7 @@ HEDGED = re.compile(
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".
 DEFINING = re.compile(
     r"(?:(?<!,)\b(?:where|let|take|consider|with|define|defining|defined|denote|denoting|set|setting|write|writing|here|"
-    r"given|as|by|"
+    r"given|as|by|computes|compute|computing|"
     r"loss|cost|error|objective|output|outputs|activation|activations|prediction|predictions|probabilities|"
     r"probability|target|label|logits|logit|scores|score|input|hidden|sum)\b(?:\s+(?:that|the|we|"
     r"have|as|by|now|us|be|is|are))*|(?:\band|,))\s*$",
@@ -533,14 +536,18 @@ class Knowledge:
             if isinstance(item, Event) and item.kind is EventKind.PROSE:
                 for formula in INLINE.findall(item.text):
                     self._learn_function(formula)
-        for text in [row.text for row in self.doc.rows] + [
+        inline = [
             formula
             for item in self.doc.items
             if isinstance(item, Event) and item.kind is EventKind.PROSE
             for formula in INLINE.findall(item.text)
-        ]:
+        ]
+        for text in [row.text for row in self.doc.rows] + inline:
             self._learn_primed(text)
             self._learn_subscripted(text)
+        for text in inline:  # "layer $l$ computes $z^l_j = … a^{l-1}_k$": l numbers layers in the rows too
+            letters = set(LAYER_LETTER.findall(text))
+            self.notation.layer_letters |= letters | {x.swapcase() for x in letters if x in "lL"}
         for row in self.doc.rows:
             # z^1 = w^1 x + b^1: nobody writes a first power, so a name written ^1 numbers its layers with digits
             for m in LAYERED.finditer(row.text):
@@ -548,6 +555,7 @@ class Knowledge:
             # w^{l+1}, a^{l-1}: nobody raises to the power l + 1 in a network's notes, so l numbers layers
             letters = set(LAYER_LETTER.findall(row.text))
             self.notation.layer_letters |= letters | {x.swapcase() for x in letters if x in "lL"}  # δ^L beside w^{l+1}
+        self.env.layer_letters = self.notation.layer_letters
         if self.notation.layered:  # z^1 = w^1 a^0 + b^1: a^0 is layer 0's a
             for row in self.doc.rows:
                 for m in LAYER_ZERO.finditer(row.text):
@@ -663,12 +671,17 @@ class Knowledge:
         """A sentence's inline definitions: ``NAME = …`` right after where/let/with/define/denote (or after
         "and"/"," following one), parsed; one that cannot be read is named, so steps that need it say so.
         "$y$ is one-hot" (or "a one-hot $y$") makes y one-hot at an index of its own, checked at every value."""
-        text = event.text
         # every NAME = … of the sentence ("from now on $a = \tanh(z)$", "let $a = \tanh(z)$ instead"): a name it
         # gives another value may be meant from here on
-        parsed = ParsedEvent(event, hedged=self._values_given(text))
-        if HEDGED.search(re.sub(r"\$[^$]*\$", " ", text)):
-            return parsed  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
+        parsed = ParsedEvent(event, hedged=self._values_given(event.text))
+        for clause in clauses(event.text):
+            if HEDGED.search(re.sub(r"\$[^$]*\$", " ", clause)):
+                continue  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
+            self._prose_clause(clause, parsed)
+        return parsed
+
+    def _prose_clause(self, text: str, parsed: ParsedEvent) -> None:
+        """One clause of a sentence (up to a full stop or a semicolon outside the maths): what `_prose` says."""
         for m in ONE_HOT_PROSE.finditer(text):
             formula = m.group(1) or m.group(2)
             try:
@@ -690,7 +703,12 @@ class Knowledge:
                         self.env.one_hot[name] = f"hot({entry_base(node.name)})"
                 self.env.index_letters.add(f"hot({entry_base(node.name)})")
         for m in WRITE_FOR.finditer(text):  # "write $\delta$ for $\partial E/\partial h$": δ stands for it
-            short, long = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
+            if m.group(1) is not None:  # write $short$ for $long$
+                short, long = m.group(1), m.group(2)
+            elif m.group(3) is not None:  # $short$ stands for $long$
+                short, long = m.group(3), m.group(4)
+            else:  # denote $long$ by $short$
+                short, long = m.group(6), m.group(5)
             try:
                 name = parse_expression(short, self.notation)
                 body = parse_expression(long, self.notation)
@@ -732,7 +750,6 @@ class Knowledge:
                     parsed.definitions.extend((a[1], b[1]) for a, b in itertools.pairwise(chain))
                     for _, node, *_ in chain:
                         self.learn_letters(node)
-        return parsed
 
     def _parse_condition(self, row: Row) -> tuple[Rel | None, str]:
         """The row's own condition (``\\quad \\text{if } i = k``) as a relation, or its text if unreadable."""
@@ -869,6 +886,19 @@ def transposed_names(node: Node) -> set[str]:
                 if isinstance(a, Transpose) and isinstance(a.arg, Sym) and isinstance(b, Sym):
                     out.add(b.name)
     return out
+
+
+def clauses(text: str) -> list[str]:
+    """A sentence's clauses: cut after a full stop, semicolon, question or exclamation mark outside ``$…$``."""
+    out, start, inside = [], 0, False
+    for k, c in enumerate(text):
+        if c == "$":
+            inside = not inside
+        elif not inside and c in ".;?!" and (k + 1 == len(text) or text[k + 1].isspace()):
+            out.append(text[start : k + 1])
+            start = k + 1
+    out.append(text[start:])
+    return [c for c in out if c.strip()]
 
 
 def describe_shape(shape: Shape) -> str:

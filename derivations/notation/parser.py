@@ -488,7 +488,7 @@ class Parser:
             and isinstance(node, (Sym, Index))
             and _base_name(node) in self.notation.layered
         )
-        lettered = re.fullmatch(r"([A-Za-z])(?:[+-]1)?", raw.replace(" ", ""))
+        lettered = re.fullmatch(r"([A-Za-z])(?:[+-][1-9])?", raw.replace(" ", ""))
         layer |= (
             bool(lettered)
             and not grouped
