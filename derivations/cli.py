@@ -287,14 +287,15 @@ def _run_check(args: argparse.Namespace) -> int:
         )
     from rich.console import Console
 
-    from derivations.check import check_file
+    from derivations.check import check_document
     from derivations.notation.document import read_document
     from derivations.report.terminal import render_check
 
     unusable: dict[Path, str] = {}
+    documents = {}  # read once: /dev/stdin or <(…) cannot be read twice
     for path in args.files:  # every input read before any work: a file that cannot be used is named at once
         try:
-            read_document(path)
+            documents[path] = read_document(path)
         except InputError as exc:
             if len(args.files) == 1:
                 raise  # one file: a usage error, nothing written
@@ -310,8 +311,8 @@ def _run_check(args: argparse.Namespace) -> int:
             continue
         try:
             with console.status(f"checking {path}…") as status:
-                derivation = check_file(
-                    path,
+                derivation = check_document(
+                    documents[path],
                     seconds=args.seconds,
                     progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
                     against=(identity.name, identity.notation) if identity else None,
@@ -389,6 +390,9 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `derivations` console script."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show ✓ or σ gets '?', not a crash
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", "strict") == "strict":
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -18,7 +18,8 @@ from derivations.errors import OutputError
 
 def cache_dir(*parts: str) -> Path:
     """The tool's cache folder (``$XDG_CACHE_HOME/derivations/…``, else ``~/.cache/derivations/…``)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    given = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(given) if os.path.isabs(given) else Path.home() / ".cache"  # a relative value is ignored (XDG)
     return base.joinpath("derivations", *parts)
 
 
@@ -84,8 +85,9 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, make_dirs: bool = False) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
+def write_bytes_atomic(path: Path, data: bytes, *, make_dirs: bool = False, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename (``mode``: the file's
+    permissions, else the user's usual ones)."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
         if make_dirs:
@@ -94,7 +96,7 @@ def write_bytes_atomic(path: Path, data: bytes, *, make_dirs: bool = False) -> N
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output gets the user's usual mode
+            os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)  # mkstemp makes 0600; an output: usual mode
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -26,6 +26,7 @@ import platform
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -36,6 +37,8 @@ from derivations.files import cache_dir, write_bytes_atomic
 from derivations.notation.document import Document
 
 PACKAGE = Path(__file__).resolve().parents[1]
+#: Seconds to wait for another process checking the same file before checking it without waiting.
+LOCK_WAIT = 120.0
 
 
 @cache
@@ -58,8 +61,8 @@ def code_digest(root: Path = PACKAGE) -> str:
 
 
 def enabled() -> bool:
-    """Whether the cache is used (``DERIVATIONS_CACHE=0`` turns it off)."""
-    return os.environ.get("DERIVATIONS_CACHE", "1") != "0"
+    """Whether the cache is used (``DERIVATIONS_CACHE=0`` — or false, no, off — turns it off)."""
+    return os.environ.get("DERIVATIONS_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def key_of(doc: Document, seconds: float, against: tuple[str, tuple[str, ...]] | None) -> str:
@@ -72,14 +75,17 @@ def _path(key: str) -> Path:
     return cache_dir("check", key[:2], f"{key}.pickle")
 
 
-def _private(path: Path) -> bool:
-    """Whether ``path`` and the folders it is in up to the cache's are the user's own and nobody else may write them."""
+def _private(path: Path, *, folder: bool = False) -> bool:
+    """Whether ``path`` (a regular file, or with ``folder`` a folder) and the folders it is in up to the cache's
+    are the user's own, no symbolic link, and nobody else may write them."""
     root = cache_dir("check")
     try:
-        for p in (path, *[q for q in path.parents if q.is_relative_to(root)]):
+        for k, p in enumerate((path, *[q for q in path.parents if q.is_relative_to(root)])):
             st = p.lstat()
-            if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or stat.S_ISLNK(st.st_mode):
+            if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                 return False
+            if not (stat.S_ISDIR(st.st_mode) if k or folder else stat.S_ISREG(st.st_mode)):
+                return False  # a link, a FIFO, a device: not a file this tool wrote
     except OSError:
         return False
     return True
@@ -98,21 +104,27 @@ def load(key: str) -> Derivation | None:
     return found if isinstance(found, Derivation) else None
 
 
-def _make_private_dirs(path: Path) -> None:
-    """The cache's folders down to ``path``'s, created readable and writable by the user alone."""
+def _make_private_dirs(path: Path) -> bool:
+    """The cache's folders down to ``path``'s, created readable and writable by the user alone; whether they
+    are (a folder someone else owns or may write, or a link, is not used)."""
     root = cache_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    for q in reversed([path.parent, *path.parent.parents]):
-        if q.is_relative_to(root) and q != root:
-            q.mkdir(mode=0o700, exist_ok=True)
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, exist_ok=True)
+        for q in reversed([path.parent, *path.parent.parents]):
+            if q.is_relative_to(root) and q != root:
+                q.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    return _private(path.parent, folder=True)
 
 
 def store(key: str, derivation: Derivation) -> None:
     """Keep ``derivation`` under ``key`` (a cache that cannot be written is not an error)."""
     path = _path(key)
     try:
-        _make_private_dirs(path)
-        write_bytes_atomic(path, pickle.dumps(derivation, protocol=5))
+        if _make_private_dirs(path):
+            write_bytes_atomic(path, pickle.dumps(derivation, protocol=5), mode=0o600)
     except Exception:  # a read-only or full disk: the check itself is done
         pass
 
@@ -123,17 +135,26 @@ def _locked(key: str, wait: bool = True) -> Iterator[bool]:
     False, holding nothing, when ``wait`` is False and another process holds it."""
     lock = _path(key).with_suffix(".lock")
     try:
-        _make_private_dirs(lock)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        if not _make_private_dirs(lock):
+            yield True  # a folder that is not the user's own: check without it
+            return
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
     except OSError:
         yield True
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
+        deadline = time.monotonic() + (LOCK_WAIT if wait else 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    # wait False: another process is checking it; a lock held longer than LOCK_WAIT (a stuck
+                    # process): check without it
+                    yield wait
+                    return
+                time.sleep(0.05)
         yield True
     finally:
         os.close(fd)

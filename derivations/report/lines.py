@@ -18,7 +18,18 @@ TABLE_WIDTH = 100
 
 def make_console() -> Console:
     """Standard output: colours and tables on a terminal; piped, plain text that rich never pads or folds."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns and not (columns.isdigit() and int(columns) > 0):  # COLUMNS=0 or abc: rich would print nothing
+        return Console(highlight=False, soft_wrap=not sys.stdout.isatty(), width=_terminal_width())
     return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+def _terminal_width() -> int:
+    """The terminal's own width (80 when there is none), ignoring ``COLUMNS``."""
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns or 80
+    except (OSError, ValueError):
+        return 80
 
 
 def wrap_width(console: Console) -> int | None:

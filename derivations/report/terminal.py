@@ -189,7 +189,7 @@ def render_check(derivation: Derivation, *, quiet: bool = False, console: Consol
         render_problem(derivation.file, step, console)
     say(
         console,
-        f"{derivation.file}: {len(derivation.steps)} steps — {summary_text(derivation)}",
+        f"{derivation.file}: {plural(len(derivation.steps), 'step')} — {summary_text(derivation)}",
         style="red" if derivation.wrong else "",
     )
 
@@ -298,6 +298,11 @@ def source_and_caret(line: str, column: int, width: int = SOURCE_WIDTH) -> tuple
     return shown.rstrip(), pad + "^"
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 step``, ``3 steps``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def summary_text(derivation: Derivation) -> str:
     """``33 proved, 0 numeric (evidence, not proof), 3 wrong, …: wrong at lines 19, 27``."""
     counts = derivation.summary
@@ -306,7 +311,7 @@ def summary_text(derivation: Derivation) -> str:
         f"{counts[Verdict.NUMERIC]} {Verdict.NUMERIC} (evidence, not proof)",
         f"{counts[Verdict.WRONG]} {Verdict.WRONG}",
         f"{counts[Verdict.UNCHECKED]} {Verdict.UNCHECKED}",
-        f"{counts[Verdict.DEFINITION]} definitions",
+        plural(counts[Verdict.DEFINITION], "definition"),
     ]
     if any(s.cell is not None for s in derivation.wrong):
         wrong = "; ".join(s.where for s in derivation.wrong)

@@ -199,7 +199,7 @@ def test_an_internal_error_is_one_line_with_exit_3(monkeypatch, capsys) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(derivations.check, "check_file", boom)
+    monkeypatch.setattr(derivations.check, "check_document", boom)
     monkeypatch.delenv("DERIVATIONS_DEBUG", raising=False)
     assert main(["check", str(NOTE1), "--quiet"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
@@ -255,7 +255,7 @@ def test_check_several_files_runs_the_usable_ones_and_exits_with_the_worst(tmp_p
     captured = capsys.readouterr()
     err = captured.err.strip().splitlines()
     assert len(err) == 2 and "missing.md' does not exist" in err[0] and "empty.md' is empty" in err[1]
-    assert f"{good}: 1 steps" in captured.out and f"{typo}: 1 steps" in captured.out
+    assert f"{good}: 1 step " in captured.out and f"{typo}: 1 step " in captured.out
     files = json.loads(out.read_text())["files"]
     assert [f["file"] for f in files] == [str(good), str(missing), str(empty), str(typo)]
     assert "steps" in files[0] and "does not exist" in files[1]["error"] and "steps" in files[3]
@@ -275,7 +275,7 @@ def test_check_several_files_a_bad_front_matter_line_skips_only_that_file(tmp_pa
     bad.write_text("---\nassume:\n  - \\frac{1}{\n---\n$$x=1$$\n", encoding="utf-8")
     assert main(["check", str(bad), str(good), "--quiet"]) == 2
     captured = capsys.readouterr()
-    assert "bad.md:3: front matter" in captured.err and f"{good}: 1 steps" in captured.out
+    assert "bad.md:3: front matter" in captured.err and f"{good}: 1 step " in captured.out
 
 
 # ---------------------------------------------------------------------------------------- notebooks
@@ -386,3 +386,20 @@ def test_check_and_verify_write_json_with_the_users_mode(tmp_path: Path) -> None
     assert checked.returncode == 0 and verified.returncode == 0, checked.stderr + verified.stderr
     assert (tmp_path / "c.json").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "v.json").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("env", [{"COLUMNS": "0"}, {"COLUMNS": "abc"}, {"PYTHONIOENCODING": "ascii"}])
+def test_a_bad_width_or_an_ascii_terminal_still_shows_every_verdict(tmp_path: Path, env: dict[str, str]) -> None:
+    """COLUMNS=0 once made rich print nothing; an ASCII-only stdout once crashed on ✓ and σ."""
+    note = tmp_path / "f.md"
+    note.write_text("$$\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1+\\sigma(x))$$\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "derivations", "check", str(note), "--no-cache"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "wrong" in result.stdout and "counterexample at x = 0" in result.stdout
+    assert "wrong at line 1" in result.stdout

@@ -131,3 +131,61 @@ def test_without_waiting_a_document_another_process_is_checking_is_left_to_it(ru
     assert runs == []
     assert cache.cached(doc, 5.0, None, lambda: check_document(doc), wait=False) is not None
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize("value", ["false", "off", "No", " 0 "])
+def test_other_spellings_of_off_turn_it_off(runs: list[int], monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DERIVATIONS_CACHE", value)
+    for _ in range(2):
+        check_document(read_string(TEXT, "hw.md"), cache=True)
+    assert len(runs) == 2
+
+
+def test_under_a_group_writable_umask_the_cache_is_still_private_and_used(runs: list[int]) -> None:
+    import os
+
+    old = os.umask(0o002)
+    try:
+        doc = read_string(TEXT, "hw.md")
+        check_document(doc, cache=True)
+        check_document(read_string(TEXT, "hw.md"), cache=True)
+    finally:
+        os.umask(old)
+    stored = cache._path(cache.key_of(doc, 5.0, None))
+    assert stored.stat().st_mode & 0o777 == 0o600 and len(runs) == 1
+    assert cache.cache_dir().stat().st_mode & 0o777 == 0o700  # the tool's own folder too, not only check/
+
+
+def test_a_folder_someone_else_may_write_is_neither_locked_in_nor_written(runs: list[int]) -> None:
+    doc = read_string(TEXT, "hw.md")
+    key = cache.key_of(doc, 5.0, None)
+    leaf = cache._path(key).parent
+    leaf.mkdir(parents=True, mode=0o700)
+    leaf.chmod(0o777)  # as if another user had made it, open to all
+    check_document(doc, cache=True)
+    assert list(leaf.iterdir()) == []  # no lock, no verdicts left where others could read or replace them
+    assert [s.verdict.value for s in check_document(doc, cache=True).steps] == ["proved", "wrong"]
+
+
+def test_a_fifo_where_the_cache_file_would_be_is_not_read(runs: list[int]) -> None:
+    import os
+
+    doc = read_string(TEXT, "hw.md")
+    stored = cache._path(cache.key_of(doc, 5.0, None))
+    stored.parent.mkdir(parents=True, mode=0o700)
+    os.mkfifo(stored, 0o600)
+    assert cache.load(cache.key_of(doc, 5.0, None)) is None  # a read would block forever
+
+
+def test_a_lock_held_too_long_is_waited_for_only_so_long(runs: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "LOCK_WAIT", 0.2)
+    doc = read_string(TEXT, "hw.md")
+    with cache._locked(cache.key_of(doc, 5.0, None)):  # a stuck process holds it
+        found = cache.cached(doc, 5.0, None, lambda: check_document(doc))
+    assert found is not None and len(runs) == 1
+
+
+def test_a_relative_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relcache")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / ".cache" / "derivations"
