@@ -601,6 +601,17 @@ def _decide(
         other = search.jacobian or search.cdot_vectors or search.reach
         if found.status in (Numbers.DIFFERENT, Numbers.SHAPE) and other:
             search, found, reading = _other_reading(search, found, seed, deadline)
+        if found.status is Numbers.SHAPE and not found.confident and not search.scalar_bare and not reading:
+            # dt/dz = 1 - t² in a file that also writes z_j: with z a vector the sides do not fit; the bare names
+            # read as numbers, as when a product of them does not fit (`instances.pair`)
+            bare = Search(env, symbols, left, right, cases, sizes=sizes, scalar_bare=True)
+            try:
+                with time_limit(max(deadline - cpu_time(), 0.01)):
+                    again = numeric_check(bare, rng, deadline)
+            except (Unsupported, ProofTimeout, RecursionError):
+                again = None
+            if again is not None and again.status is not Numbers.SHAPE and again.status is not Numbers.NONE:
+                search, found = bare, again
     ce = found.counterexample
     if found.status is Numbers.SHAPE:
         # Sides whose shapes come from declarations and differ are wrong — unless they are each other's
@@ -683,13 +694,16 @@ def _decide(
     try:
         proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
                               cdot_elementwise=search.cdot_elementwise, near_reach=search.near_reach,
-                              cache=search.cache)  # fmt: skip
+                              scalar_bare=search.scalar_bare, cache=search.cache)  # fmt: skip
         with time_limit(max(remaining, 0.05)):
             proof_insts = list(instances(proof_search, random.Random(0), proof=True))
             for inst in proof_insts:
                 left_v, right_v = inst.left, inst.right
                 if is_matrix(left_v) and is_matrix(right_v) and left_v.shape != right_v.shape:
                     right_v = right_v.T
+                if is_matrix(left_v) != is_matrix(right_v) or (is_matrix(left_v) and left_v.shape != right_v.shape):
+                    failure = "the proof's instances have sides of different shapes"
+                    break
                 remaining = deadline - cpu_time()
                 if remaining <= 0:
                     raise ProofTimeout("no time left")

@@ -128,6 +128,7 @@ class Environment:
     inferred: dict[str, Shape] = field(default_factory=dict)  # undeclared: the shapes the rows imply (check.shapes)
     use_inferred: bool = False  # read undeclared names in the inferred shapes, not the convention's
     layer_letters: set[str] = field(default_factory=set)  # l in u^{l+1}: a definition at layer l holds at every layer
+    family_sizes: dict[str, str] = field(default_factory=dict)  # o → q when Σ_{k=1}^{q} o_k ("": sums disagree)
 
     @property
     def dim_names(self) -> tuple[str, ...]:
@@ -153,11 +154,12 @@ class Environment:
             return (("n", 1) if base.islower() else ("n", "n")), False  # w^\top x: w is a vector
         if base == name:
             return None
+        length = self.family_sizes.get(base) or "n"  # \mathbf{o} with Σ_{k=1}^{q} o_k: q entries
         base = _undecorated(base)  # \mathbf{\hat{y}}: a vector like \mathbf{y}
         if base.isalpha() and len(base) == 1:
-            return (("n", 1) if base.islower() else ("n", "n")), False
+            return ((length, 1) if base.islower() else ("n", "n")), False
         if base.startswith("\\") and base[1:].isalpha() and base[1].islower():  # \boldsymbol{\delta}
-            return ("n", 1), False
+            return (length, 1), False
         return None
 
     def copy(self) -> Environment:
@@ -182,6 +184,7 @@ class Environment:
             transposed=set(self.transposed),
             scalars=set(self.scalars),
             layer_letters=set(self.layer_letters),
+            family_sizes=dict(self.family_sizes),
         )
 
 
@@ -519,8 +522,12 @@ class Knowledge:
         self.learn_letters(body)
 
     def learn_letters(self, node: Node) -> None:
-        """Sizes (sum bounds), vector families and index letters that ``node`` uses."""
+        """Sizes (sum bounds), vector families and index letters that ``node`` uses; the length of a family a
+        sum runs over to a named bound (Σ_{k=1}^{q} o_k: o has q entries; two bounds: neither)."""
         self.env.sizes |= sum_bounds(node)
+        for family, bound in summed_families(node):
+            known = self.env.family_sizes.get(family, bound)
+            self.env.family_sizes[family] = bound if known == bound else ""
         families, letters = subscript_letters(node)
         matrices = {f.removeprefix(MATRIX_MARK) for f in families if f.startswith(MATRIX_MARK)}
         families = {f.removeprefix(MATRIX_MARK) for f in families}
@@ -904,6 +911,19 @@ def clauses(text: str) -> list[str]:
 def describe_shape(shape: Shape) -> str:
     rows, cols = shape
     return f"a vector of length {rows}" if cols == 1 else f"a {rows}×{cols} matrix"
+
+
+def summed_families(node: Node) -> set[tuple[str, str]]:
+    """(family, bound) for each ``\\sum_{k=1}^{q}`` (from 1) whose body has the family's entry at k alone
+    (``o_k``, ``y_k``)."""
+    out = set()
+    for s in walk(node):
+        if not (isinstance(s, Sum) and isinstance(s.hi, Sym) and s.lo in (None, Num(Fraction(1)))):
+            continue
+        for n in walk(s.body):
+            if isinstance(n, Index) and isinstance(n.base, Sym) and n.indices == (Sym(s.var),):
+                out.add((n.base.name, s.hi.name))
+    return out
 
 
 def sum_bounds(node: Node) -> set[str]:

@@ -91,6 +91,12 @@ class Context:
         self.flags.used_n = True
         return self.dims.get(name, self.n)
 
+    def length(self, family: str) -> int:
+        """The number of entries of a family (o_k, y_j): the bound of the sums the file runs over it
+        (Σ_{k=1}^{q} o_k: q), else n."""
+        size = self.env.family_sizes.get(family)
+        return self.size(size) if size else self.n
+
     def bind(self, **changes: object) -> Context:
         return replace(self, **changes)
 
@@ -253,7 +259,8 @@ def _sym(node: Sym, ctx: Context) -> Value:
         raise MissingIndex(name)
     if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.scalar_bare:
         ctx.flags.used_n = True
-        return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
+        ctx.flags.default_shape = True  # y for the vector of the y_i: its length n is the convention's
+        return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.length(name) + 1)])
     return ctx.symbols.get(name)
 
 
@@ -298,15 +305,17 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
         hot = ctx.assign.get(env.one_hot[name])
         if hot is None:
             raise MissingIndex(env.one_hot[name])
-        if not 1 <= idx[0] <= ctx.n or not 1 <= hot <= ctx.n:
-            raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{ctx.n}")
+        size = ctx.length(name)
+        if not 1 <= idx[0] <= size or not 1 <= hot <= size:
+            raise OutOfRange(f"index {idx[0]} of '{name}' outside 1…{size}")
         return sp.Integer(1 if idx[0] == hot else 0)
     if name in env.families or name in env.probability:
         ctx.flags.used_n = True
-        if not all(1 <= i <= ctx.n for i in idx):
-            raise OutOfRange(f"index {idx} of '{name}' outside 1…{ctx.n}")
-        if name in env.probability and idx == (ctx.n,):  # Σ_j y_j = 1, by substitution
-            return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(1, ctx.n)])
+        size = ctx.length(name)
+        if not all(1 <= i <= size for i in idx):
+            raise OutOfRange(f"index {idx} of '{name}' outside 1…{size}")
+        if name in env.probability and idx == (size,):  # Σ_j y_j = 1, by substitution
+            return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(1, size)])
     return ctx.symbols.get(name, idx)
 
 

@@ -70,6 +70,8 @@ __all__ = ["MAX_DIGITS", "Notation", "Parser", "parse_expression", "parse_relati
 GREEK = VOCABULARY.commands_of(Role.LETTER)
 DECORATIONS = VOCABULARY.commands_of(Role.DECORATION)
 OLD_FONTS = {"cal": "mathcal", "bf": "mathbf"}
+#: Operators over an index or a limit, never a value the checker can give: refused, not read as names.
+INDEX_OPERATORS = ("argmax", "argmin", "arg", "lim", "sup", "inf", "limsup", "liminf", "esssup")
 BOLD_DECORATIONS = ("mathbf", "boldsymbol", "bm", "vec", "pmb")  # a vector or matrix name (as check's BOLD)
 BOLD_NAME = re.compile(r"^\\(mathbf|boldsymbol|bm|vec|pmb)\{(.+)\}$")
 IMPLICATIONS = VOCABULARY.commands_of(Role.IMPLICATION)
@@ -784,7 +786,10 @@ class Parser:
         raise ParseError(f"expected a value, found '{found}'", t.pos)
 
     def name(self, text: str, text_cmd: bool = False) -> Node:
-        """name := a function's word | e (Euler's number) | a defined function before '(' | S( / CE( | a name."""
+        """name := a function's word | e (Euler's number) | a defined function before '(' | S( / CE( | a name;
+        argmax, lim, sup … are refused (an operator over an index or a limit, not a value)."""
+        if text.replace(" ", "").lower() in INDEX_OPERATORS:
+            raise ParseError(f"'{text}' (an operator over an index or a limit) is not supported", self.tok.pos)
         f = VOCABULARY.by_word.get(text)
         if f is not None:
             return Func(f.name)
@@ -807,8 +812,12 @@ class Parser:
             return Func(self.notation.rebind[name])
         if "\\" + name in self.notation.functions and self.at_op("(", "'"):
             return Func("\\" + name)  # a Greek name the file defines as a function: \ell(y, ŷ) = …
+        if name in INDEX_OPERATORS:  # \lim_{h \to 0}, \arg\max_j, \sup
+            raise ParseError(f"'\\{name}' (an operator over an index or a limit) is not supported", t.pos)
         f = VOCABULARY.function_command(name)
         if f is not None:
+            if f.name in ("max", "min") and self.at_op("_"):
+                raise ParseError(f"'\\{name}_{{…}}' (the {name} over an index) is not supported", t.pos)
             return Func(f.name)
         if name in GREEK:
             return Sym(self.notation.aliases.get("\\" + name, "\\" + name))

@@ -633,3 +633,44 @@ def test_a_name_renamed_by_a_brace_or_given_another_value_in_prose(tmp_path: Pat
     assert run(tmp_path, *rows) == ["definition", "definition", "proved", "proved", "unchecked"]
     text = "$$a = \\sigma(z)$$\n\nFrom now on $a = \\tanh(z)$.\n\n$$\\frac{da}{dz} = a(1-a)$$\n"
     assert verdicts(check_text(tmp_path, text)) == ["definition", "unchecked"]
+
+
+def test_a_family_summed_to_a_named_bound_has_that_many_entries(tmp_path: Path) -> None:
+    """Σ_{k=1}^{q} o_k with q a declared dimension: o and the one-hot y have q entries, not n."""
+    prose = (
+        r"Take $\mathbf{X} \in \mathbb{R}^{n \times d}$ and $\mathbf{W} \in \mathbb{R}^{d \times q}$; "
+        r"$y$ is one-hot."
+    )
+    rows = (
+        r"-\sum_{j=1}^q y_j \log \frac{\exp(o_j)}{\sum_{k=1}^q \exp(o_k)} = "
+        r"\log \sum_{k=1}^q \exp(o_k) - \sum_{j=1}^q y_j o_j",
+        r"\frac{\exp(o_j)}{\sum_{k=1}^q \exp(o_k)} - y_j = \mathrm{softmax}(\mathbf{o})_j - y_j",
+        r"\log \sum_{k=1}^q \exp(o_k) - \sum_{j=1}^q y_j o_j = \sum_{k=1}^q \exp(o_k) - \sum_{j=1}^q y_j o_j",
+    )
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "proved", "wrong"]
+
+
+def test_bare_names_of_a_family_read_as_numbers_when_as_vectors_the_sides_do_not_fit(tmp_path: Path) -> None:
+    """t = tanh(z) in a file that also writes z_j: dt/dz is 1 − t², a number, not a Jacobian."""
+    rows = (
+        r"t = \tanh(z)",
+        r"\frac{dt}{dz} = 1 - t^2",
+        r"\frac{dt}{dz} = 1 + t^2",
+        r"a_j = \frac{e^{z_j}}{\sum_k e^{z_k}}",
+    )
+    assert run(tmp_path, *rows) == ["definition", "proved", "wrong", "definition"]
+
+
+def test_a_shape_mismatch_with_a_bare_family_is_not_wrong(tmp_path: Path) -> None:
+    """y is the vector of the y_i by convention only: ln 1 = y there is a reason, never `wrong`."""
+    rows = (r"\sum_i y_i = 1", r"\mathbf{y} - \mathbf{y} = \mathbf{0}", r"\log 1 + 0 = y + \mathbf{0}")
+    assert "wrong" not in run(tmp_path, *rows)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r"\operatorname*{argmax}_j y_j = y_1", r"\max_j y_j = y_1", r"\lim_{h \to 0} h = 0", r"\arg\max_j y_j = 1"],
+)
+def test_operators_over_an_index_or_a_limit_are_refused_not_read_as_names(tmp_path: Path, row: str) -> None:
+    d = check_text(tmp_path, displays(row))
+    assert verdicts(d) == ["unchecked"] and "not supported" in d.steps[0].reason
