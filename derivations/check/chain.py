@@ -74,6 +74,12 @@ class Segment:
     skipped: list[int] = field(default_factory=list)  # wrong lines the chain returned past
 
 
+#: A row that starts with ∵: a fact the chain uses.
+BECAUSE = re.compile(r"^\s*(?:\\because|∵)")
+#: A row that the text itself calls a definition: ``\text{Let } …``, ``\text{Define } …``.
+LET = re.compile(r"^\s*\\text\s*\{\s*(?:let|define|set|suppose|assume)\b", re.IGNORECASE)
+
+
 class Checker:
     """Walks a document's rows and events, keeping the environment, the chain and the case in force."""
 
@@ -99,6 +105,8 @@ class Checker:
         self.solving = False  # the sentence before said the rows solve an equation
         self._continuing = False
         self._row_chain: list = []
+        self._because = False  # the row starts with ∵
+        self._row_starts: set[int] = set()  # the steps of rows that start a relation of their own (not "= …")
 
     def run(self) -> Derivation:
         """Every step of the document, in order, with its verdict."""
@@ -112,7 +120,26 @@ class Checker:
             else:
                 self.progress(f"line {item.row.line}")
                 self._row(item)
+        self._equations_solved()
         return Derivation(self.doc.path, self.doc.front.title, self.steps, time.perf_counter() - start)
+
+    def _equations_solved(self) -> None:
+        """A display with two rows or more that each state a relation of their own (not ``= …``) and fail as
+        identities — ``e^z = P/(1 − P)``, ``e^z(1 − P) = P``, … — is most likely an equation being solved, row by
+        row: those rows are `unchecked`, not `wrong` (one failing row alone stays `wrong`)."""
+        by_display: dict[int, list[Step]] = {}
+        for step in self.steps:
+            if step.verdict is Verdict.WRONG and id(step) in self._row_starts:
+                by_display.setdefault(step.display, []).append(step)
+        for steps in by_display.values():
+            if len(steps) < 2:
+                continue
+            lines = ", ".join(str(s.line) for s in steps)
+            for step in steps:
+                step.verdict = Verdict.UNCHECKED
+                step.method = ""
+                step.reason = (f"rows {lines} of this display each state an equation that fails as an identity: an "
+                               f"equation being solved, row by row? — as an identity: {step.reason}")  # fmt: skip
 
     def _event(self, item: ParsedEvent) -> None:
         if item.event.kind is EventKind.HEADING:
@@ -251,6 +278,20 @@ class Checker:
         return (self.case,) if self.case is not None else ()
 
     def _row(self, parsed: ParsedRow) -> None:
+        """One row; a row that starts with ∵ (a fact the chain uses) is checked on its own, and the chain goes on
+        from the row before it."""
+        if not BECAUSE.match(parsed.row.text):
+            self._row_in_chain(parsed)
+            return
+        before = self.prev
+        self._because = True
+        try:
+            self._row_in_chain(parsed)
+        finally:
+            self._because = False
+        self.prev = before if before is not None else self.prev
+
+    def _row_in_chain(self, parsed: ParsedRow) -> None:
         row = parsed.row
         if parsed.definition is not None:  # "where s = σ(x)": in force from this row on
             target = definable(parsed.definition[0], self.env)
@@ -280,7 +321,8 @@ class Checker:
             self._end_cases()
         first_rel, first = chain[0]
         self._row_chain = chain
-        self._claim = first_rel == "=>"  # a row that starts with ∴ or ⇒ is a claim, never a definition
+        # a row that starts with ∴ or ⇒ is a claim, never a definition (one that starts with ∵ may define)
+        self._claim = first_rel == "=>" and not self._because
         # A claim after a case analysis (two cases or more) is stated for all indices: introduced by a sentence
         # that combines the cases ("putting the two cases together"), the analysis is over; else it is checked
         # both ways (_link), and where the two readings disagree it is unchecked.
@@ -316,10 +358,16 @@ class Checker:
                 if len(chain) <= 2
                 else f"{left.latex if left.line == row.line else ''} {REL_LATEX[rel]} {right.latex}"
             )
+            introduced = self._introduced(rel, left, node) if self._because else None
             if ending is not None and k == len(rest) - 1:
                 self._add(row, latex.strip(), Verdict.DEFINITION, reason=f"defines the name {ending}")
+            elif introduced is not None:
+                self._add(row, latex.strip(), Verdict.DEFINITION, reason=f"defines the name {introduced}")
             else:
+                count = len(self.steps)
                 self._link(parsed, left, rel, right, latex.strip())
+                if not self._continuing and len(self.steps) > count:  # a relation of a row of its own, not "= …"
+                    self._row_starts.add(id(self.steps[-1]))
             left = right
         self.prev = left
 
@@ -426,6 +474,23 @@ class Checker:
             envs.append(env)
         return Setting(envs, base.cases, labels=[f"{name_text.strip()} = {format_point(v)}" for v in numbers])
 
+    def _introduced(self, rel: str, left: Link, node: Node) -> str | None:
+        """``∵ σ(z_i) = P_i = …``: in a row of facts (∵), a name met here first
+        names what stands before it. The name, now defined, or None."""
+        if rel != "=" or left.node is None or not isinstance(node, (Sym, Index)):
+            return None
+        target = definable(node, self.env)
+        if target is None or mentions(left.node, target[0]) or target[0] in self._depended_on():
+            return None
+        if any(mentions(step_node, target[0]) for step_node in self._earlier_nodes()):
+            return None
+        self.known.define(target, left.node, left.line)
+        return target[0]
+
+    def _earlier_nodes(self) -> list[Node]:
+        """The expressions of the chains so far (what a name met for the first time must not be in)."""
+        return [link.node for segment in self.segments for link in segment.exprs if link.node is not None]
+
     def _ending_definition(self, rest: list[tuple[str, Node]], first: Link) -> str | None:
         """``∂z/∂w = ∂/∂w (w u + b) = u = x``, ``\frac{d}{dx} x^2 = u = 2x``: a chain ending in ``name = …`` for a
         name nothing defines — the row says what the name is, and its earlier links are read with it; also
@@ -523,6 +588,10 @@ class Checker:
             # "we solve for P": ln(P/(1 − P)) = z, then P/(1 − P) = e^z … are equations, not identities
             decision = Decision(Verdict.UNCHECKED, reason="an equation being solved (the text says so), not an "
                                 f"identity: its rows are not checked as identities — {decision.reason}")  # fmt: skip
+        if decision.verdict is Verdict.WRONG and LET.match(row.text) and not self._continuing:
+            # \text{Let } f(x_i) = …: the author's words make it a definition, in a form the checker cannot take
+            decision = Decision(Verdict.UNCHECKED, reason="a definition by the text's own words ('Let …'), in a form "
+                                f"the checker does not take as one — as an identity: {decision.reason}")  # fmt: skip
         alone = not self._continuing and len(self._row_chain) == 2  # the row is NAME = … and nothing more
         # δ^l_j = ∂C/∂z^l_j names a derivative: a row δ^l_j = … after it says what that derivative is, a claim
         redefinable = again is not None and (again.params or again.index_params or alone)

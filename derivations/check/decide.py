@@ -675,6 +675,12 @@ def _decide(
             return Decision(Verdict.UNCHECKED, reason=f"holds if {label} sums to 1 (a one-hot or probability "
                             f"label), which the file does not say — say so ('${label}$ is one-hot' or "
                             f"'{label} \\text{{ probability vector}}'); as written: {ce.sentence()}")  # fmt: skip
+        mixed = sorted(name for name, counts in search.arities.items() if len(counts) > 1)
+        if mixed:
+            names = ", ".join(mixed)
+            return Decision(Verdict.UNCHECKED, reason=f"{names} is written with one index and with two here (x_i a "
+                            f"row of a matrix x_{{ij}}, or a name of its own?) — read as names of their own, the "
+                            f"step fails: {ce.sentence()}")  # fmt: skip
         sentence = ce.sentence() + (f" (false in {found.why})" if found.why else "")
         return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", sentence, ce)
     if found.status is Numbers.NONE:

@@ -66,6 +66,7 @@ class Flags:
     reach: bool = False  # a derivative operator stood before an unparenthesised sum (a `Reach`)
     near_reach: bool = False  # read such an operator as differentiating the first term only
     jets: dict = field(default_factory=dict)  # jet symbol → `Jet`: values of functions the file never defines
+    arities: dict[str, set[int]] = field(default_factory=dict)  # names indexed: with how many indices (x_1, x_{i1})
 
 
 @dataclass
@@ -353,8 +354,10 @@ def _index(node: Index, ctx: Context) -> Value:
             bold = bold_defined(name, ctx.env)
             if bold and bold not in ctx.expanding:  # g_j after \mathbf{g} = 2\mathbf{z}: an entry of that vector
                 return _pick(_sym(Sym(bold), ctx), idx, bold)
-            shaped = shaped_value(name, ctx)
-            if shaped is None:  # W_{ij} of a declared \mathbf{W}: its entries, in its shape
+            ctx.flags.arities.setdefault(name, set()).add(len(idx))
+            one_of_two = len(idx) == 1 and name in ctx.env.matrix_families and name not in ctx.env.shapes
+            shaped = None if one_of_two else shaped_value(name, ctx)  # x_1 beside x_{i1}: a name of its own
+            if shaped is None and not one_of_two:  # W_{ij} of a declared \mathbf{W}: its entries, in its shape
                 declared = next((key for key in bold_forms(name) if key in ctx.env.shapes), "")
                 shaped = shaped_value(declared, ctx) if declared else None
             if shaped is not None:

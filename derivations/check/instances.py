@@ -76,6 +76,7 @@ class Search:
     default_shape: bool = False  # found: a bold name's shape is the convention's, not declared
     abstract: set[str] = field(default_factory=set)  # found: unspecified functions stood in for (∂L/∂w, L undefined)
     jets: dict = field(default_factory=dict)  # found: jet symbol → `Jet` of a function never defined (g in g'(z))
+    arities: dict = field(default_factory=dict)  # found: names indexed, with how many indices
     cache: dict = field(default_factory=dict)  # sides built, by instance and reading: shared with the proof search
 
     def context(self, n: int, assign: dict[str, int]) -> Context:
@@ -99,6 +100,8 @@ class Search:
         self.default_shape |= flags.default_shape
         self.abstract |= flags.abstract
         self.jets.update(flags.jets)
+        for name, counts in flags.arities.items():
+            self.arities.setdefault(name, set()).update(counts)
 
     def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
         """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""

@@ -70,6 +70,11 @@ __all__ = ["MAX_DIGITS", "Notation", "Parser", "parse_expression", "parse_relati
 GREEK = VOCABULARY.commands_of(Role.LETTER)
 DECORATIONS = VOCABULARY.commands_of(Role.DECORATION)
 OLD_FONTS = {"cal": "mathcal", "bf": "mathbf"}
+#: Words that begin a sentence written inside a display (``\text{Let } u = -z``): the row's maths follows them.
+SENTENCE_WORDS = frozenset(
+    "let then proof since because hence thus so therefore now and or where given assume suppose note recall "
+    "define set take from by using finally similarly also we have get obtain which gives i.e. e.g. with".split()
+)
 #: Operators over an index or a limit, never a value the checker can give: refused, not read as names.
 INDEX_OPERATORS = ("argmax", "argmin", "arg", "lim", "sup", "inf", "limsup", "liminf", "esssup")
 BOLD_DECORATIONS = ("mathbf", "boldsymbol", "bm", "vec", "pmb")  # a vector or matrix name (as check's BOLD)
@@ -213,9 +218,9 @@ class Parser:
         rel = ""
         if self.at(Kind.TEXT) and self.peek().kind is not Kind.EOF:  # \text{Base on (3), (4)} => …: a remark
             start = self.i
-            self.next()
-            if self.relation(peek=True) != "=>":
-                self.i = start
+            words = re.findall(r"[A-Za-z.']+", self.next().text.lower())
+            if self.relation(peek=True) != "=>" and not (words and words[0] in SENTENCE_WORDS):
+                self.i = start  # \text{Let } u = …, \text{Proof } …, \text{Then } …: words of a sentence, not maths
         while True:
             if self.at(Kind.EOF):
                 if rel:

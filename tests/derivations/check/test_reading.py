@@ -434,8 +434,12 @@ def test_rows_of_an_equation_being_solved_are_not_identities(tmp_path: Path) -> 
         "P &= \\frac{e^{z}}{1 + e^{z}} \\\\ &= \\frac{1}{1 + e^{z}} \\end{aligned}$$\n"
     )
     assert verdicts(check_text(tmp_path, text)) == ["unchecked", "unchecked", "definition", "wrong"]
-    # without the sentence the same rows are identities, and false
-    assert verdicts(check_text(tmp_path, text.split("\n\n", 1)[1]))[:2] == ["wrong", "wrong"]
+    # without the sentence: two rows of one display that each fail as an identity — most likely the same
+    # equation solved row by row, so not `wrong` either, and the reason says why
+    d = check_text(tmp_path, text.split("\n\n", 1)[1])
+    assert verdicts(d)[:2] == ["unchecked", "unchecked"] and "equation being solved" in d.steps[0].reason
+    # one such row alone is a claim, and false
+    assert verdicts(check_text(tmp_path, "$$\\ln\\frac{P}{1-P} = z$$\n\n$$z = 2$$\n")) == ["wrong", "definition"]
 
 
 # -- functions the file never defines: g'(z), C'(a), f(f(x)) — read through their jets
@@ -674,3 +678,46 @@ def test_a_shape_mismatch_with_a_bare_family_is_not_wrong(tmp_path: Path) -> Non
 def test_operators_over_an_index_or_a_limit_are_refused_not_read_as_names(tmp_path: Path, row: str) -> None:
     d = check_text(tmp_path, displays(row))
     assert verdicts(d) == ["unchecked"] and "not supported" in d.steps[0].reason
+
+
+def test_a_because_row_is_a_fact_of_its_own_and_the_chain_goes_on_from_the_row_before(tmp_path: Path) -> None:
+    """∵ rows state what the next step uses; the next '= …' continues the chain, not the fact."""
+    text = (
+        "$$\\begin{aligned} L &= \\log(e^{-u}) + \\log(1) \\\\ \\because \\log(1) &= 0 \\\\ &= \\log(e^{-u}) \\\\ "
+        "\\because \\log(e^{-u}) &= -u \\\\ &= -u \\\\ \\because \\log(e^{-u}) &= u \\\\ &= u \\end{aligned}$$\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == [
+        "definition",
+        "proved",
+        "proved",
+        "proved",
+        "proved",
+        "wrong",
+        "wrong",
+    ]
+
+
+def test_a_because_row_may_introduce_a_name(tmp_path: Path) -> None:
+    fact = "$$\\begin{aligned} \\because \\sigma(u) &= Q \\end{aligned}$$\n\n"
+    assert verdicts(check_text(tmp_path, fact + "$$1 - Q = \\sigma(-u)$$\n")) == ["definition", "proved"]
+    assert verdicts(check_text(tmp_path, fact + "$$1 - Q = \\sigma(u)$$\n")) == ["definition", "wrong"]
+
+
+def test_words_of_a_sentence_before_the_maths_are_not_names(tmp_path: Path) -> None:
+    """\\text{Let } u = -z, \\text{Proof } …, \\text{Then } …: the words are not a variable 'Let' times u."""
+    rows = (r"\text{Let } u = -z", r"\text{Then } e^{u} = e^{-z}", r"\text{Proof } \sigma(-z) = 1 - \sigma(z)")
+    assert run(tmp_path, *rows) == ["definition", "proved", "proved"]
+    # a 'Let' row the checker cannot take as a definition is never `wrong`
+    assert run(tmp_path, r"\text{Let } f(x_i) = \ln(1 + e^{-z_i})") == ["unchecked"]
+
+
+def test_a_name_with_one_index_and_with_two(tmp_path: Path) -> None:
+    """x_1 beside x_{i1}: names of their own; a step that mixes them is never `wrong` on that reading."""
+    rows = (
+        r"z = w_1 x_1 + w_2 x_2 + b",
+        r"\frac{dz}{dw_1} = x_1",
+        r"\frac{d}{dw_1}(w_1 x_{i1} + w_2 x_{i2}) = x_{i1}",
+        r"\frac{dz}{dw_2} = x_1",
+        r"x_{i1} = x_1",
+    )
+    assert run(tmp_path, *rows) == ["definition", "proved", "proved", "wrong", "unchecked"]
