@@ -132,9 +132,9 @@ class Checker:
             if step.verdict is Verdict.WRONG and id(step) in self._row_starts:
                 by_display.setdefault(step.display, []).append(step)
         for steps in by_display.values():
-            if len(steps) < 2:
+            if len({(s.line, s.row) for s in steps}) < 2:  # two failing links of one chain are not two equations
                 continue
-            lines = ", ".join(str(s.line) for s in steps)
+            lines = ", ".join(sorted({str(s.line) for s in steps}, key=int))
             for step in steps:
                 step.verdict = Verdict.UNCHECKED
                 step.method = ""
