@@ -23,6 +23,7 @@ from fractions import Fraction
 from derivations.check.decide import decide_all, rounded_value
 from derivations.check.environment import Definition, Environment, Knowledge, ParsedEvent, ParsedRow, Region, definable
 from derivations.check.instances import Setting
+from derivations.check.locate import source_offset
 from derivations.check.results import Derivation, Step
 from derivations.check.shapes import infer_from
 from derivations.errors import ParseError
@@ -106,6 +107,7 @@ class Checker:
         self._continuing = False
         self._row_chain: list = []
         self._because = False  # the row starts with ∵
+        self._link_line = 0  # the file's line of the link being added, when the row runs over several lines
         self._row_starts: set[int] = set()  # the steps of rows that start a relation of their own (not "= …")
 
     def run(self) -> Derivation:
@@ -351,8 +353,10 @@ class Checker:
             rest = chain
         offset = len(chain) - len(rest)
         ending = self._ending_definition(rest, left) if not self._claim else None
+        lines = self._operand_lines(row, texts)
         for k, (rel, node) in enumerate(rest):
             right = Link(node, row.line, texts[offset + k])
+            self._link_line = lines[offset + k]  # a row over several lines: each link on the line it starts
             latex = (
                 text
                 if len(chain) <= 2
@@ -369,7 +373,22 @@ class Checker:
                 if not self._continuing and len(self.steps) > count:  # a relation of a row of its own, not "= …"
                     self._row_starts.add(id(self.steps[-1]))
             left = right
+        self._link_line = 0
         self.prev = left
+
+    def _operand_lines(self, row: Row, texts: list[str]) -> list[int]:
+        """The file's line of each operand of a row (the row's first line where it cannot be told)."""
+        if row.start < 0 or "\n" not in self.doc.text[row.start : row.end]:
+            return [row.line] * len(texts)
+        out, cursor = [], 0
+        for text in texts:
+            pos = row.text.find(text, cursor) if text else -1
+            if pos < 0:
+                out.append(row.line)
+                continue
+            cursor = pos + len(text)
+            out.append(self.doc.line_and_column(source_offset(self.doc, row, pos))[0])
+        return out
 
     def _unreadable(self, row: Row) -> None:
         """After a row that could not be read: continue from the last expression that can be.
@@ -640,7 +659,7 @@ class Checker:
         unreadable: bool = False,
     ) -> Step:
         step = Step(
-            line=row.line,
+            line=self._link_line or row.line,
             latex=latex,
             verdict=verdict,
             method=decision.method if decision else "",
