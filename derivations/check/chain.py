@@ -107,6 +107,7 @@ class Checker:
         self._continuing = False
         self._row_chain: list = []
         self._because = False  # the row starts with ∵
+        self._prose_case = False  # the case in force was said in a sentence ("where $j \neq i$")
         self._link_line = 0  # the file's line of the link being added, when the row runs over several lines
         self._row_starts: set[int] = set()  # the steps of rows that start a relation of their own (not "= …")
 
@@ -150,6 +151,15 @@ class Checker:
             self.solving = False
             return
         if item.event.kind is EventKind.PROSE:
+            if self._prose_case:  # "where $j \neq i$" held for the display after that sentence only
+                self._end_cases()
+                self._prose_case = False
+            if item.relation is not None and self.case is None:
+                self.fork, self.cases_opened = self.prev, 1
+                rel = item.relation
+                op = "\\neq" if rel.op == "!=" else "="
+                said = f"{rel.lhs.name} {op} {rel.rhs.name}"  # type: ignore[attr-defined]
+                self.case, self.case_text, self._prose_case = rel, said, True
             self.prose_since_row |= bool(COMBINING.search(item.event.text))
             self.solving = bool(SOLVING.search(item.event.text))  # for the displays right after it
             for name_node, body in item.definitions:  # "where $a_i = \sigma(z_i)$": in force from here on

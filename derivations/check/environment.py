@@ -398,6 +398,10 @@ PRIMED_CALL = re.compile(
     r"(?<![\\A-Za-z])([A-Za-z]|\\[A-Za-z]+)\s*(?:'+|\^\s*\{?\s*\\prime\s*\}?)\s*"
     r"(?:\\left\s*|\\[bB]igg?l?\s*)?\("
 )
+#: "where $j \neq i$", "for $i = j$": two index letters related in a sentence — the case of the next display.
+PROSE_CASE = re.compile(
+    r"\b(?:where|when|for|with|if|assuming)\s+\$\s*([a-z])\s*(=|\\neq?\b|\\not\s*=)\s*([a-z])\s*\$", re.IGNORECASE
+)
 #: ``NAME = … \in \mathbb{R}^{m}``: a definition that also gives the name's shape.
 DEFINED_IN = re.compile(r"^(.+=.+?)\s*(\\in\s*\\mathbb\s*\{?\s*R\s*\}?.*)$")
 INLINE = re.compile(r"(?<![$\\])\$([^$]+)\$(?!\$)")
@@ -688,7 +692,12 @@ class Knowledge:
         return parsed
 
     def _prose_clause(self, text: str, parsed: ParsedEvent) -> None:
-        """One clause of a sentence (up to a full stop or a semicolon outside the maths): what `_prose` says."""
+        """One clause of a sentence (up to a full stop or a semicolon outside the maths): what `_prose` says;
+        "where $j \\neq i$" (two index letters) is the case of the display that follows."""
+        m = PROSE_CASE.search(text)
+        if m is not None:
+            op = "!=" if m.group(2) != "=" else "="
+            parsed.relation = Rel(op, Sym(m.group(1)), Sym(m.group(3)))
         for m in ONE_HOT_PROSE.finditer(text):
             formula = m.group(1) or m.group(2)
             try:

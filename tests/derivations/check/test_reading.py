@@ -721,3 +721,16 @@ def test_a_name_with_one_index_and_with_two(tmp_path: Path) -> None:
         r"x_{i1} = x_1",
     )
     assert run(tmp_path, *rows) == ["definition", "proved", "proved", "wrong", "unchecked"]
+
+
+def test_a_case_said_in_a_sentence_holds_for_the_display_after_it(tmp_path: Path) -> None:
+    """ "… where $j \\neq i$." then the off-diagonal entry: checked with j ≠ i, and only there."""
+    text = (
+        "Let $s_i = \\frac{e^{u_i}}{\\sum_k e^{u_k}}$.\n\n"
+        "Now the derivative with respect to $u_j$, where $j \\neq i$.\n\n"
+        "$$\\frac{\\partial s_i}{\\partial u_j} = -s_i s_j$$\n\n"
+        "$$\\frac{\\partial s_i}{\\partial u_j} = s_i s_j$$\n\n"
+        "Back to every index.\n\n"
+        "$$\\frac{\\partial s_i}{\\partial u_j} = -s_i s_j$$\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "wrong", "wrong"]
