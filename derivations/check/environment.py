@@ -739,7 +739,7 @@ class Knowledge:
             intro = DEFINING.search(before)
             keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
             chained |= keyword  # "where $a = …$ and $b = …$", "here $y$ is one-hot and $p_i = …$"
-            if intro is None or not chained:
+            if (intro is None or not chained) and not _loose_definition(m.group(1), before):
                 chained = False
                 continue
             formula = m.group(1)
@@ -902,6 +902,24 @@ def transposed_names(node: Node) -> set[str]:
                 if isinstance(a, Transpose) and isinstance(a.arg, Sym) and isinstance(b, Sym):
                     out.add(b.name)
     return out
+
+
+#: ``NAME = …`` with NAME a plain name (x, z, a^{l}, \hat{y}, z_j) and something to compute on the right.
+LOOSE = re.compile(
+    r"^\s*(?:\\[A-Za-z]+\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])(?:\^\{?[A-Za-z0-9+-]+\}?)?(?:_\{?[a-z]\}?)?\s*=(?!=)"
+)
+#: The words before a formula that make it a value at a point or a condition, not a definition.
+AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless|until|approaches|gives?)\s*$", re.I)
+
+
+def _loose_definition(formula: str, before: str) -> bool:
+    """``… a linear transformation $z = wx + b$ …``: in an unhedged clause, a new-looking ``NAME = expression``
+    (one equals sign, a name on the right) defines the name even without "where" or "let" before it — never
+    ``for $x = 0$``, ``at $z = 1$`` (a point) or a number alone (``$b = 0$``)."""
+    if formula.count("=") != 1 or not LOOSE.match(formula) or AT_A_POINT.search(before):
+        return False
+    body = formula.split("=", 1)[1]
+    return bool(re.search(r"[A-Za-z]", re.sub(r"\\(?:frac|left|right|cdot|times|[,;!: ])", " ", body)))
 
 
 def clauses(text: str) -> list[str]:

@@ -734,3 +734,21 @@ def test_a_case_said_in_a_sentence_holds_for_the_display_after_it(tmp_path: Path
         "$$\\frac{\\partial s_i}{\\partial u_j} = -s_i s_j$$\n"
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "wrong", "wrong"]
+
+
+@pytest.mark.parametrize(
+    ("prose", "expected"),
+    [
+        ("We apply a linear transformation $z = wx + b$ and then $a = \\sigma(z)$.", ["proved", "wrong"]),
+        # a value at a point, a number, a hedged clause: not definitions (a is free, the steps are not read with it)
+        ("The slope for $a = \\sigma(z)$ is known.", ["unchecked", "unchecked"]),
+        ("It would be simpler if $a = \\sigma(z)$.", ["unchecked", "unchecked"]),
+    ],
+)
+def test_a_name_given_a_value_in_a_plain_sentence_is_defined(tmp_path: Path, prose: str, expected: list[str]) -> None:
+    rows = (
+        r"\frac{\partial a}{\partial w} = \sigma(z)(1 - \sigma(z)) x",
+        r"\frac{\partial a}{\partial w} = \sigma(z) x",
+    )
+    found = run(tmp_path, *rows, prose=prose)
+    assert found[-2:] == expected
