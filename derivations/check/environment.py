@@ -908,6 +908,12 @@ def transposed_names(node: Node) -> set[str]:
 LOOSE = re.compile(
     r"^\s*(?:\\[A-Za-z]+\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])(?:\^\{?[A-Za-z0-9+-]+\}?)?(?:_\{?[a-z]\}?)?\s*=(?!=)"
 )
+#: Words of a sentence that states a result ("we obtain $\delta = a - y$"): its formulas are claims.
+CLAIMING = re.compile(
+    r"\b(?:obtain|obtains|get|gets|got|gives?|find|found|have|has|yields?|becomes?|see|know|shows?|showed|prove|"
+    r"proves|derive|derived|conclude|hence|thus|therefore|so|then|that|equals?|simplif\w*|results?|arrive|means?)\b",
+    re.IGNORECASE,
+)
 #: The words before a formula that make it a value at a point or a condition, not a definition.
 AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless|until|approaches|gives?)\s*$", re.I)
 
@@ -916,7 +922,7 @@ def _loose_definition(formula: str, before: str) -> bool:
     """``… a linear transformation $z = wx + b$ …``: in an unhedged clause, a new-looking ``NAME = expression``
     (one equals sign, a name on the right) defines the name even without "where" or "let" before it — never
     ``for $x = 0$``, ``at $z = 1$`` (a point) or a number alone (``$b = 0$``)."""
-    if formula.count("=") != 1 or not LOOSE.match(formula) or AT_A_POINT.search(before):
+    if formula.count("=") != 1 or not LOOSE.match(formula) or AT_A_POINT.search(before) or CLAIMING.search(before):
         return False
     body = formula.split("=", 1)[1]
     return bool(re.search(r"[A-Za-z]", re.sub(r"\\(?:frac|left|right|cdot|times|[,;!: ])", " ", body)))

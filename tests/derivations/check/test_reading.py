@@ -743,6 +743,7 @@ def test_a_case_said_in_a_sentence_holds_for_the_display_after_it(tmp_path: Path
         # a value at a point, a number, a hedged clause: not definitions (a is free, the steps are not read with it)
         ("The slope for $a = \\sigma(z)$ is known.", ["unchecked", "unchecked"]),
         ("It would be simpler if $a = \\sigma(z)$.", ["unchecked", "unchecked"]),
+        ("From the chain rule we obtain $a = \\sigma(z)$.", ["unchecked", "unchecked"]),  # a claim, not a definition
     ],
 )
 def test_a_name_given_a_value_in_a_plain_sentence_is_defined(tmp_path: Path, prose: str, expected: list[str]) -> None:
