@@ -911,7 +911,7 @@ LOOSE = re.compile(
 #: Words of a sentence that states a result ("we obtain $\delta = a - y$"): its formulas are claims.
 CLAIMING = re.compile(
     r"\b(?:obtain|obtains|get|gets|got|gives?|find|found|have|has|yields?|becomes?|see|know|shows?|showed|prove|"
-    r"proves|derive|derived|conclude|hence|thus|therefore|so|then|that|equals?|simplif\w*|results?|arrive|means?)\b",
+    r"proves|derive|derived|conclude|hence|thus|therefore|that|equals?|simplif\w*|results?|arrive|means?)\b",
     re.IGNORECASE,
 )
 #: The words before a formula that make it a value at a point or a condition, not a definition.
