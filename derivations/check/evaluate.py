@@ -41,6 +41,7 @@ from derivations.notation.tree import (
     Rel,
     Sum,
     Sym,
+    Tabulated,
     Transpose,
     Vector,
     walk,
@@ -706,6 +707,19 @@ def _abs(node: Abs, ctx: Context) -> Value:
     return _elementwise(sp.Abs, evaluate(node.arg, ctx))
 
 
+def _tabulated(node: Tabulated, ctx: Context) -> Value:
+    """(x_1, …, x_n): the body at var = lo … hi, a row or a column."""
+    lo, hi = index_value(node.lo, ctx), index_value(node.hi, ctx)
+    if hi - lo + 1 > MAX_RANGE or hi < lo:
+        raise Unsupported(f"a vector written with '…' of {hi - lo + 1} entries")
+    entries = [
+        evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)})) for j in range(lo, hi + 1)
+    ]
+    if any(is_matrix(e) for e in entries):
+        raise ShapeMismatch("a vector of vectors")
+    return sp.Matrix(entries) if node.column else sp.Matrix([entries])
+
+
 def _norm(node: Norm, ctx: Context) -> Value:
     """‖v‖ = √(Σ vᵢ²) (‖v‖₁ = Σ |vᵢ|) of a vector, ‖A‖_F = √(Σ Aᵢⱼ²) of a matrix, |x| of a number."""
     value = evaluate(node.arg, ctx)
@@ -975,6 +989,7 @@ _DISPATCH = {
     AbstractOf: lambda node, ctx: _abstract_value(node.name, ctx),
     Abs: _abs,
     Norm: _norm,
+    Tabulated: _tabulated,
     Cases: _cases,
     Reach: _reach,
 }

@@ -20,6 +20,7 @@ past them a row is refused as `ParseError` (an `unchecked` step), before SymPy s
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ from derivations.notation.tree import (
     Rel,
     Sum,
     Sym,
+    Tabulated,
     Transpose,
     Vector,
     children,
@@ -269,13 +271,20 @@ class Parser:
         if self.at_op("+"):
             self.next()
         terms.append(self.signed_term())
+        dots: list[int] = []  # positions in terms of an ellipsis (x_1 + x_2 + \dots + x_n)
         while self.at_op("+", "-") or self.at_cmd("pm"):
             op = self.next().text
             if op == "pm":
                 raise ParseError("'\\pm' is not a single value", self.tok.pos)
+            if op == "+" and self.tok.kind is Kind.CMD and self.tok.text in DOTS and self.peek().is_op("+", "-"):
+                dots.append(len(terms))
+                self.next()
+                continue
             t = self.term()
             terms.append(Neg(t) if op == "-" else t)
         self.leave()
+        for at in reversed(dots):
+            terms = self._filled(terms, at)
         for t in terms:
             inner = t.arg if isinstance(t, Neg) else t
             factors = inner.factors if isinstance(inner, Mul) else (inner,)
@@ -923,6 +932,28 @@ class Parser:
             return self.sum()
         raise ParseError(f"unknown command '\\{name}'{VOCABULARY.did_you_mean(name)}", t.pos)
 
+    def _filled(self, terms: list[Node], at: int) -> list[Node]:
+        """terms …, t_a, [t_{a+1},] ⋯, t_N, …: the terms a pattern runs over written as a sum Σ_{k=a}^{N} t_k.
+        The pattern is what the term before the ellipsis and the one after have in common, a whole number a
+        in the first where the last has N (x_1 … x_n, w_1 x_1 … w_n x_n, (y_1 - p_1)^2 … (y_n - p_n)^2); the
+        term before that, if it follows the pattern at a - 1, is part of the run. Else the row is unreadable."""
+        if at == 0 or at >= len(terms):
+            raise ParseError("an ellipsis ('\\dots') with no terms on both sides", self.tok.pos)
+        last = terms[at]
+        found = _pattern(terms[at - 1], last)
+        if found is None:
+            raise ParseError("an ellipsis ('\\dots') whose terms follow no pattern the checker can read", self.tok.pos)
+        template, start, var = found
+        first = at - 1
+        if first >= 1 and _substituted(template, var, Num(Fraction(start - 1))) == terms[first - 1]:
+            first, start = first - 1, start - 1
+        elif first >= 1 and _pattern(terms[first - 1], terms[first]) is not None:
+            # x_1 + x_3 + ⋯ + x_n: odd indices, or 3 … n? Steps other than 1 are not read
+            raise ParseError("an ellipsis ('\\dots') whose terms do not go up by 1", self.tok.pos)
+        hi = _hole_value(template, var, last)
+        run = Sum(var, template, lo=Num(Fraction(start)), hi=hi)
+        return [*terms[:first], run, *terms[at + 1 :]]
+
     def nabla(self, pos: int) -> Node:
         """nabla := \\nabla ['^2'] (f(x) | NAME '(' x ')' | NAME): the gradient of f (of NAME) with respect to x,
         the Hessian with ^2; \\nabla NAME alone is a name of its own (∇W, a step's update)."""
@@ -985,14 +1016,40 @@ class Parser:
         """paren := '(' expression (',' expression)* ')' | '[' … ']': a value, or a tuple as a row vector."""
         open_ = self.next().text
         close = ")" if open_ == "(" else "]"
-        items = [self.expr()]
+        items: list[Node | None] = [self.expr()]
         while self.at_op(","):
             self.next()
+            if self.tok.kind is Kind.CMD and self.tok.text in DOTS and self.peek().is_op(",", close):
+                self.next()
+                items.append(None)  # (x_1, \ldots, x_n): the entries between
+                continue
             items.append(self.expr())
         self.expect_op(close, f"'{close}'")
         if len(items) == 1:
-            return items[0]
-        return Vector(tuple(items), column=False)
+            return items[0]  # type: ignore[return-value]
+        return self._entries(items, column=False)
+
+    def _entries(self, items: list[Node | None], *, column: bool) -> Node:
+        """The entries of a vector, None for an ellipsis: (x_1, x_2, \\dots, x_n) is the vector of x_k, k = 1 … n."""
+        if None not in items:
+            return Vector(tuple(items), column=column)  # type: ignore[arg-type]
+        at = items.index(None)
+        if items.count(None) != 1 or at == 0 or at == len(items) - 1 or at != len(items) - 2:
+            raise ParseError("an ellipsis ('\\dots') among the entries that the checker cannot read", self.tok.pos)
+        before, last = items[:at], items[-1]
+        found = _pattern(before[-1], last)  # type: ignore[arg-type]
+        if found is None:
+            raise ParseError(
+                "an ellipsis ('\\dots') whose entries follow no pattern the checker can read", self.tok.pos
+            )
+        template, k, var = found
+        start = k - (len(before) - 1)
+        for offset, entry in enumerate(before):
+            if _substituted(template, var, Num(Fraction(start + offset))) != entry:
+                raise ParseError("an ellipsis ('\\dots') whose entries do not go up by 1", self.tok.pos)
+        hi = _pattern_value(template, var, last)  # type: ignore[arg-type]
+        assert hi is not None
+        return Tabulated(var, template, Num(Fraction(start)), hi, column=column)
 
     def environment(self) -> Node:
         """environment := \\begin{bmatrix|pmatrix|matrix|Bmatrix|cases} rows \\end{…}; rows split at \\\\ and &."""
@@ -1026,7 +1083,8 @@ class Parser:
                 raise ParseError("the rows of a matrix have different numbers of entries", begin.end)
             if len(cells[0]) > 1:
                 return self.postfix(MatrixLit(tuple(tuple(self._cell(x, tk.pos) for x in c) for c in cells)))
-            return self.postfix(Vector(tuple(self._cell(c[0], tk.pos) for c in cells), column=True))
+            entries = [None if _is_dots(c[0]) else self._cell(c[0], tk.pos) for c in cells]
+            return self.postfix(self._entries(entries, column=True))
         if env == "cases":
             branches = []
             for r in rows:
@@ -1204,3 +1262,89 @@ def parse_relation_spans(text: str, notation: Notation | None = None) -> list[tu
 def parse_expression(text: str, notation: Notation | None = None) -> Node:
     """One expression (no relation)."""
     return Parser(text, notation).parse_expression()
+
+
+def _pattern(a: Node, b: Node) -> tuple[Node, int, str] | None:
+    """(template, k, var): ``a`` is the template at var = k (a whole number) and ``b`` at var = something else
+    (a number, a name, n − 1); every place where a and b differ holds that k in a and one same value in b —
+    only those places become var (the 1 of ``(1 - y_1)`` stays 1)."""
+    holes: list[tuple[int, Node]] = []
+    names = {n.name for n in _nodes(a) if isinstance(n, Sym)} | {n.name for n in _nodes(b) if isinstance(n, Sym)}
+    var = next((v for v in "kjmpqr" if v not in names), None)
+    if var is None:
+        return None
+
+    def build(x: object, y: object) -> object:
+        if isinstance(x, Num) and x.value.denominator == 1 and x != y and isinstance(y, (Num, Sym, Add)):
+            holes.append((int(x.value), y))
+            return Sym(var)
+        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+            return tuple(build(p, q) for p, q in zip(x, y))
+        if not isinstance(x, Node) or type(x) is not type(y):
+            if x != y:
+                raise ValueError("no pattern")
+            return x
+        return dataclasses.replace(x, **{key: build(v, getattr(y, key)) for key, v in vars(x).items()})
+
+    try:
+        template = build(a, b)
+    except ValueError:
+        return None
+    if not holes or len(set(holes)) != 1:
+        return None
+    assert isinstance(template, Node)
+    return template, holes[0][0], var
+
+
+def _nodes(node: Node):
+    yield node
+    for child in children(node):
+        yield from _nodes(child)
+
+
+def _substituted(node: Node, var: str, value: Node) -> Node:
+    """``node`` with Sym(var) replaced by ``value``."""
+
+    def f(n: Node) -> Node:
+        if n == Sym(var):
+            return value
+        changes = {}
+        for key, v in vars(n).items():
+            if isinstance(v, Node):
+                changes[key] = f(v)
+            elif isinstance(v, tuple):
+                changes[key] = tuple(f(x) if isinstance(x, Node) else x for x in v)
+        return dataclasses.replace(n, **changes) if changes else n
+
+    return f(node)
+
+
+def _hole_value(template: Node, var: str, last: Node) -> Node:
+    """What var is in ``last`` (the template at the end of the run)."""
+    found = _pattern_value(template, var, last)
+    assert found is not None
+    return found
+
+
+def _pattern_value(t: Node, var: str, b: Node) -> Node | None:
+    if t == Sym(var):
+        return b
+    if isinstance(t, Node) and type(t) is type(b):
+        for key, tv in vars(t).items():
+            bv = getattr(b, key)
+            if isinstance(tv, Node):
+                got = _pattern_value(tv, var, bv)
+                if got is not None:
+                    return got
+            elif isinstance(tv, tuple):
+                for p, q in zip(tv, bv):
+                    if isinstance(p, Node):
+                        got = _pattern_value(p, var, q)
+                        if got is not None:
+                            return got
+    return None
+
+
+def _is_dots(tokens: list[Token]) -> bool:
+    """A cell that is only an ellipsis (\\vdots, \\dots, ...)."""
+    return len(tokens) == 1 and tokens[0].kind is Kind.CMD and tokens[0].text in DOTS

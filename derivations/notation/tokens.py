@@ -199,6 +199,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(Kind.OP, c, i, i + 1))
             i += 1
             continue
+        if text.startswith("...", i) or c == "…":  # x_1 + ... + x_n: an ellipsis, as \dots
+            width = 3 if c == "." else 1
+            while text.startswith(".", i + width):
+                width += 1
+            tokens.append(Token(Kind.CMD, "dots", i, i + width))
+            i += width
+            continue
         if c == "." and _between_operands(text, i, tokens):  # W_2.a_1: a product written with a full stop
             tokens.append(Token(Kind.CMD, "cdot", i, i + 1))
             i += 1

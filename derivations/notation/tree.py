@@ -156,6 +156,17 @@ class Abs(Node):
 
 
 @dataclass(frozen=True)
+class Tabulated(Node):
+    """``(x_1, \\ldots, x_n)``, a column with ``\\vdots``: the entries ``body`` at var = lo … hi, a vector."""
+
+    var: str
+    body: Node
+    lo: Node
+    hi: Node
+    column: bool = True
+
+
+@dataclass(frozen=True)
 class Norm(Node):
     """``\\|x\\|``: the Euclidean norm of a vector (the absolute value of a number); ``kind`` "1", "2" or "F"
     when written as a subscript, "" when not (a matrix's norm must then say which)."""

@@ -753,3 +753,22 @@ def test_a_name_given_a_value_in_a_plain_sentence_is_defined(tmp_path: Path, pro
     )
     found = run(tmp_path, *rows, prose=prose)
     assert found[-2:] == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\mathbf{w}^\top \mathbf{x} = w_1 x_1 + w_2 x_2 + \dots + w_n x_n", "proved"),
+        (r"\mathbf{w}^\top \mathbf{x} = w_1 x_1 + \cdots + w_{n-1} x_{n-1}", "wrong"),  # one term short
+        (r"\sum_{i=1}^{n} (1 - x_i) = (1 - x_1) + \ldots + (1 - x_n)", "proved"),  # the 1 is not the index
+        (r"\sum_{i=0}^{n-1} x_{i+1} = x_1 + x_2 + ... + x_n", "proved"),
+        (r"\mathbf{x}^\top = (x_1, \ldots, x_n)", "proved"),
+        (r"\mathbf{x} - \begin{bmatrix} x_1 \\ x_2 \\ \vdots \\ x_n \end{bmatrix} = \mathbf{0}", "proved"),
+        (r"\mathbf{x}^\top \mathbf{x} = (x_1, \ldots, x_n) (x_1, \ldots, x_n)^\top", "proved"),
+        (r"\sum_{i=1}^{n} x_i = x_1 + x_3 + \dots + x_n", "unchecked"),  # odd indices, or 3 … n?
+        (r"\sum_{i=1}^{n} x_i = a + \dots + b", "unchecked"),  # no pattern
+    ],
+)
+def test_ellipses_in_sums_and_vectors(tmp_path: Path, row: str, expected: str) -> None:
+    prose = r"Let $\mathbf{x} \in \mathbb{R}^n$ and $\mathbf{w} \in \mathbb{R}^n$."
+    assert run(tmp_path, r"\mathbf{x} + \mathbf{0} = \mathbf{x}", row, prose=prose)[-1] == expected
