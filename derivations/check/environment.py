@@ -128,7 +128,7 @@ class Environment:
     inferred: dict[str, Shape] = field(default_factory=dict)  # undeclared: the shapes the rows imply (check.shapes)
     use_inferred: bool = False  # read undeclared names in the inferred shapes, not the convention's
     layer_letters: set[str] = field(default_factory=set)  # l in u^{l+1}: a definition at layer l holds at every layer
-    family_sizes: dict[str, str] = field(default_factory=dict)  # o → q when Σ_{k=1}^{q} o_k ("": sums disagree)
+    family_sizes: dict[str, str | int] = field(default_factory=dict)  # o → q when Σ_{k=1}^{q} o_k ("": sums disagree)
 
     @property
     def dim_names(self) -> tuple[str, ...]:
@@ -621,6 +621,11 @@ class Knowledge:
                         self.env.index_letters.add(side.name)
         self.env.index_letters -= self.env.sizes
         self.env.families -= self.env.index_letters | self.env.sizes
+        # a one-hot or probability vector written only by its entries (T_1, T_2, T_3): that many entries
+        for name, count in literal_lengths(p.chain for p in parsed if isinstance(p, ParsedRow) and p.chain).items():
+            labelled = name in self.env.one_hot or name in self.env.probability
+            if labelled and name not in self.env.families and name not in self.env.family_sizes and count >= 2:
+                self.env.family_sizes[name] = count
         self.env.applied_only = self.notation.applied - self.notation.bare
         # g(x + y) = g x + g y: g a number too in one row — neither reading (a name said in prose, "$g$ is the
         # activation", or a loss C written ∂C/∂w beside C'(a), stays a function)
@@ -944,6 +949,19 @@ def clauses(text: str) -> list[str]:
 def describe_shape(shape: Shape) -> str:
     rows, cols = shape
     return f"a vector of length {rows}" if cols == 1 else f"a {rows}×{cols} matrix"
+
+
+def literal_lengths(chains) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The largest whole-number index each name is written with (T_3: 3), over the rows' chains."""
+    out: dict[str, int] = {}
+    for chain in chains:
+        for _, node, _ in chain:
+            for n in walk(node):
+                if isinstance(n, Index) and isinstance(n.base, Sym) and len(n.indices) == 1:
+                    i = n.indices[0]
+                    if isinstance(i, Num) and i.value.denominator == 1:
+                        out[n.base.name] = max(out.get(n.base.name, 0), int(i.value))
+    return out
 
 
 def summed_families(node: Node) -> set[tuple[str, str]]:

@@ -97,6 +97,8 @@ class Context:
         """The number of entries of a family (o_k, y_j): the bound of the sums the file runs over it
         (Σ_{k=1}^{q} o_k: q), else n."""
         size = self.env.family_sizes.get(family)
+        if isinstance(size, int):  # (T_1, T_2, T_3) one-hot: three entries
+            return size
         return self.size(size) if size else self.n
 
     def bind(self, **changes: object) -> Context:

@@ -772,3 +772,12 @@ def test_a_name_given_a_value_in_a_plain_sentence_is_defined(tmp_path: Path, pro
 def test_ellipses_in_sums_and_vectors(tmp_path: Path, row: str, expected: str) -> None:
     prose = r"Let $\mathbf{x} \in \mathbb{R}^n$ and $\mathbf{w} \in \mathbb{R}^n$."
     assert run(tmp_path, r"\mathbf{x} + \mathbf{0} = \mathbf{x}", row, prose=prose)[-1] == expected
+
+
+def test_a_one_hot_label_written_by_its_entries_has_that_many(tmp_path: Path) -> None:
+    """(T_1, T_2, T_3) one-hot: its 1 is at 1, 2 or 3 — never past them, whatever n the step is tried at."""
+    text = (
+        "The target $(T_1, T_2, T_3)$ is one-hot.\n\n$$T_1 + T_2 + T_3 = 1$$\n\n"
+        "$$P(T_1 + T_2 + T_3) - T_1 = P - T_1$$\n\n$$T_1 + T_2 = 1$$\n"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "wrong"]
