@@ -588,9 +588,10 @@ def _decide(
             return Decision(Verdict.UNCHECKED, doubt, reason=str(exc))
         # in the first reading the step cannot be evaluated (diag of a dot product): the other readings
         failed = NumericResult(Numbers.NONE, why=str(exc))
+        shaped = isinstance(exc, ShapeMismatch) and search.default_shape
         search, found, reading = _other_reading(search, failed, seed, deadline)
         if found is failed:
-            return Decision(Verdict.UNCHECKED, reason=str(exc))
+            return Decision(Verdict.UNCHECKED, "shapes" if shaped else "", reason=str(exc))
     except ProofTimeout:
         return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s of CPU time (numeric check)")
     except RecursionError:

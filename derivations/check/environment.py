@@ -30,7 +30,7 @@ Dim = int | str
 Shape = tuple[Dim, Dim]
 
 #: Bold and arrow decorations mark a vector or a matrix; its entries are the plain letter's (\mathbf{x}: x_i).
-BOLD = re.compile(r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{(.+)\}$")
+BOLD = re.compile(r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})+)\}$")
 
 
 def bold_forms(name: str) -> list[str]:
@@ -39,6 +39,14 @@ def bold_forms(name: str) -> list[str]:
     if not ((len(core) == 1 and core.isalpha()) or (core.startswith("\\") and core[1:].isalpha())):  # x, \delta
         return []
     return [f"\\{bold}{{{name}}}" for bold in ("mathbf", "boldsymbol", "bm", "vec")]
+
+
+def _letter_tagged(name: str) -> list[str]:
+    """x^{(i)}, x^{(j)}, … for x^{(2)}: the names a declaration of an example (or layer) by its letter gave."""
+    m = re.search(r"\^\{\s*([(\[])\s*\d+\s*([)\]])\s*\}", name)
+    if m is None:
+        return []
+    return [f"{name[: m.start()]}^{{{m.group(1)}{c}{m.group(2)}}}{name[m.end() :]}" for c in "ijklmnrstpqab"]
 
 
 def entry_key(name: str, indices: tuple[Node, ...]) -> str:
@@ -62,10 +70,17 @@ def _undecorated(name: str) -> str:
     return name
 
 
+#: A bold name with a layer tag or index after it: \\mathbf{a}^{[1]}, \\boldsymbol{\\delta}^{(l)}, \\mathbf{x}_{2}.
+BOLD_TAGGED = re.compile(
+    r"^\\(?:mathbf|boldsymbol|bm|vec|mathbold|pmb)\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})+)\}([_^].*)$"
+)
+
+
 def entry_base(name: str) -> str:
-    """The name whose entries a bold or arrowed name has: \\mathbf{x} → x, \\vec{w} → w; else the name."""
-    m = BOLD.match(name)
-    return m.group(1) if m else name
+    """The name whose entries a bold or arrowed name has: \\mathbf{x} → x, \\vec{w} → w,
+    \\mathbf{a}^{[1]} → a^{[1]}; else the name."""
+    m = BOLD.match(name) or BOLD_TAGGED.match(name)
+    return "".join(m.groups()) if m else name
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,8 @@ class Environment:
     shapes: dict[str, Shape] = field(default_factory=dict)  # declared: W ∈ ℝ^{m×n} → ("m", "n"), x ∈ ℝ^3 → (3, 1)
     scalars: set[str] = field(default_factory=set)  # declared x ∈ ℝ: never a vector, even when bold
     matrix_families: set[str] = field(default_factory=set)  # names used with two letter indices: n×n matrices
+    vector_families: dict[str, Shape] = field(default_factory=dict)  # \mathbf{x}_i ∈ ℝ^d: a vector of each i
+    transposed_families: set[str] = field(default_factory=set)  # x_i^\top, w^\top x_i: vectors x_i, undeclared
     transposed: set[str] = field(default_factory=set)  # names written transposed (w^\\top): not scalars
     inferred: dict[str, Shape] = field(default_factory=dict)  # undeclared: the shapes the rows imply (check.shapes)
     use_inferred: bool = False  # read undeclared names in the inferred shapes, not the convention's
@@ -141,7 +158,7 @@ class Environment:
         """(shape, declared) of a vector or matrix name: declared (W or \\mathbf{W}), else bold by convention
         (a bold lower-case letter is an n-vector, a bold capital an n×n matrix); None for a scalar."""
         base = entry_base(name)
-        for key in (name, base):
+        for key in (name, base, *_letter_tagged(name)):
             if key in self.shapes:
                 return self.shapes[key], True
         if name in self.scalars or base in self.scalars:
@@ -155,7 +172,7 @@ class Environment:
         if base == name:
             return None
         length = self.family_sizes.get(base) or "n"  # \mathbf{o} with Σ_{k=1}^{q} o_k: q entries
-        base = _undecorated(base)  # \mathbf{\hat{y}}: a vector like \mathbf{y}
+        base = _undecorated(re.sub(r"\^\{\s*[(\[][^{}]*[)\]]\s*\}$", "", base))  # \mathbf{\hat{y}}, \mathbf{a}^{[1]}
         if base.isalpha() and len(base) == 1:
             return ((length, 1) if base.islower() else ("n", "n")), False
         if base.startswith("\\") and base[1:].isalpha() and base[1].islower():  # \boldsymbol{\delta}
@@ -181,6 +198,8 @@ class Environment:
             sizes=set(self.sizes),
             shapes=dict(self.shapes),
             matrix_families=set(self.matrix_families),
+            vector_families=dict(self.vector_families),
+            transposed_families=set(self.transposed_families),
             transposed=set(self.transposed),
             scalars=set(self.scalars),
             layer_letters=set(self.layer_letters),
@@ -245,6 +264,10 @@ SHAPE_DECLARATION = re.compile(
 INDEX_RANGE = re.compile(r"^\s*([a-z](?:\s*,\s*[a-z])*)\s*\\text\{\s*(?:are\s+|is\s+an?\s+)?ind(ex|ices)\s*\}\s*$")
 
 
+#: Marks a declared family of vectors (\\mathbf{x}_i \\in \\mathbb{R}^d) among the names a declaration gives.
+FAMILY_MARK = "*"
+
+
 def parse_declaration(text: str, notation: Notation) -> tuple[list[str], Shape | None] | None:
     """``names \\in \\mathbb{R}^{dims}``: the names and their shape (None: a scalar, ``x \\in \\mathbb{R}``)."""
     m = SHAPE_DECLARATION.match(text)
@@ -259,6 +282,10 @@ def parse_declaration(text: str, notation: Notation) -> tuple[list[str], Shape |
         if isinstance(node, Index) and isinstance(node.base, Sym) and entry_key(node.base.name, node.indices):
             names.append(entry_key(node.base.name, node.indices))  # W_1 \in \mathbb{R}^{h×n}: layer 1's W
             continue
+        if isinstance(node, Index) and isinstance(node.base, Sym) and len(node.indices) == 1:
+            if isinstance(node.indices[0], Sym) and len(node.indices[0].name) == 1:
+                names.append(FAMILY_MARK + node.base.name)  # \mathbf{x}_i \in \mathbb{R}^d: a vector for each i
+                continue
         if not isinstance(node, Sym):
             return None
         names.append(node.name)
@@ -482,6 +509,13 @@ class Knowledge:
             return ""
         names, shape = found
         for name in names:
+            if name.startswith(FAMILY_MARK):
+                name = name.removeprefix(FAMILY_MARK)
+                if shape is None:
+                    self.env.vector_families.pop(name, None)
+                else:
+                    self.env.vector_families[name] = shape
+                continue
             if shape is None:
                 self.env.scalars.add(name)
                 self.env.shapes.pop(name, None)
@@ -491,7 +525,8 @@ class Knowledge:
         if shape is not None:
             self.env.sizes |= {d for d in shape if isinstance(d, str)}
         what = "a scalar" if shape is None else describe_shape(shape)
-        return f"declares {', '.join(names)}: {what}"
+        said = [n.removeprefix(FAMILY_MARK) + "_i" if n.startswith(FAMILY_MARK) else n for n in names]
+        return f"declares {', '.join(said)}: {what}"
 
     def declare_in_prose(self, text: str) -> None:
         """Shape declarations in a sentence's inline math (``with $W \\in \\mathbb{R}^{m\\times n}$``)."""
@@ -538,6 +573,7 @@ class Knowledge:
         self.env.families |= {f for f in families if f not in self.env.definitions}
         self.env.matrix_families |= {f for f in matrices if f not in self.env.definitions}
         self.env.transposed |= transposed_names(node)
+        self.env.transposed_families |= transposed_families(node)
         self.env.index_letters |= letters
 
     def prescan(self) -> list[Parsed]:
@@ -907,6 +943,28 @@ def transposed_names(node: Node) -> set[str]:
                 if isinstance(a, Transpose) and isinstance(a.arg, Sym) and isinstance(b, Sym):
                     out.add(b.name)
     return out
+
+
+def transposed_families(node: Node) -> set[str]:
+    """Names with one letter or number index written transposed (``x_i^\\top``, ``x_1^\\top``) or right after
+    a transposed vector in a product (``w^\\top x_i``): each x_i is a vector (an entry is never transposed)."""
+
+    def family(n: Node) -> str:
+        if isinstance(n, Index) and isinstance(n.base, Sym) and len(n.indices) == 1:
+            i = n.indices[0]
+            if isinstance(i, Sym) and len(i.name) == 1 and i.name.isalpha():
+                return n.base.name
+            if isinstance(i, Num) and i.value == int(i.value) and i.value >= 1:
+                return n.base.name  # x_1^\top: the first of a family x_1, x_2, … of vectors
+        return ""
+
+    out = {family(t.arg) for t in walk(node) if isinstance(t, Transpose)}
+    for m in walk(node):
+        if isinstance(m, Mul):
+            for a, b in itertools.pairwise(m.factors):
+                if isinstance(a, Transpose) and isinstance(a.arg, Sym):
+                    out.add(family(b))
+    return out - {""}
 
 
 #: ``NAME = …`` with NAME a plain name (x, z, a^{l}, \hat{y}, z_j) and something to compute on the right.

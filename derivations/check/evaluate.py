@@ -11,12 +11,21 @@ than read as 0 (the trap of reading ``\\frac{dL}{dz}`` as the derivative of a co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derivations.check.environment import Definition, Environment, SymbolTable, bold_forms, entry_key
+from derivations.check.environment import (
+    FAMILY_MARK,
+    Definition,
+    Environment,
+    SymbolTable,
+    bold_forms,
+    entry_base,
+    entry_key,
+)
 from derivations.check.jets import has_unknown
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import (
@@ -236,11 +245,33 @@ def _const(node: Const, ctx: Context) -> Value:
     raise Unsupported("infinity is not a value that can be checked")
 
 
+#: A tag with a letter that numbers examples or layers: x^{(i)}, a^{[l]}, \\mathbf{x}^{(i)}.
+LETTER_TAG = re.compile(r"\^\{\s*([(\[])\s*([a-z])\s*([)\]])\s*\}")
+
+
+def at_tag_values(name: str, ctx: Context) -> str:
+    """x^{(i)} with i a summation index (or a free index tried at a value) at that value: x^{(2)}."""
+
+    def value(m: re.Match[str]) -> str:
+        letter = m.group(2)
+        v = ctx.bindings.get(letter)
+        if isinstance(v, sp.Integer):
+            return f"^{{{m.group(1)}{int(v)}{m.group(3)}}}"
+        if letter in ctx.assign:
+            return f"^{{{m.group(1)}{ctx.assign[letter]}{m.group(3)}}}"
+        return m.group(0)
+
+    return LETTER_TAG.sub(value, name) if "^" in name else name
+
+
 def _sym(node: Sym, ctx: Context) -> Value:
     name = node.name
     env = ctx.env
     if name in ctx.bindings:
         return ctx.bindings[name]
+    valued = at_tag_values(name, ctx)
+    if valued != name:  # Σ_i x^{(i)}: the examples x^{(1)}, x^{(2)}, … — names of their own, shaped like x^{(i)}
+        return _sym(Sym(valued), ctx)
     if name in ctx.keep:
         return ctx.keep[name]
     if name in ctx.assign:
@@ -334,6 +365,8 @@ def _index(node: Index, ctx: Context) -> Value:
         # g(z)_i with g never defined: g of each entry, or a vector function like softmax? Nothing says
         raise Unsupported(f"'{base.func.name}(…)_i' with {base.func.name} never defined: {base.func.name} of each "
                           "entry, or a function of the whole vector (like softmax)? — define it")  # fmt: skip
+    if isinstance(base, Sym) and at_tag_values(base.name, ctx) != base.name:
+        return _index(Index(Sym(at_tag_values(base.name, ctx)), node.indices), ctx)
     if isinstance(base, Sym):
         name = base.name
         key = own_entry(name, node.indices, ctx.env)
@@ -342,6 +375,9 @@ def _index(node: Index, ctx: Context) -> Value:
         if name in ctx.bindings or name in ctx.keep:
             value = ctx.bindings.get(name, ctx.keep.get(name))
             return _pick(value, idx, name)
+        member = _family_member(name, idx, ctx)
+        if member is not None:
+            return member
         d = ctx.env.definitions.get(name)
         if d is not None and not d.index_params and name not in ctx.expanding:
             if any(isinstance(i, Num) for i in node.indices) and name in ctx.env.families:
@@ -374,6 +410,35 @@ def _index(node: Index, ctx: Context) -> Value:
             "(write σ(z_i), or declare '\\sigma = \\operatorname{softmax}' in the front matter)"
         )
     return _pick(value, idx, "the vector")
+
+
+def _family_member(name: str, idx: tuple[int, ...], ctx: Context) -> Value | None:
+    """x_i of a family of vectors (\\mathbf{x}_i ∈ ℝ^d declared, or x_i written transposed): the vector of
+    entries x_{i,1} … x_{i,d}; x_{ij} its entry j. None when x_i is not such a family's."""
+    env = ctx.env
+    keys = [name, entry_base(name), *bold_forms(name)]
+    shape = next((env.vector_families[k] for k in keys if k in env.vector_families), None)
+    if shape is None and any(k in env.transposed_families for k in keys):
+        if name in env.definitions or name in env.shapes or entry_base(name) in env.shapes:
+            return None
+        shape = env.inferred.get(FAMILY_MARK + name, ("n", 1)) if env.use_inferred else ("n", 1)
+        ctx.flags.default_shape = True
+    if shape is None or len(idx) not in (1, 2):
+        return None
+    rows, cols = _dim(shape[0], ctx), _dim(shape[1], ctx)
+    base = entry_base(name)
+    i = idx[0]
+    if rows > 1 and cols > 1:
+        if len(idx) != 1:
+            raise ShapeMismatch(f"'{name}' is a family of matrices, but it has {len(idx)} indices")
+        return sp.Matrix(
+            rows, cols, [ctx.symbols.get(base, (i, r, c)) for r in range(1, rows + 1) for c in range(1, cols + 1)]
+        )
+    size = max(rows, cols)
+    member = sp.Matrix([ctx.symbols.get(base, (i, k)) for k in range(1, size + 1)])
+    if cols > 1:
+        member = member.T
+    return member if len(idx) == 1 else _pick(member, idx[1:], name)
 
 
 def _pick(value: Value, idx: tuple[int, ...], name: str) -> sp.Expr:
@@ -656,7 +721,13 @@ def _sum(node: Sum, ctx: Context) -> Value:
     if not terms:
         return sp.Integer(1 if node.product else 0)
     if any(is_matrix(t) for t in terms):
-        raise ShapeMismatch("a sum of vectors")
+        shapes = {t.shape if is_matrix(t) else None for t in terms}
+        if node.product or len(shapes) != 1:
+            raise ShapeMismatch("a sum of vectors of different shapes, or of vectors and numbers")
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t  # Σ_i x_i x_iᵀ: a sum of matrices of one shape
+        return total
     return sp.Mul(*terms) if node.product else sp.Add(*terms)
 
 

@@ -18,7 +18,16 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from derivations.check.environment import Environment, Parsed, ParsedEvent, ParsedRow, Shape
+from derivations.check.environment import (
+    FAMILY_MARK,
+    Environment,
+    Parsed,
+    ParsedEvent,
+    ParsedRow,
+    Shape,
+    bold_forms,
+    entry_base,
+)
 from derivations.notation.tree import (
     Abs,
     Add,
@@ -133,7 +142,8 @@ class Solver:
         if a is UNKNOWN or b is UNKNOWN:
             return
         if a is None or b is None:
-            if a is not b:
+            shaped = a if b is None else b
+            if shaped is not None and any(self.dims.find(d) != 1 for d in shaped):  # 1×1 (wᵀx) is a number
                 raise Conflict("a number and a vector")
             return
         self.dims.union(a[0], b[0])
@@ -168,7 +178,9 @@ class Solver:
 
     def shape(self, node: Node, bound: frozenset[str]) -> AbstractShape:
         """The shape of ``node``, adding the equations its products and sums imply."""
-        if isinstance(node, (Num, Index, Norm)):
+        if isinstance(node, Index):
+            return self._member(node)
+        if isinstance(node, (Num, Norm)):
             return None
         if isinstance(node, Const):
             return UNKNOWN if node.name in ("ones", "zeros") else None
@@ -214,6 +226,23 @@ class Solver:
             return UNKNOWN
         return UNKNOWN
 
+    def _member(self, node: Index) -> AbstractShape:
+        """x_i of a family of vectors: the declared family's shape, or one shape for all its members (x_i^⊤
+        written); an entry otherwise (a number)."""
+        if not (isinstance(node.base, Sym) and len(node.indices) == 1):
+            return None
+        name = node.base.name
+        keys = [name, entry_base(name), *bold_forms(name)]
+        declared = next((self.env.vector_families[k] for k in keys if k in self.env.vector_families), None)
+        if declared is not None:
+            return declared
+        if not any(k in self.env.transposed_families for k in keys):
+            return None
+        key = FAMILY_MARK + name
+        if key not in self.names:
+            self.names[key] = (self.dims.fresh(), 1)
+        return self.names[key]
+
     def _alike(self, shapes: list[AbstractShape]) -> AbstractShape:
         """Terms of a sum (branches of cases): all of one shape."""
         known = [s for s in shapes if s is not UNKNOWN]
@@ -232,9 +261,9 @@ class Solver:
         for k, s in enumerate(shapes[1:], start=1):
             if result is UNKNOWN or s is UNKNOWN:
                 result = UNKNOWN
-            elif result is None:
+            elif result is None or self._one_by_one(result):  # (wᵀx − y) x: a number times a vector
                 result = s
-            elif s is None:
+            elif s is None or self._one_by_one(s):
                 continue
             elif k in node.dots and self._column(result) and self._column(s):
                 result = UNKNOWN  # u \cdot v: a dot product (or an elementwise one), not a matrix product
@@ -242,6 +271,9 @@ class Solver:
                 self.dims.union(result[1], s[0])
                 result = (result[0], s[1])
         return result
+
+    def _one_by_one(self, s: AbstractShape) -> bool:
+        return isinstance(s, tuple) and self.dims.find(s[0]) == 1 and self.dims.find(s[1]) == 1
 
     def _column(self, s: AbstractShape) -> bool:
         return isinstance(s, tuple) and self.dims.find(s[1]) == 1

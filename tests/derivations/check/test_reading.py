@@ -781,3 +781,60 @@ def test_a_one_hot_label_written_by_its_entries_has_that_many(tmp_path: Path) ->
         "$$P(T_1 + T_2 + T_3) - T_1 = P - T_1$$\n\n$$T_1 + T_2 = 1$$\n"
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "wrong"]
+
+
+FAMILY = r"Let $\mathbf{x}_i \in \mathbb{R}^3$ and $\mathbf{w} \in \mathbb{R}^3$."
+
+
+@pytest.mark.parametrize(
+    ("prose", "row", "expected"),
+    [
+        (FAMILY, r"\mathbf{x}_1^\top \mathbf{x}_2 = \mathbf{x}_2^\top \mathbf{x}_1", "proved"),
+        (FAMILY, r"\mathbf{x}_i^\top \mathbf{x}_i = \mathbf{x}_i \mathbf{x}_i^\top", "unchecked"),  # a number, a matrix
+        (FAMILY, r"\mathbf{x}_1 \mathbf{x}_2^\top = \mathbf{x}_2 \mathbf{x}_1^\top", "wrong"),  # outer products
+        (
+            FAMILY,
+            r"\sum_{i=1}^{2} \mathbf{x}_i \mathbf{x}_i^\top = "
+            r"\mathbf{x}_1 \mathbf{x}_1^\top + \mathbf{x}_2 \mathbf{x}_2^\top",
+            "proved",
+        ),
+        (FAMILY, r"\sum_{i=1}^{2} \mathbf{x}_i \mathbf{x}_i^\top = \mathbf{x}_1 \mathbf{x}_1^\top", "wrong"),
+        (
+            FAMILY,
+            r"\frac{\partial}{\partial \mathbf{w}} \frac{1}{2}\sum_{i=1}^{n} (\mathbf{w}^\top \mathbf{x}_i - y_i)^2 = "
+            r"\sum_{i=1}^{n} (\mathbf{w}^\top \mathbf{x}_i - y_i) \mathbf{x}_i",
+            "proved",
+        ),
+        (
+            FAMILY,
+            r"\frac{\partial}{\partial \mathbf{w}} \frac{1}{2}\sum_{i=1}^{n} (\mathbf{w}^\top \mathbf{x}_i - y_i)^2 = "
+            r"\sum_{i=1}^{n} \mathbf{x}_i^\top \mathbf{x}_i \mathbf{w} - "
+            r"\sum_{i=1}^{n} y_i \mathbf{x}_i",
+            "wrong",
+        ),
+        (
+            FAMILY,
+            r"\frac{\partial}{\partial x_{i1}} (\mathbf{w}^\top \mathbf{x}_i) = w_1",
+            "proved",
+        ),  # x_{i1}: entry 1 of x_i
+        # undeclared: an indexed name written transposed is a vector (an entry is never transposed)
+        ("", r"\mathbf{x}_1^\top \mathbf{x}_2 = \mathbf{x}_2 \mathbf{x}_1^\top", "unchecked"),
+        ("", r"x_1 x_2^\top = x_2 x_1^\top", "wrong"),
+        # the examples x^{(i)}: a name for each i, summed over i
+        ("", r"\sum_{i=1}^{2} x^{(i)} = x^{(1)} + x^{(2)}", "proved"),
+        ("", r"\sum_{i=1}^{m} x^{(i)} = m x^{(i)}", "wrong"),
+        (
+            r"Let $\mathbf{x}^{(i)} \in \mathbb{R}^3$.",
+            r"\mathbf{x}^{(1)} \mathbf{x}^{(2)\top} = \mathbf{x}^{(2)} \mathbf{x}^{(1)\top}",
+            "wrong",
+        ),
+        (
+            r"Let $\mathbf{x}^{(i)} \in \mathbb{R}^3$.",
+            r"\mathbf{x}^{(1)\top} \mathbf{x}^{(2)} = \mathbf{x}^{(2)\top} \mathbf{x}^{(1)}",
+            "proved",
+        ),
+    ],
+)
+def test_a_family_of_vectors(tmp_path: Path, prose: str, row: str, expected: str) -> None:
+    """x_i ∈ ℝ^3 for each i (declared, or written transposed), x^{(i)} the i-th example: vectors of their own."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
