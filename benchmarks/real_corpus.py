@@ -7,8 +7,10 @@ The documents are other people's text and are not in this repository (benchmarks
 their sources and how each was saved as DOCS_DIR/<id>.md). `real_judgments.json` keeps, for every
 display line with a relation, its number, the SHA-256 (first 16 hex digits) of the line as saved, and
 its truth judged by hand: "true", "false" or "not a claim". A line whose text no longer has that hash
-(the document was saved differently) is left out and counted, so a judgment is never applied to
-another line. RESULTS_DIR holds <id>.json from
+(the document was saved differently) is looked for elsewhere: where the same text occurs in the
+document as many times as it was judged, the judgments go to those lines in order (a copy saved with a
+section more or less above it keeps its judgments); otherwise it is left out and counted as stale, so
+a judgment is never applied to another line's text. RESULTS_DIR holds <id>.json from
 
     for f in DOCS_DIR/*.md; do derivations check "$f" --quiet --json RESULTS_DIR/$(basename "$f" .md).json; done
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -38,6 +41,33 @@ def line_verdicts(result: dict) -> dict[int, str]:
     return out
 
 
+def line_hash(text: str) -> str:
+    """The first 16 hex digits of the SHA-256 of a line, stripped."""
+    return hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+
+
+def place(steps: list[dict], hashes: list[str]) -> list[int | None]:
+    """The line (1-based) each judgment applies to: its own line when the text there is the judged text,
+    else the k-th line with that text for the k-th judgment of it, when the counts agree; None if neither."""
+    judged = Counter(step["sha256"] for step in steps)
+    where: dict[str, list[int]] = {}
+    for n, h in enumerate(hashes, 1):
+        where.setdefault(h, []).append(n)
+    seen: Counter[str] = Counter()
+    out: list[int | None] = []
+    for step in steps:
+        h, n = step["sha256"], step["line"]
+        k = seen[h]
+        seen[h] += 1
+        if n <= len(hashes) and hashes[n - 1] == h:
+            out.append(n)
+        elif len(where.get(h, [])) == judged[h]:
+            out.append(where[h][k])
+        else:
+            out.append(None)
+    return out
+
+
 def tally(docs: Path, results: Path, judged: Path = HERE / "real_judgments.json") -> dict:
     """Counts over the claims of every judged document, and the lines behind them."""
     judgments = json.loads(judged.read_text(encoding="utf-8"))
@@ -52,10 +82,9 @@ def tally(docs: Path, results: Path, judged: Path = HERE / "real_judgments.json"
         counts["documents"] += 1
         lines = doc.read_text(encoding="utf-8").splitlines()
         verdicts = line_verdicts(json.loads(result.read_text(encoding="utf-8"))) if result.exists() else {}
-        for step in entry["steps"]:
-            n = step["line"]
-            text = lines[n - 1].strip() if n <= len(lines) else ""
-            if hashlib.sha256(text.encode()).hexdigest()[:16] != step["sha256"]:
+        placed = place(entry["steps"], [line_hash(t) for t in lines])
+        for step, n in zip(entry["steps"], placed, strict=True):
+            if n is None:
                 counts["stale"] += 1
                 continue
             counts["lines"] += 1

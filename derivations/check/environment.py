@@ -19,7 +19,7 @@ from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.layout import read_group
 from derivations.notation.parser import GREEK, Notation, parse_expression, parse_relation_chain, parse_relation_spans
-from derivations.notation.tree import Call, Index, Mul, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
+from derivations.notation.tree import Add, Call, Index, Mul, Neg, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
 from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
@@ -142,6 +142,7 @@ class Environment:
     vector_families: dict[str, Shape] = field(default_factory=dict)  # \mathbf{x}_i ∈ ℝ^d: a vector of each i
     transposed_families: set[str] = field(default_factory=set)  # x_i^\top, w^\top x_i: vectors x_i, undeclared
     transposed: set[str] = field(default_factory=set)  # names written transposed (w^\\top): not scalars
+    multipliers: set[str] = field(default_factory=set)  # capitals written before a vector (W\\mathbf{x}): matrices
     inferred: dict[str, Shape] = field(default_factory=dict)  # undeclared: the shapes the rows imply (check.shapes)
     use_inferred: bool = False  # read undeclared names in the inferred shapes, not the convention's
     layer_letters: set[str] = field(default_factory=set)  # l in u^{l+1}: a definition at layer l holds at every layer
@@ -169,6 +170,8 @@ class Environment:
             return ("n", "n"), False
         if name in self.transposed and name not in self.families and len(base) == 1 and base.isalpha():
             return (("n", 1) if base.islower() else ("n", "n")), False  # w^\top x: w is a vector
+        if name in self.multipliers and name not in self.sizes | set(self.dim_names) | self.families:
+            return ("n", "n"), False  # W\mathbf{x}: W a matrix (N\bar{\mathbf{x}} with N a sum's bound: a number)
         if base == name:
             return None
         length = self.family_sizes.get(base) or "n"  # \mathbf{o} with Σ_{k=1}^{q} o_k: q entries
@@ -201,6 +204,7 @@ class Environment:
             vector_families=dict(self.vector_families),
             transposed_families=set(self.transposed_families),
             transposed=set(self.transposed),
+            multipliers=set(self.multipliers),
             scalars=set(self.scalars),
             layer_letters=set(self.layer_letters),
             family_sizes=dict(self.family_sizes),
@@ -574,6 +578,7 @@ class Knowledge:
         self.env.matrix_families |= {f for f in matrices if f not in self.env.definitions}
         self.env.transposed |= transposed_names(node)
         self.env.transposed_families |= transposed_families(node)
+        self.env.multipliers |= multipliers(node, self.env)
         self.env.index_letters |= letters
 
     def prescan(self) -> list[Parsed]:
@@ -942,6 +947,40 @@ def transposed_names(node: Node) -> set[str]:
             for a, b in itertools.pairwise(m.factors):
                 if isinstance(a, Transpose) and isinstance(a.arg, Sym) and isinstance(b, Sym):
                     out.add(b.name)
+    return out
+
+
+def multipliers(node: Node, env: Environment) -> set[str]:
+    """Plain capitals (W, A, W^{[1]}) written right before a vector in a product (``W\\mathbf{x}``,
+    ``A(\\mathbf{x} - \\mathbf{b})``, ``W\\sigma(\\mathbf{z})``): matrices, not numbers."""
+
+    def capital(n: Node) -> str:
+        if isinstance(n, Sym):
+            core = re.sub(r"\^\{?[^{}]*\}?$", "", n.name)
+            if len(core) == 1 and core.isupper() and core not in RESERVED:
+                return n.name
+        return ""
+
+    def vector(n: Node) -> bool:
+        if isinstance(n, Sym):
+            known = env.shape_of(n.name)
+            return known is not None and known[0] != (1, 1)
+        if isinstance(n, Transpose):
+            return vector(n.arg)
+        if isinstance(n, Call):
+            return any(vector(a) for a in n.args)
+        if isinstance(n, Add):  # a bracket's sum of terms
+            return any(vector(t) for t in n.terms)
+        if isinstance(n, Neg):
+            return vector(n.arg)
+        return False
+
+    out = set()
+    for m in walk(node):
+        if isinstance(m, Mul) and not m.elementwise:
+            for a, b in itertools.pairwise(m.factors):
+                if capital(a) and vector(b):
+                    out.add(capital(a))
     return out
 
 

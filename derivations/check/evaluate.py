@@ -20,6 +20,7 @@ from sympy.core.function import AppliedUndef
 from derivations.check.environment import (
     FAMILY_MARK,
     Definition,
+    Dim,
     Environment,
     SymbolTable,
     bold_forms,
@@ -704,6 +705,10 @@ def _sum(node: Sum, ctx: Context) -> Value:
         hi = _range_of(node.var, node.body, ctx)
     else:
         hi = index_value(node.hi, ctx)
+        declared = _declared_range(node.var, node.body, ctx)
+        if isinstance(node.hi, Sym) and declared is not None and declared != node.hi.name:
+            # Σ_{i=1}^{n} z_i with z ∈ ℝ^m: n = m meant, or a part of z? The file does not say.
+            raise Unsupported(f"the sum runs to {node.hi.name}, but the vector it indexes has {declared} entries")
         if not (isinstance(node.hi, Sym) and node.hi.name in ctx.env.sizes):
             ctx.flags.asymmetric = True
     if node.lo is not None and lo != 1:
@@ -734,18 +739,33 @@ def _sum(node: Sum, ctx: Context) -> Value:
 def _range_of(var: str, body: Node, ctx: Context) -> int:
     """The length of ``\\sum_{var}`` with no bounds: the dimension of a declared vector or matrix that
     ``var`` indexes in the body (x_i of x ∈ ℝ^d: d), else n."""
+    declared = _declared_range(var, body, ctx)
+    return ctx.n if declared is None else _dim(declared, ctx)
+
+
+def _declared_range(var: str, body: Node, ctx: Context) -> Dim | None:
+    """The declared (or, in that reading, inferred) dimension ``var`` runs over where it indexes such a vector
+    or matrix in the body (z_i of \\mathbf{z} ∈ ℝ^m: m; W_{ij} of W ∈ ℝ^{m×n}: n for j), else None."""
     for n in walk(body):
         if isinstance(n, Index) and isinstance(n.base, Sym):
-            found = ctx.env.shape_of(n.base.name)
-            if found is None or not found[1]:
+            env = ctx.env
+            found = next(
+                (
+                    f
+                    for key in (n.base.name, *bold_forms(n.base.name))
+                    if (f := env.shape_of(key)) and (f[1] or (env.use_inferred and key in env.inferred))
+                ),
+                None,
+            )
+            if found is None:
                 continue
             shape = found[0]
             for pos, i in enumerate(n.indices):
                 if isinstance(i, Sym) and i.name == var:
                     if len(n.indices) == 1:
-                        return _dim(shape[0] if shape[1] == 1 else shape[1], ctx)
-                    return _dim(shape[min(pos, 1)], ctx)
-    return ctx.n
+                        return shape[0] if shape[1] == 1 else shape[1]
+                    return shape[min(pos, 1)]
+    return None
 
 
 def _vector(node: Vector, ctx: Context) -> Value:

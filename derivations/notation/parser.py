@@ -81,6 +81,19 @@ SENTENCE_WORDS = frozenset(
 INDEX_OPERATORS = ("argmax", "argmin", "arg", "lim", "sup", "inf", "limsup", "liminf", "esssup")
 BOLD_DECORATIONS = ("mathbf", "boldsymbol", "bm", "vec", "pmb")  # a vector or matrix name (as check's BOLD)
 BOLD_NAME = re.compile(r"^\\(mathbf|boldsymbol|bm|vec|pmb)\{(.+)\}$")
+
+
+def bold_spelling(command: str, inner: str) -> str:
+    """One spelling for one bold name: \\mathbf, \\boldsymbol, \\bm and \\pmb over a letter are the same
+    vector (\\boldsymbol for a Greek letter, \\mathbf for a Latin one, as LaTeX sets them); \\vec stays."""
+    if command not in BOLD_DECORATIONS or command == "vec":
+        return f"\\{command}{{{inner}}}"
+    core = inner
+    while (m := re.match(r"^\\[A-Za-z]+\{(.+)\}$", core)) is not None:  # \hat{\theta}: its letter
+        core = m.group(1)
+    return f"\\{'boldsymbol' if core.startswith(chr(92)) else 'mathbf'}{{{inner}}}"
+
+
 IMPLICATIONS = VOCABULARY.commands_of(Role.IMPLICATION)
 DOTS = VOCABULARY.commands_of(Role.DOTS)
 CONSTANTS = {"pi": "pi", "infty": "oo"}
@@ -861,7 +874,7 @@ class Parser:
                 text = "\\" + letter.text
             else:
                 raise ParseError(f"'\\{name}' over something that is not a letter", t.pos)
-            full = f"\\{name}{{{text}}}"
+            full = bold_spelling(name, text)
             if full in self.notation.functions and self.at_op("(", "'"):
                 return Func(full)  # \mathcal{L}(w) = … defines a function
             node = Sym(self.notation.aliases.get(full, full))
@@ -1005,9 +1018,9 @@ class Parser:
             raise ParseError(f"'\\{outer}' over something that is not a letter", pos)
         bold = BOLD_NAME.match(node.name)
         if outer in BOLD_DECORATIONS:
-            full = node.name if bold else f"\\{outer}{{{node.name}}}"
+            full = node.name if bold else bold_spelling(outer, node.name)
         elif bold:
-            full = f"\\{bold.group(1)}{{\\{outer}{{{bold.group(2)}}}}}"
+            full = bold_spelling(bold.group(1), f"\\{outer}{{{bold.group(2)}}}")
         else:
             full = f"\\{outer}{{{node.name}}}"
         return Sym(self.notation.aliases.get(full, full))

@@ -838,3 +838,62 @@ FAMILY = r"Let $\mathbf{x}_i \in \mathbb{R}^3$ and $\mathbf{w} \in \mathbb{R}^3$
 def test_a_family_of_vectors(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """x_i ∈ ℝ^3 for each i (declared, or written transposed), x^{(i)} the i-th example: vectors of their own."""
     assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+
+
+LINEAR = (
+    r"Let $\mathbf{x} \in \mathbb{R}^3$, $\mathbf{y} \in \mathbb{R}^3$ and $\hat{\mathbf{y}} = W\mathbf{x}$, "
+    r"$L = \frac{1}{2}\|\hat{\mathbf{y}} - \mathbf{y}\|^2$."
+)
+
+
+@pytest.mark.parametrize(
+    ("prose", "row", "expected"),
+    [
+        # W undeclared but written before a vector: a matrix, so ∂L/∂x = Wᵀ(ŷ − y), never W(ŷ − y)
+        (LINEAR, r"\frac{\partial L}{\partial \mathbf{x}} = W(\hat{\mathbf{y}} - \mathbf{y})", "wrong"),
+        (LINEAR, r"\frac{\partial L}{\partial \mathbf{x}} = W^\top(\hat{\mathbf{y}} - \mathbf{y})", "proved"),
+        ("", r"A(\mathbf{u} + \mathbf{v}) = A\mathbf{u} + A\mathbf{v}", "proved"),
+        ("", r"\mathbf{v}^\top A \mathbf{u} = \mathbf{u}^\top A \mathbf{v}", "wrong"),
+        # N, the bound of a sum, is a number even before a vector
+        ("", r"\frac{1}{N} \sum_{i=1}^{N} N \mathbf{x}_i^\top = \sum_{i=1}^{N} \mathbf{x}_i^\top", "proved"),
+    ],
+)
+def test_a_capital_before_a_vector_is_a_matrix(tmp_path: Path, prose: str, row: str, expected: str) -> None:
+    """W\\mathbf{x} with W undeclared: W a matrix (its transpose differs), unless W bounds a sum."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("prose", "row", "expected"),
+    [
+        (r"Let $\mathbf{z} \in \mathbb{R}^m$.", r"\sum_{i} z_i = \mathbf{1}^\top \mathbf{z}", "proved"),
+        (r"Let $\mathbf{z} \in \mathbb{R}^m$.", r"\sum_{i=1}^{m} z_i^2 = \|\mathbf{z}\|^2", "proved"),
+        (r"Let $\mathbf{z} \in \mathbb{R}^m$.", r"\sum_{i} z_i^2 = 2\|\mathbf{z}\|^2", "wrong"),
+        # Σ_i over the entries of a declared z ∈ ℝ^3: three terms, not n
+        (r"Let $\mathbf{z} \in \mathbb{R}^3$.", r"\sum_{i} z_i = z_1 + z_2 + z_3", "proved"),
+        # the sum runs to n, z has m (or 3) entries: n = m meant, or part of z? Not decided
+        (r"Let $\mathbf{z} \in \mathbb{R}^m$.", r"\sum_{i=1}^{n} z_i = \mathbf{1}^\top \mathbf{z}", "unchecked"),
+        (r"Let $\mathbf{z} \in \mathbb{R}^3$.", r"\sum_{i=1}^{n} z_i = z_1 + z_2 + z_3", "unchecked"),
+        # a part of z to a number is fine
+        (r"Let $\mathbf{z} \in \mathbb{R}^3$.", r"\sum_{i=1}^{2} z_i = z_1 + z_2", "proved"),
+        (r"Let $W \in \mathbb{R}^{m \times n}$.", r"\sum_{j=1}^{n} W_{1j} = (W\mathbf{1})_1", "proved"),
+    ],
+)
+def test_a_sum_runs_over_the_declared_entries(tmp_path: Path, prose: str, row: str, expected: str) -> None:
+    """Σ_i z_i with z ∈ ℝ^m runs to m; an explicit bound that is another size is not taken to be m."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+
+
+SOFTMAX_HAT = r"Let $\mathbf{z} \in \mathbb{R}^3$ and $\hat{\mathbf{y}} = \operatorname{softmax}(\mathbf{z})$."
+WRONG_ENTRY = r"\frac{e^{z_2}}{e^{z_1} + e^{z_2} + e^{z_3}}"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [r"\boldsymbol{\hat y}_1", r"\bm{\hat{y}}_1", r"\hat{\boldsymbol{y}}_1", r"\mathbf{\hat y}_1", r"\hat{y}_1"],
+)
+def test_one_bold_name_in_any_bold_spelling(tmp_path: Path, spelling: str) -> None:
+    """\\boldsymbol{\\hat y}, \\bm{\\hat y}, \\hat{\\mathbf y}: one vector, whose entry is claimed, not defined anew."""
+    row = f"{spelling} = {WRONG_ENTRY}"
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, r"\hat{y}_1 = " + WRONG_ENTRY,
+               prose=SOFTMAX_HAT)[1:] == ["wrong", "wrong"]  # fmt: skip
