@@ -155,8 +155,8 @@ def jets_rule(sides: tuple[list[sp.Expr], ...], jets: dict[sp.Symbol, Jet], grad
                     return False
                 per: dict[str, int] = {}
                 for s in present:
-                    exponent = powers.get(s, 1)
-                    if not (exponent.is_Integer and exponent > 0):
+                    exponent = powers.get(s)
+                    if exponent is None or not (exponent.is_Integer and exponent > 0):  # s under a root, a norm…
                         return False
                     name = _function_of(s, jets, gradients)
                     per[name] = per.get(name, 0) + int(exponent)

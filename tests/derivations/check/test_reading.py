@@ -897,3 +897,12 @@ def test_one_bold_name_in_any_bold_spelling(tmp_path: Path, spelling: str) -> No
     row = f"{spelling} = {WRONG_ENTRY}"
     assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, r"\hat{y}_1 = " + WRONG_ENTRY,
                prose=SOFTMAX_HAT)[1:] == ["wrong", "wrong"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r"\|\nabla f(\mathbf{w})\| = 0", r"\|\nabla_{\mathbf{w}} f\|^2 = 0", r"\sqrt{\frac{\partial g}{\partial x}} = 1"],
+)
+def test_a_derivative_of_an_undefined_function_under_a_root_or_norm(tmp_path: Path, row: str) -> None:
+    """‖∇f(w)‖ = 0 with f undefined: a condition on f, not a claim to decide — unchecked (it crashed once)."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row)[-1] == "unchecked"
