@@ -23,6 +23,7 @@ from fractions import Fraction
 from derivations.check.decide import decide_all, rounded_value
 from derivations.check.environment import Definition, Environment, Knowledge, ParsedEvent, ParsedRow, Region, definable
 from derivations.check.instances import Setting
+from derivations.check.layers import layer_of
 from derivations.check.locate import source_offset
 from derivations.check.results import Derivation, Step
 from derivations.check.shapes import infer_from
@@ -543,6 +544,20 @@ class Checker:
         self.known.define(target, body, first.line)
         return target[0]
 
+    def _at_a_generic_layer(self, name: str) -> bool:
+        """``name`` is a layer-tagged name (δ^{l+1}) whose family the file defined at a layer below (δ^l): the
+        generic definition holds there too (`at_layers`), so ``name = …`` restates it."""
+        letters = self.env.layer_letters
+        found = layer_of(name, letters)
+        if found is None:
+            return False
+        family, letter, offset = found
+        for defined in self.env.definitions:
+            other = layer_of(defined, letters)
+            if other is not None and other[:2] == (family, letter) and other[2] < offset:
+                return True
+        return False
+
     def _link(self, parsed: ParsedRow, left: Link, rel: str, right: Link, latex: str) -> None:
         row = parsed.row
         if rel not in ("=", "=>", "~"):
@@ -556,6 +571,8 @@ class Checker:
         target = definable(left.node, self.env) if left.line == row.line and not self._claim else None
         if target is not None and mentions(right.node, target[0]):
             target = None  # x = x + 0 defines nothing: it is a claim about x
+        if target is not None and self._at_a_generic_layer(target[0]):
+            target = None  # δ^{l+1}_k = … after δ^l_j = …: the generic layer's name at layer l + 1, a claim
         if target is not None and target[0] in self._depended_on() and self._would_cycle(target[0], right.node):
             # y = σ(x), then x = log((1 − y)/y): defining x by y, which is built on x, would go round in a circle —
             # a claim about x. (C = ½(a − y)², then a = σ(z): a definition given after its use.)

@@ -68,3 +68,17 @@ def test_a_layer_letter_with_no_definition_at_any_layer_changes_nothing(tmp_path
     """u^{l+1} with no u^l defined anywhere: nothing to shift, the step stays as unread as before."""
     text = displays(r"\frac{\partial E}{\partial u^{l+1}_r} = v^{l+1}_{rm}")
     assert verdicts(check_text(tmp_path, text)) == ["unchecked"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\delta^{l+1}_k = \frac{\partial C}{\partial z^{l+1}_k}", "proved"),
+        (r"\delta^{l+1}_k = 2 \frac{\partial C}{\partial z^{l+1}_k}", "wrong"),  # not a new name: δ^l one layer up
+        (r"z^{l+1}_k = \sum_j w^{l+1}_{kj} a^l_j + b^{l+1}_k", "proved"),
+        (r"z^{l+1}_k = \sum_j w^{l}_{kj} a^l_j + b^{l+1}_k", "wrong"),
+    ],
+)
+def test_a_generic_layer_name_one_layer_up_is_a_claim(tmp_path: Path, row: str, expected: str) -> None:
+    """δ^{l+1}_k = … after δ^l_j = …: the generic definition at layer l + 1, restated or misstated — never new."""
+    assert verdicts(check_text(tmp_path, NIELSEN + "\n\n" + displays(row))) == [expected]
