@@ -264,13 +264,29 @@ _CLAIM_START = re.compile(
     r"^\s*(\\(Rightarrow|implies|Longrightarrow|therefore|iff|Leftrightarrow|Longleftrightarrow)(?![A-Za-z])|⇒|∴|=)"
 )
 #: A condition written with a word: ``\text{if } i = k``, ``\text{for } x > 0``, ``(\text{when } y = 1)``.
-CONDITION = re.compile(r"^\s*\(?\s*\\text\{\s*(if|when|for|given|assuming|provided)\b[^}]*\}\s*(.+?)\)?\s*[.,;]?\s*$")
+CONDITION = re.compile(
+    r"^\s*\(?\s*\\text\{\s*(if|when|for|at|given|assuming|provided)\b[^}]*\}\s*(.+?)\)?\s*[.,;]?\s*$"
+)
 _SIMPLE = r"(?:-?\d+(?:\.\d+)?|\\?[A-Za-z]+(?:\{[A-Za-z]\})?(?:_\{?[A-Za-z0-9]\}?)?)"
 #: A bare condition: ``i = j``, ``k \neq i``, ``x > 0``, ``y = 1``, ``y \in \{0, 1\}``, ``x \in \mathbb{R}``.
 _BARE_CONDITION = re.compile(
     rf"^\s*\(?\s*{_SIMPLE}\s*(=|\\neq|\\ne|<|>|\\le|\\leq|\\ge|\\geq|\\in)\s*"
     rf"({_SIMPLE}|\\\{{[^{{}}]*\\\}}|\\mathbb\{{R\}}(?:\^\{{?\w+\}}?)?)\s*\)?\s*[.,;]?\s*$"
 )
+
+
+#: ``z = 0``, ``x_1 = -2.5``: a name given a number — beside a row whose left side uses it, the point it is at.
+_VALUE_OF_LEFT = re.compile(r"^\s*\(?\s*(\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]\}?)?)\s*=\s*-?\d+(?:\.\d+)?\s*\)?\s*[.,;]?\s*$")
+#: A relation sign at any depth.
+_RELATION = re.compile(r"(?<![<>!:\\])=|<|>|\\(?:le|leq|ge|geq|neq|ne|approx)(?![A-Za-z])")
+
+
+def _names_left_side(name: str, text: str) -> bool:
+    """``name`` occurs in the left side of the row's first relation (σ(z) in σ(z) = ½), and is not all of it."""
+    left = text.split("=", 1)[0]
+    if "=" not in text or left.strip() == name:
+        return False
+    return re.search(rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])", left) is not None
 
 
 def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int] = (-1, -1)) -> list[Row]:
@@ -294,6 +310,9 @@ def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int]
         elif not condition and _INDEX_CONDITION.match(p):  # "…, \quad i = j": the step's condition
             condition = p.strip().strip("()").rstrip(".,;").strip()
             kept.append(p)
+        elif not condition and _VALUE_OF_LEFT.match(p) and _names_left_side(_VALUE_OF_LEFT.match(p).group(1), text):
+            condition = p.strip().strip("()").rstrip(".,;").strip()  # σ(z) = ½, \quad z = 0: the point it holds at
+            kept.append(p)
         elif not kept and not condition and text.rstrip().endswith((",", ";")) and "=" in p:
             extra.append(p)  # x = …, \quad w = …: two statements side by side
         elif not condition and (m := CONDITION.match(p)):
@@ -304,6 +323,11 @@ def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int]
             kept.append(p)
         elif not kept and not condition and "\\text" not in p and _DEFINITION_START.match(p):
             extra.append(p)  # a definition beside the row
+        elif not condition and _RELATION.search(p):
+            # ‖x‖² = 1 \quad ‖x‖ = 1: a relation beside the row, neither a claim nor a definition — the row
+            # holds under it, perhaps; kept as a condition the checker cannot use, never joined to the row
+            condition = p.strip().strip("()").rstrip(".,;").strip()
+            kept.append(p)
         else:
             kept.append(p)
         k += 1

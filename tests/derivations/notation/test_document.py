@@ -72,3 +72,22 @@ def test_a_plain_file_has_no_cells() -> None:
     doc = read_string("$$a = a$$\n")
     assert doc.cells == () and doc.where(1) == "line 1" and doc.relocate("line 1") == "line 1"
     assert doc.line_and_column(2) == (1, 3) and doc.line_text(1) == "$$a = a$$"
+
+
+@pytest.mark.parametrize(
+    ("display", "text", "condition", "more"),
+    [
+        # a relation beside the row that is no claim and no definition: the row's condition, never joined to it
+        (r"\|\mathbf{x}\|^2 = 1 \quad \|\mathbf{x}\| = 1", r"\|\mathbf{x}\|^2 = 1", r"\|\mathbf{x}\| = 1", []),
+        # a name the left side uses, given a number after ", \quad": the point the row holds at
+        (r"\sigma(z) = \frac{1}{2}, \quad z = 0", r"\sigma(z) = \frac{1}{2}", "z = 0", []),
+        (r"\sigma(z) = \frac{1}{2} \quad \text{at } z = 0", r"\sigma(z) = \frac{1}{2}", "z = 0", []),
+        # a name the left side does not use: two statements side by side, as before
+        (r"a = \sigma(z), \quad z = 2", r"a = \sigma(z)", "", ["z = 2"]),
+    ],
+)
+def test_a_relation_after_quad_is_a_condition_or_a_statement_of_its_own(
+    display: str, text: str, condition: str, more: list[str]
+) -> None:
+    found = read_string(f"$${display}$$\n").rows
+    assert (found[0].text.strip(), found[0].condition, [r.text.strip() for r in found[1:]]) == (text, condition, more)
