@@ -12,6 +12,7 @@ Everything else is prose and ignored. See docs/derivation-files.md.
 from __future__ import annotations
 
 import bisect
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -157,6 +158,14 @@ def read_text(path: Path) -> str:
     return text
 
 
+#: Front matter keys of blogs and site generators (Jekyll, Hugo, Obsidian, Quarto): the page's, not ours.
+SITE_KEYS = frozenset(
+    "layout summary comments categories category description permalink excerpt toc published draft lang image "
+    "keywords header slug aliases series type modified updated weight cover share sidebar status subtitle katex "
+    "mathjax math use_math usemathjax format jupyter kernelspec".split()
+)
+
+
 def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
     """The ``---`` block at the top (if any) and the index of the first body line."""
     if not lines or lines[0].strip() != "---":
@@ -183,11 +192,14 @@ def parse_front_matter(lines: list[str], path: str) -> tuple[FrontMatter, int]:
         if kv.group(2).strip():
             values[key] = kv.group(2).strip()
     known = {"title", "source", "assume", "tags", "identity", "course", "author", "date"}
-    unknown = sorted((set(values) | set(lists)) - known)
-    if unknown:
-        raise InputError(
-            f"{path}: unknown front matter key '{unknown[0]}' (expected one of {', '.join(sorted(known))})"
-        )
+    for key in sorted((set(values) | set(lists)) - known - SITE_KEYS):
+        # a blog's or a site generator's own keys are not ours and are left alone; a key that looks like one of
+        # ours misspelt (asume, titel, assumptions) would silently drop what it says, so it is an error
+        close = difflib.get_close_matches(key.lower(), sorted(known), 1, 0.75)
+        if close or key.lower().startswith("assum"):
+            hint = close[0] if close else "assume"
+            raise InputError(f"{path}: unknown front matter key '{key}' — did you mean '{hint}'? "
+                             f"(expected one of {', '.join(sorted(known))})")  # fmt: skip
     tags = tuple(t.strip() for t in values.get("tags", "").strip("[]").split(",") if t.strip())
     tags += tuple(t for _, t in lists.get("tags", []))
     front = FrontMatter(

@@ -91,3 +91,15 @@ def test_a_relation_after_quad_is_a_condition_or_a_statement_of_its_own(
 ) -> None:
     found = read_string(f"$${display}$$\n").rows
     assert (found[0].text.strip(), found[0].condition, [r.text.strip() for r in found[1:]]) == (text, condition, more)
+
+
+def test_a_blogs_own_front_matter_keys_are_left_alone() -> None:
+    """layout, summary, comments (Jekyll, Hugo) or any key unlike ours: the page's metadata, not an error."""
+    doc = read_string("---\ntitle: T\nlayout: post\nsummary: s\nfoo_bar: 1\n---\n\n$$x = x$$\n")
+    assert doc.front.title == "T" and len(doc.rows) == 1
+
+
+@pytest.mark.parametrize(("key", "meant"), [("asume", "assume"), ("titel", "title"), ("assumptions", "assume")])
+def test_a_misspelt_front_matter_key_is_an_error_saying_what_was_meant(key: str, meant: str) -> None:
+    with pytest.raises(InputError, match=f"unknown front matter key '{key}' — did you mean '{meant}'"):
+        read_string(f"---\n{key}: x\n---\n\n$$x = x$$\n")
