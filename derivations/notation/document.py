@@ -412,6 +412,22 @@ class _Display:
     end: int
 
 
+#: ``$$…$$`` closed on the line it opens.
+_DOLLAR_PAIR = re.compile(r"\$\$([^$\n]+?)\$\$")
+
+
+def _inline_double_dollars(line: str) -> str:
+    """``… where $$j \\neq i$$ means …``: kramdown (Jekyll) writes inline maths between ``$$`` inside a sentence —
+    a pair with words of prose beside it on its line is inline ``$…$`` (same length, same offsets); a pair on
+    a line of its own (a trailing ``.`` or ``,`` allowed) stays a display."""
+    if "$$" not in line:
+        return line
+    outside = _DOLLAR_PAIR.sub(" ", line)
+    if "$$" in outside or not re.search(r"[A-Za-z]{2,}", re.sub(r"\\[A-Za-z]+", " ", outside)):
+        return line  # an unpaired $$ (a display over several lines) or no prose beside the maths
+    return _DOLLAR_PAIR.sub(lambda m: f" ${m.group(1)}$ ", line)
+
+
 def find_displays(body: list[str], first_line: int, path: str) -> list[tuple[int, str] | Event]:
     """Displays (line, content) and events, in order."""
     return [i if isinstance(i, Event) else (i.line, i.content) for i in _scan(body, first_line, path)]
@@ -420,7 +436,7 @@ def find_displays(body: list[str], first_line: int, path: str) -> list[tuple[int
 def _scan(body: list[str], first_line: int, path: str) -> list[_Display | Event]:
     """Displays and events, in order; offsets count in ``"\\n".join(body)``. InputError for an unclosed display."""
     out: list[_Display | Event] = []
-    text = "\n".join(body)
+    text = "\n".join(_inline_double_dollars(ln) for ln in body)
     line_starts = [0]
     for ln in body:
         line_starts.append(line_starts[-1] + len(ln) + 1)

@@ -103,3 +103,11 @@ def test_a_blogs_own_front_matter_keys_are_left_alone() -> None:
 def test_a_misspelt_front_matter_key_is_an_error_saying_what_was_meant(key: str, meant: str) -> None:
     with pytest.raises(InputError, match=f"unknown front matter key '{key}' — did you mean '{meant}'"):
         read_string(f"---\n{key}: x\n---\n\n$$x = x$$\n")
+
+
+def test_double_dollars_inside_a_sentence_are_inline_maths() -> None:
+    """kramdown's $$…$$ in a sentence is inline (prose); on a line of its own, with a '.' after it, a display."""
+    doc = read_string("Take $$s_i$$ with respect to $$x_j$$, where $$j \\neq i$$.\n\n$$a = b$$.\n\n$$c = d$$\n")
+    assert [r.text.strip() for r in doc.rows] == ["a = b", "c = d"]
+    prose = " ".join(e.text for e in doc.items if hasattr(e, "kind") and e.kind.name == "PROSE")
+    assert "$j \\neq i$" in prose
