@@ -124,6 +124,12 @@ def dims_at(n: int, names: tuple[str, ...]) -> dict[str, int]:
     """Values of the named dimensions at instance n: n itself for 'n', the others distinct from each other
     and from n where the pool allows (so that a product of mismatched shapes never fits by accident)."""
     pool = [v for v in SIZE_POOL if v != n] or list(SIZE_POOL)
+    others = sum(name != "n" for name in names)
+    extra = max(SIZE_POOL) + 1
+    while len(pool) < others:  # four sizes or more (d, h, k, m): never two of them equal, or W₂W₁ fits both ways
+        if extra != n:
+            pool.append(extra)
+        extra += 1
     out = {}
     k = 0
     for name in names:
@@ -709,6 +715,10 @@ def _sum(node: Sum, ctx: Context) -> Value:
         if isinstance(node.hi, Sym) and declared is not None and declared != node.hi.name:
             # Σ_{i=1}^{n} z_i with z ∈ ℝ^m: n = m meant, or a part of z? The file does not say.
             raise Unsupported(f"the sum runs to {node.hi.name}, but the vector it indexes has {declared} entries")
+        if isinstance(node.hi, Sym) and declared is None:
+            defined = _defined_length(node.var, node.body, ctx)
+            if defined is not None and defined != hi:
+                raise Unsupported(f"the sum runs to {node.hi.name}, but the vector it indexes has another length")
         if not (isinstance(node.hi, Sym) and node.hi.name in ctx.env.sizes):
             ctx.flags.asymmetric = True
     if node.lo is not None and lo != 1:
@@ -740,7 +750,40 @@ def _range_of(var: str, body: Node, ctx: Context) -> int:
     """The length of ``\\sum_{var}`` with no bounds: the dimension of a declared vector or matrix that
     ``var`` indexes in the body (x_i of x ∈ ℝ^d: d), else n."""
     declared = _declared_range(var, body, ctx)
-    return ctx.n if declared is None else _dim(declared, ctx)
+    if declared is not None:
+        return _dim(declared, ctx)
+    defined = _defined_length(var, body, ctx)
+    if defined is None or defined == ctx.n:
+        return ctx.n
+    env = ctx.env
+    for n in walk(body):
+        if isinstance(n, Index) and isinstance(n.base, Sym) and n.indices == (Sym(var),):
+            name = n.base.name
+            defined_here = any(k in env.definitions for k in (name, *bold_forms(name)))
+            if (name in env.one_hot or name in env.families) and name not in env.family_sizes and not defined_here:
+                # Σ_k y_k log ŷ_k: k runs over ŷ's entries (ŷ = softmax(z), z ∈ ℝ^K), y's length is not said
+                raise Unsupported(f"the sum runs over the entries of a defined vector, but how many entries '{name}' "
+                                  "has the file does not say (write the bound: \\sum_{k=1}^{K})")  # fmt: skip
+    return defined
+
+
+def _defined_length(var: str, body: Node, ctx: Context) -> int | None:
+    """The length of a vector the file defines whole (s = softmax(z) with z ∈ ℝ^K: K) whose entries ``var``
+    indexes in the body, at this instance; None if there is none."""
+    for n in walk(body):
+        if not (isinstance(n, Index) and isinstance(n.base, Sym) and n.indices == (Sym(var),)):
+            continue
+        for key in (n.base.name, *bold_forms(n.base.name)):
+            d = ctx.env.definitions.get(key)
+            if d is None or d.params or d.index_params or key in ctx.expanding:
+                continue
+            try:
+                value = _eval(d.body, ctx.bind(expanding=(*ctx.expanding, key)))
+            except (MissingIndex, ShapeMismatch, OutOfRange, Unsupported):
+                return None
+            if is_matrix(value) and 1 in value.shape:
+                return max(value.shape)
+    return None
 
 
 def _declared_range(var: str, body: Node, ctx: Context) -> Dim | None:

@@ -20,7 +20,7 @@ from fractions import Fraction
 import sympy as sp
 
 from derivations.check.environment import Environment, SymbolTable
-from derivations.check.evaluate import Context, Flags, condition_holds, evaluate, is_matrix
+from derivations.check.evaluate import Context, Flags, condition_holds, dims_at, evaluate, is_matrix
 from derivations.check.jets import has_unknown, to_jets
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.tree import Const, Node, Rel, Transpose
@@ -235,7 +235,12 @@ def instances(search: Search, rng: random.Random, *, proof: bool = False) -> Ite
             if built is not None:
                 yield Instance(n, {}, *built)
             continue
-        if proof and search.symmetric:
+        top = max([n, *dims_at(n, tuple(search.env.dim_names)).values()])
+        if top > n and any(letter.startswith("hot(") for letter in free):
+            # y one-hot of length K (Σ_{k=1}^{K} y_k) beside n: its 1 at every one of the K places, the last too
+            ranges = [range(1, (top if letter.startswith("hot(") else n) + 1) for letter in free]
+            assigns = [list(a) for a in itertools.product(*ranges)]
+        elif proof and search.symmetric:
             assigns = [[b + 1 for b in p] for p in patterns(free) if max(p) < n]
         elif n <= ALL_ASSIGNMENTS_UP_TO or (proof and not search.symmetric):
             assigns = [list(a) for a in itertools.product(range(1, n + 1), repeat=len(free))]

@@ -906,3 +906,51 @@ def test_one_bold_name_in_any_bold_spelling(tmp_path: Path, spelling: str) -> No
 def test_a_derivative_of_an_undefined_function_under_a_root_or_norm(tmp_path: Path, row: str) -> None:
     """‖∇f(w)‖ = 0 with f undefined: a condition on f, not a claim to decide — unchecked (it crashed once)."""
     assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row)[-1] == "unchecked"
+
+
+SOFTMAX_K = r"Let $z \in \mathbb{R}^K$ and $s = \operatorname{softmax}(z)$."
+ONE_HOT_K = (
+    r"Let $z \in \mathbb{R}^K$, $\hat{y} = \operatorname{softmax}(z)$, and let $y$ be a one-hot vector. "
+    r"The loss is $L = -\sum_{k=1}^{K} y_k \log \hat{y}_k$."
+)
+
+
+@pytest.mark.parametrize(
+    ("prose", "row", "expected"),
+    [
+        # Σ_i over s = softmax(z), z ∈ ℝ^K: K entries (not the convention's n)
+        (SOFTMAX_K, r"\sum_{i} s_i = 1", "proved"),
+        (SOFTMAX_K, r"\sum_{i} s_i = 1 - s_K", "wrong"),
+        (SOFTMAX_K, r"\sum_{i=1}^{n} s_i = 1 - s_K", "unchecked"),  # n is not K's
+        # y one-hot with K entries: its 1 may be the last, so ∂L/∂z_K = ŷ_K is false (true class K)
+        (ONE_HOT_K, r"\frac{\partial L}{\partial z_K} = \hat{y}_K", "wrong"),
+        (ONE_HOT_K, r"\frac{\partial L}{\partial z_K} = \hat{y}_K - y_K", "proved"),
+        (
+            ONE_HOT_K.replace(r"\sum_{k=1}^{K}", r"\sum_{k}"),
+            r"\frac{\partial L}{\partial z_K} = \hat{y}_K",
+            "unchecked",
+        ),  # how many entries y has is not said
+    ],
+)
+def test_a_defined_vector_has_its_own_length(tmp_path: Path, prose: str, row: str, expected: str) -> None:
+    """s = softmax(z) with z ∈ ℝ^K has K entries: sums over it, and a one-hot beside it, run to K."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+
+
+FOUR_SIZES = (
+    r"Let $x \in \mathbb{R}^{d}$, $W_1 \in \mathbb{R}^{h \times d}$, $W_2 \in \mathbb{R}^{k \times h}$, "
+    r"$y \in \mathbb{R}^k$, and $L = \frac{1}{k}\|W_2 W_1 x - y\|^2$."
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{\partial L}{\partial y} = \frac{2}{k}(y - W_2 W_1 x)", "proved"),
+        (r"\frac{\partial L}{\partial y} = \frac{2}{d}(y - W_2 W_1 x)", "wrong"),  # d and k never equal
+        (r"\sum_{j=1}^{d} 1 = k", "wrong"),
+    ],
+)
+def test_four_sizes_are_never_two_equal(tmp_path: Path, row: str, expected: str) -> None:
+    """n, d, h, k take distinct values at every instance, so a 1/d for a 1/k is caught."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=FOUR_SIZES)[-1] == expected
