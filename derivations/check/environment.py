@@ -175,7 +175,7 @@ class Environment:
         if base == name:
             return None
         length = self.family_sizes.get(base) or "n"  # \mathbf{o} with Σ_{k=1}^{q} o_k: q entries
-        base = _undecorated(re.sub(r"\^\{\s*[(\[][^{}]*[)\]]\s*\}$", "", base))  # \mathbf{\hat{y}}, \mathbf{a}^{[1]}
+        base = _undecorated(re.sub(r"\^(?:\{[^{}]*\}|[A-Za-z0-9])$", "", base))  # W^{l}, a^{[1]}: tags
         if base.isalpha() and len(base) == 1:
             return ((length, 1) if base.islower() else ("n", "n")), False
         if base.startswith("\\") and base[1:].isalpha() and base[1].islower():  # \boldsymbol{\delta}
@@ -304,7 +304,10 @@ def parse_declaration(text: str, notation: Notation) -> tuple[list[str], Shape |
         token = re.sub(r"\s+", "", raw)
         if re.fullmatch(r"[1-9][0-9]{0,1}", token):
             dims.append(int(token))
-        elif re.fullmatch(r"[A-Za-z]|[A-Za-z]_\{?[A-Za-z0-9]+\}?|[A-Za-z]\^\{?[(\[]?[A-Za-z0-9]+[)\]]?\}?", token):
+        elif re.fullmatch(
+            r"[A-Za-z]|[A-Za-z]_\{?[A-Za-z0-9]+\}?|[A-Za-z]_\{[A-Za-z][+-][0-9]\}|[A-Za-z]\^\{?[(\[]?[A-Za-z0-9]+[)\]]?\}?",
+            token,
+        ):  # n_{l-1}: a size of its own
             dims.append(token)
         else:
             return None

@@ -954,3 +954,27 @@ FOUR_SIZES = (
 def test_four_sizes_are_never_two_equal(tmp_path: Path, row: str, expected: str) -> None:
     """n, d, h, k take distinct values at every instance, so a 1/d for a 1/k is caught."""
     assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=FOUR_SIZES)[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("prose", "row", "expected"),
+    [
+        # a bold name with a layer tag is still a vector (a matrix if a capital): W^l δ^l is not (W^l)ᵀ δ^l
+        (
+            r"Let $\mathbf{z}^{l} = \mathbf{W}^{l} \mathbf{a}^{l-1}$ and "
+            r"$\boldsymbol{\delta}^{l} = \partial C / \partial \mathbf{z}^{l}$.",
+            r"\frac{\partial C}{\partial \mathbf{a}^{l-1}} = \mathbf{W}^{l} \boldsymbol{\delta}^{l}",
+            "wrong",
+        ),
+        # sizes n_l, n_{l-1}, n_{l+1} declare W^{l+1} a matrix: the scalar reading of W^{l+1} δ^{l+1} is gone
+        (
+            r"Let $W^{l+1} \in \mathbb{R}^{n_{l+1}\times n_l}$, $z^l = W^l a^{l-1} + b^l$, $a^l = \sigma(z^l)$, "
+            r"and $\delta^l = \partial L/\partial z^l$.",
+            r"\delta^l = \left(W^{l+1} \delta^{l+1}\right) \odot \sigma'(z^l)",
+            "unchecked",
+        ),
+    ],
+)
+def test_layer_tagged_vectors_and_matrices(tmp_path: Path, prose: str, row: str, expected: str) -> None:
+    """\\mathbf{W}^{l} and W^{l+1} ∈ ℝ^{n_{l+1}×n_l}: matrices at every layer, never numbers."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
