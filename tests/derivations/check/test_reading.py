@@ -978,3 +978,16 @@ def test_four_sizes_are_never_two_equal(tmp_path: Path, row: str, expected: str)
 def test_layer_tagged_vectors_and_matrices(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """\\mathbf{W}^{l} and W^{l+1} ∈ ℝ^{n_{l+1}×n_l}: matrices at every layer, never numbers."""
     assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+
+
+def test_a_declared_matrix_no_definition_uses_is_not_read_as_unrelated(tmp_path: Path) -> None:
+    """∇L = Σ_i (p̂_i − y_i) x_i, then X ∈ ℝ^{n×p} and ∇L = Xᵀ(p̂ − y): X stacks the x_i, which the file leaves
+    unsaid — unchecked, never wrong with an X unrelated to the x_i."""
+    prose = (
+        r"Let $\mathbf{x}_i \in \mathbb{R}^p$, $\hat{p}_i = \sigma(\mathbf{w}^\top \mathbf{x}_i)$ and "
+        r"$\mathcal{L}(\mathbf{w}) = -\sum_{i=1}^n y_i \log \hat{p}_i + (1 - y_i)\log(1 - \hat{p}_i)$. "
+        r"Take $\mathbf{X} \in \mathbb{R}^{n \times p}$, $\hat{\mathbf{p}} \in \mathbb{R}^n$, "
+        r"$\mathbf{y} \in \mathbb{R}^n$."
+    )
+    row = r"\nabla_{\mathbf{w}} \mathcal{L}(\mathbf{w}) = \mathbf{X}^\top (\hat{\mathbf{p}} - \mathbf{y})"
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == "unchecked"
