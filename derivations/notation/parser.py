@@ -684,10 +684,23 @@ class Parser:
                 wrts.append((w, k_order or 1))
             if sum(k for _, k in wrts) != order:
                 raise ParseError("the orders of a mixed derivative do not match", den[0].pos)
-            inner = self._leibniz_operand(num[k:], num_end, wrts[-1][0])
-            for w, k_order in reversed(wrts):
-                inner = Deriv(inner, w, k_order)
-            return inner
+            self.reach, self.reach_product = (), ()
+            operand = self._leibniz_operand(num[k:], num_end, wrts[-1][0])
+            rest, self.reach = self.reach, ()
+            more, self.reach_product = self.reach_product, ()
+
+            def mixed(of: Node) -> Node:
+                for w, k_order in reversed(wrts):
+                    of = Deriv(of, w, k_order)
+                return of
+
+            if rest and not any(_starts_with_derivative(t) for t in rest):  # as for one variable, below
+                return Reach(mixed(Add((operand, *rest))), Add((mixed(operand), *rest)))
+            if rest:
+                return Add((mixed(operand), *rest))
+            if more:
+                return Reach(mixed(Mul((operand, *more))), Mul((mixed(operand), *more)))
+            return mixed(operand)
         if order > 1:
             if len(wrt_tokens) < 3 or _trailing_order(wrt_tokens) != order:
                 raise ParseError("the orders of a higher derivative do not match", den[0].pos)

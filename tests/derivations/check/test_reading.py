@@ -991,3 +991,16 @@ def test_a_declared_matrix_no_definition_uses_is_not_read_as_unrelated(tmp_path:
     )
     row = r"\nabla_{\mathbf{w}} \mathcal{L}(\mathbf{w}) = \mathbf{X}^\top (\hat{\mathbf{p}} - \mathbf{y})"
     assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == "unchecked"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{\partial^2}{\partial a \, \partial b} \frac{1}{2}(a + b)^2 = 1", "proved"),
+        # 0 only if the operator took the ½ alone: the reading is open, never proved (it was)
+        (r"\frac{\partial^2}{\partial a \, \partial b} \frac{1}{2}(a + b)^2 = 0", "unchecked"),
+    ],
+)
+def test_a_mixed_derivative_operator_reaches_as_far_as_a_first_one(tmp_path: Path, row: str, expected: str) -> None:
+    """∂²/∂a∂b before ½(a + b)²: the whole product, or the ½ alone — as for ∂/∂a."""
+    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row)[-1] == expected
