@@ -215,15 +215,14 @@ def _one_sided(search: Search, left: list[sp.Expr], right: list[sp.Expr]) -> lis
         base = search.symbols.base.get(sym, "")
         if not base or base in env.definitions or base in env.domains or base in env.probability:
             continue
-        if (
-            base in inputs or any(b in inputs for b in bold_forms(base)) or base.startswith("\\partial ")
-        ):  # or the gradient of an unspecified loss's stand-in
+        made_of = base in inputs or any(b in inputs for b in bold_forms(base))
+        if made_of or base.startswith("\\partial "):  # or the gradient of an unspecified loss's stand-in
             continue
-        declared = [shape for key, shape in env.shapes.items() if base in (key, entry_base(key))]
-        if declared and not all(1 not in shape for shape in declared):
-            continue  # x_i of a declared \mathbf{x} ∈ ℝ^n: an entry of a known vector, not an abbreviation
-        # a declared matrix no definition is made of (X ∈ ℝ^{n×p} beside ∇L = Σ_i (p̂_i − y_i) x_i): most likely
-        # the examples stacked (rows x_iᵀ) — a relation the file leaves unsaid, so one-sided like an abbreviation
+        # x_i of a declared \mathbf{x} ∈ ℝ^n: an entry of a known vector, not an abbreviation. A declared matrix
+        # no definition is made of (X ∈ ℝ^{n×p} beside ∇L = Σ_i (p̂_i − y_i) x_i) is most likely the examples
+        # stacked (rows x_iᵀ) — a relation the file leaves unsaid, so one-sided like an abbreviation
+        if any(1 in shape for key, shape in env.shapes.items() if base in (key, entry_base(key))):
+            continue
         if base in written_left:
             continue  # x_k on the left, x_i on the right: one vector, written on both sides
         entry = search.symbols.latex[sym].startswith(base + "_{")  # a_1: an entry of a vector never declared

@@ -63,6 +63,11 @@ def entry_key(name: str, indices: tuple[Node, ...]) -> str:
 ACCENT = re.compile(r"^\\(?:hat|widehat|tilde|widetilde|bar|overline|dot|breve|check)\{(.+)\}$")
 
 
+def untagged(name: str) -> str:
+    """A name less the layer or example tag at its end: W^{l+1} → W, a^{[1]} → a, \\mathbf{W}^l → \\mathbf{W}."""
+    return re.sub(r"\^(?:\{[^{}]*\}|[A-Za-z0-9])$", "", name)
+
+
 def _undecorated(name: str) -> str:
     """The letter under a name's accents: \\hat{\\tilde{y}} → y."""
     while (m := ACCENT.match(name)) is not None:
@@ -175,12 +180,21 @@ class Environment:
         if base == name:
             return None
         length = self.family_sizes.get(base) or "n"  # \mathbf{o} with Σ_{k=1}^{q} o_k: q entries
-        base = _undecorated(re.sub(r"\^(?:\{[^{}]*\}|[A-Za-z0-9])$", "", base))  # W^{l}, a^{[1]}: tags
+        base = _undecorated(untagged(base))
         if base.isalpha() and len(base) == 1:
             return ((length, 1) if base.islower() else ("n", "n")), False
         if base.startswith("\\") and base[1:].isalpha() and base[1].islower():  # \boldsymbol{\delta}
             return (length, 1), False
         return None
+
+    def family_shape(self, name: str) -> Shape | None:
+        """The declared shape of each member x_i of a family of vectors (\\mathbf{x}_i ∈ ℝ^d), else None."""
+        keys = (name, entry_base(name), *bold_forms(name))
+        return next((self.vector_families[k] for k in keys if k in self.vector_families), None)
+
+    def transposed_family(self, name: str) -> bool:
+        """x_i written transposed (or after a transposed vector) somewhere: each x_i a vector, undeclared."""
+        return any(k in self.transposed_families for k in (name, entry_base(name), *bold_forms(name)))
 
     def copy(self) -> Environment:
         return replace(
@@ -959,7 +973,7 @@ def multipliers(node: Node, env: Environment) -> set[str]:
 
     def capital(n: Node) -> str:
         if isinstance(n, Sym):
-            core = re.sub(r"\^\{?[^{}]*\}?$", "", n.name)
+            core = untagged(n.name)
             if len(core) == 1 and core.isupper() and core not in RESERVED:
                 return n.name
         return ""

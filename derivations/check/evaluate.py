@@ -372,8 +372,8 @@ def _index(node: Index, ctx: Context) -> Value:
         # g(z)_i with g never defined: g of each entry, or a vector function like softmax? Nothing says
         raise Unsupported(f"'{base.func.name}(…)_i' with {base.func.name} never defined: {base.func.name} of each "
                           "entry, or a function of the whole vector (like softmax)? — define it")  # fmt: skip
-    if isinstance(base, Sym) and at_tag_values(base.name, ctx) != base.name:
-        return _index(Index(Sym(at_tag_values(base.name, ctx)), node.indices), ctx)
+    if isinstance(base, Sym) and (valued := at_tag_values(base.name, ctx)) != base.name:
+        return _index(Index(Sym(valued), node.indices), ctx)
     if isinstance(base, Sym):
         name = base.name
         key = own_entry(name, node.indices, ctx.env)
@@ -423,9 +423,8 @@ def _family_member(name: str, idx: tuple[int, ...], ctx: Context) -> Value | Non
     """x_i of a family of vectors (\\mathbf{x}_i ∈ ℝ^d declared, or x_i written transposed): the vector of
     entries x_{i,1} … x_{i,d}; x_{ij} its entry j. None when x_i is not such a family's."""
     env = ctx.env
-    keys = [name, entry_base(name), *bold_forms(name)]
-    shape = next((env.vector_families[k] for k in keys if k in env.vector_families), None)
-    if shape is None and any(k in env.transposed_families for k in keys):
+    shape = env.family_shape(name)
+    if shape is None and env.transposed_family(name):
         if name in env.definitions or name in env.shapes or entry_base(name) in env.shapes:
             return None
         shape = env.inferred.get(FAMILY_MARK + name, ("n", 1)) if env.use_inferred else ("n", 1)

@@ -25,8 +25,6 @@ from derivations.check.environment import (
     ParsedEvent,
     ParsedRow,
     Shape,
-    bold_forms,
-    entry_base,
 )
 from derivations.notation.tree import (
     Abs,
@@ -232,11 +230,10 @@ class Solver:
         if not (isinstance(node.base, Sym) and len(node.indices) == 1):
             return None
         name = node.base.name
-        keys = [name, entry_base(name), *bold_forms(name)]
-        declared = next((self.env.vector_families[k] for k in keys if k in self.env.vector_families), None)
+        declared = self.env.family_shape(name)
         if declared is not None:
             return declared
-        if not any(k in self.env.transposed_families for k in keys):
+        if not self.env.transposed_family(name):
             return None
         key = FAMILY_MARK + name
         if key not in self.names:
