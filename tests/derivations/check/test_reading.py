@@ -22,6 +22,11 @@ def run(tmp_path: Path, *rows: str, prose: str = "", front: str = "") -> list[st
     return verdicts(check_text(tmp_path, f"{prose}\n\n{text}" if prose else text))
 
 
+def after_a_vector_row(tmp_path: Path, row: str, prose: str = "") -> str:
+    """The verdict on ``row`` in a file whose first display is a row of bold vectors (w + 0 = w)."""
+    return run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1]
+
+
 # -- vectors and matrices: declared shapes, bold names, products, transposes, gradients, Jacobians
 
 
@@ -837,7 +842,7 @@ FAMILY = r"Let $\mathbf{x}_i \in \mathbb{R}^3$ and $\mathbf{w} \in \mathbb{R}^3$
 )
 def test_a_family_of_vectors(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """x_i ∈ ℝ^3 for each i (declared, or written transposed), x^{(i)} the i-th example: vectors of their own."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+    assert after_a_vector_row(tmp_path, row, prose) == expected
 
 
 LINEAR = (
@@ -860,7 +865,7 @@ LINEAR = (
 )
 def test_a_capital_before_a_vector_is_a_matrix(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """W\\mathbf{x} with W undeclared: W a matrix (its transpose differs), unless W bounds a sum."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+    assert after_a_vector_row(tmp_path, row, prose) == expected
 
 
 @pytest.mark.parametrize(
@@ -881,7 +886,7 @@ def test_a_capital_before_a_vector_is_a_matrix(tmp_path: Path, prose: str, row: 
 )
 def test_a_sum_runs_over_the_declared_entries(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """Σ_i z_i with z ∈ ℝ^m runs to m; an explicit bound that is another size is not taken to be m."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+    assert after_a_vector_row(tmp_path, row, prose) == expected
 
 
 SOFTMAX_HAT = r"Let $\mathbf{z} \in \mathbb{R}^3$ and $\hat{\mathbf{y}} = \operatorname{softmax}(\mathbf{z})$."
@@ -905,7 +910,7 @@ def test_one_bold_name_in_any_bold_spelling(tmp_path: Path, spelling: str) -> No
 )
 def test_a_derivative_of_an_undefined_function_under_a_root_or_norm(tmp_path: Path, row: str) -> None:
     """‖∇f(w)‖ = 0 with f undefined: a condition on f, not a claim to decide — unchecked (it crashed once)."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row)[-1] == "unchecked"
+    assert after_a_vector_row(tmp_path, row) == "unchecked"
 
 
 SOFTMAX_K = r"Let $z \in \mathbb{R}^K$ and $s = \operatorname{softmax}(z)$."
@@ -934,7 +939,7 @@ ONE_HOT_K = (
 )
 def test_a_defined_vector_has_its_own_length(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """s = softmax(z) with z ∈ ℝ^K has K entries: sums over it, and a one-hot beside it, run to K."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+    assert after_a_vector_row(tmp_path, row, prose) == expected
 
 
 FOUR_SIZES = (
@@ -953,7 +958,7 @@ FOUR_SIZES = (
 )
 def test_four_sizes_are_never_two_equal(tmp_path: Path, row: str, expected: str) -> None:
     """n, d, h, k take distinct values at every instance, so a 1/d for a 1/k is caught."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=FOUR_SIZES)[-1] == expected
+    assert after_a_vector_row(tmp_path, row, FOUR_SIZES) == expected
 
 
 @pytest.mark.parametrize(
@@ -977,7 +982,7 @@ def test_four_sizes_are_never_two_equal(tmp_path: Path, row: str, expected: str)
 )
 def test_layer_tagged_vectors_and_matrices(tmp_path: Path, prose: str, row: str, expected: str) -> None:
     """\\mathbf{W}^{l} and W^{l+1} ∈ ℝ^{n_{l+1}×n_l}: matrices at every layer, never numbers."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == expected
+    assert after_a_vector_row(tmp_path, row, prose) == expected
 
 
 def test_a_declared_matrix_no_definition_uses_is_not_read_as_unrelated(tmp_path: Path) -> None:
@@ -990,7 +995,7 @@ def test_a_declared_matrix_no_definition_uses_is_not_read_as_unrelated(tmp_path:
         r"$\mathbf{y} \in \mathbb{R}^n$."
     )
     row = r"\nabla_{\mathbf{w}} \mathcal{L}(\mathbf{w}) = \mathbf{X}^\top (\hat{\mathbf{p}} - \mathbf{y})"
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row, prose=prose)[-1] == "unchecked"
+    assert after_a_vector_row(tmp_path, row, prose) == "unchecked"
 
 
 @pytest.mark.parametrize(
@@ -1003,4 +1008,4 @@ def test_a_declared_matrix_no_definition_uses_is_not_read_as_unrelated(tmp_path:
 )
 def test_a_mixed_derivative_operator_reaches_as_far_as_a_first_one(tmp_path: Path, row: str, expected: str) -> None:
     """∂²/∂a∂b before ½(a + b)²: the whole product, or the ½ alone — as for ∂/∂a."""
-    assert run(tmp_path, r"\mathbf{w} + \mathbf{0} = \mathbf{w}", row)[-1] == expected
+    assert after_a_vector_row(tmp_path, row) == expected
