@@ -127,7 +127,8 @@ class Counterexample:
     def sentence(self) -> str:
         """The counterexample in one line: where, and both sides' values."""
         if not self.has_values:
-            return self.reason
+            where = self.where() if self.point else ""
+            return f"{where}: {self.reason}" if where and self.reason else self.reason
         values = f"left side {format_number(self.left)}, right side {format_number(self.right)}"
         if self.difference is not None and format_number(self.left) == format_number(self.right):
             values += f" (left − right = {mpmath.nstr(self.difference, 3)})"

@@ -14,6 +14,7 @@ Every row was parsed once by `Knowledge.prescan`; the walk works on those trees.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from derivations.check.shapes import infer_from
 from derivations.errors import ParseError
 from derivations.notation.document import Document, EventKind, Row
 from derivations.notation.layout import split_top
-from derivations.notation.parser import parse_expression
+from derivations.notation.parser import parse_expression, parse_relation_chain
 from derivations.notation.tree import Call, Cases, Deriv, Div, Index, Neg, Node, Num, Rel, Sum, Sym, walk
 from derivations.verdict import Decision, Verdict, format_point
 
@@ -455,7 +456,12 @@ class Checker:
         if REALS.match(text):
             return base
         if rel is None:
-            return Setting([self.env], self._cases(), text)
+            regions = self._regions(text)
+            if regions is None:
+                return Setting([self.env], self._cases(), text)
+            env = self.env.copy()
+            env.regions.update(regions)
+            return Setting([env], self._cases())
         lhs, rhs = rel.lhs, rel.rhs
         names = [getattr(x, "name", None) for x in (lhs, rhs)]
         if all(n in self.env.index_letters for n in names):
@@ -486,6 +492,31 @@ class Checker:
                 env.regions[name] = _region(op, value)
             return Setting([env], self._cases())
         return Setting([self.env], self._cases(), text)
+
+    def _regions(self, text: str) -> dict[str, Region] | None:
+        """``a < 0, b < 0``, ``0 < p < 1``, ``x > 0 \\text{ and } y \\le 2``: strict or weak bounds by numbers on
+        plain names (not indices, not defined names), one interval per name; None unless every part is one."""
+        joined = re.sub(r"\\text\{\s*and\s*\}|\\(?:land|wedge)(?![A-Za-z])", ",", text)
+        regions: dict[str, Region] = {}
+        for piece, _ in split_top(joined, ","):
+            if not piece.strip():
+                return None
+            try:
+                chain = parse_relation_chain(piece, self.notation)
+            except ParseError:
+                return None
+            if len(chain) < 2:
+                return None
+            for (_, a, *_), (op, b, *_) in itertools.pairwise(chain):
+                bound = _bound(Rel(op, a, b)) if op in ("<", ">", "<=", ">=") else None
+                if bound is None or bound[0] in self.env.index_letters or bound[0] in self.env.definitions:
+                    return None
+                name, side, value = bound
+                joint = _intersect(regions.get(name), _region(side, value))
+                if joint is None:
+                    return None
+                regions[name] = joint
+        return regions or None
 
     def _membership(self, base: Setting, name_text: str, values_text: str, text: str) -> Setting:
         """``y \\in \\{0, 1\\}``: the step at each value of the set."""
@@ -755,6 +786,21 @@ def _bound(rel: Rel) -> tuple[str, str, Fraction] | None:
         if isinstance(name_side, Sym) and value is not None and op != "!=":
             return name_side.name, op, value
     return None
+
+
+def _intersect(a: Region | None, b: Region) -> Region | None:
+    """The interval in both (a None: all of b); None when it is empty."""
+    if a is None:
+        return b
+    lo, lo_open = a.lo, a.lo_open
+    if b.lo is not None and (lo is None or b.lo > lo or (b.lo == lo and b.lo_open)):
+        lo, lo_open = b.lo, b.lo_open
+    hi, hi_open = a.hi, a.hi_open
+    if b.hi is not None and (hi is None or b.hi < hi or (b.hi == hi and b.hi_open)):
+        hi, hi_open = b.hi, b.hi_open
+    if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
+        return None
+    return Region(lo, hi, lo_open, hi_open)
 
 
 def _region(op: str, value: Fraction) -> Region:

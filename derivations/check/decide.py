@@ -33,7 +33,16 @@ from derivations.check.instances import (
     probability_fix,
     sample_point,
 )
-from derivations.check.intervals import AGREE_BITS, CONFIRM_BITS, MAX_BITS, ZERO_BITS, Point, compare_at, lambdify_sides
+from derivations.check.intervals import (
+    AGREE_BITS,
+    CONFIRM_BITS,
+    MAX_BITS,
+    ZERO_BITS,
+    Point,
+    compare_at,
+    lambdify_sides,
+    one_side_not_real,
+)
 from derivations.check.jets import jets_rule, repair
 from derivations.check.layers import at_layers
 from derivations.errors import MissingIndex, OutOfRange, ProofTimeout, ShapeMismatch, Unsupported
@@ -54,7 +63,7 @@ from derivations.notation.tree import (
     Sym,
     walk,
 )
-from derivations.verdict import HOLDS, Counterexample, Decision, Verdict
+from derivations.verdict import HOLDS, Counterexample, Decision, Verdict, format_number
 from derivations.verify.prove import cpu_time, prove_equal, time_limit
 
 POINTS = 30
@@ -90,6 +99,7 @@ class Numbers(Enum):
     SHAPE = "shapes differ"
     UNDECIDED = "undecided at every point"
     NONE = "no point to compare"
+    PARTIAL = "equal where both are real, one side alone real at a point"
 
 
 @dataclass
@@ -121,6 +131,7 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
     agreed = 0
     undecided = 0
     constant = True
+    partial: NumericResult | None = None  # the first point where one side is real and the other is not
     for inst in insts:
         why = shapes_differ(inst.left, inst.right)
         if why:
@@ -186,8 +197,36 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
                 agreed += 1
             elif res.status is Point.UNDECIDED:
                 undecided += 1
+            elif res.status is Point.NOT_REAL and partial is None:
+                found = one_side_not_real(symbols, left, right, values)
+                if found is not None:
+                    ce = Counterexample(
+                        point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
+                        n=inst.n,
+                        indices=dict(inst.assign),
+                        component=pairs[found.component][0] + 1 if len(_flat(inst.left)) > 1 else None,
+                        reason=f"the {'left' if found.not_real == 'right' else 'right'} side is "
+                        f"{format_number(found.value)} and the {found.not_real} side is not a real number",
+                    )
+                    partial = NumericResult(
+                        Numbers.PARTIAL,
+                        ce,
+                        one_sided=_one_sided(search, left, right),
+                        constant=not symbols,
+                        bases={search.symbols.base.get(v, "") for v in symbols},
+                        sides=(left, right),
+                    )
             if not symbols:
                 break
+    if partial is not None:
+        # log(z²) = 2 log z: equal wherever both sides are real, but at z = −1 only one is. With no point where
+        # both are real and equal, and every variable kept where the step's condition puts it (log(ab) = log a +
+        # log b for a, b < 0), the step fails outright; without a condition the sampling may just have missed
+        # where both are real (ln p for p ∈ (0, 1) at every one of n entries): no verdict then
+        partial.points, partial.instances = agreed, len(insts)
+        if agreed == 0 and not undecided and all(base in search.env.regions for base in partial.bases):
+            partial.status = Numbers.DIFFERENT
+        return partial
     if agreed == 0 and undecided:
         why = (
             f"both sides agree to within 2^-{ZERO_BITS} of 0 at every point, but a zero cannot be certified "
@@ -637,6 +676,15 @@ def _decide(
         return Decision(Verdict.UNCHECKED, reason=f"{names} is never defined: read as any function of "
                         f"{', '.join(sinks(env))}, the step does not hold for every such function — define {names} "
                         "and it is checked")  # fmt: skip
+    if found.status is Numbers.PARTIAL:
+        assert ce is not None
+        agree = (f"the two sides agree at {found.points} points where both are real, but" if found.points else
+                 "no point where both sides are real was found;")  # fmt: skip
+        negative = [name for name, v in ce.point.items() if v < 0]
+        example = f"\\quad {negative[0]} > 0" if negative else "\\quad x > 0"
+        return Decision(Verdict.UNCHECKED, reason=f"{agree} {ce.sentence()} (a logarithm or root of a negative "
+                        f"number?) — the step holds at most where both sides are real: say where (`{example}`) "
+                        "and it is checked")  # fmt: skip
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
         applied = sorted(name for name in found.bases if name in env.applied_only and name not in env.definitions)
@@ -718,7 +766,8 @@ def _decide(
                 remaining = deadline - cpu_time()
                 if remaining <= 0:
                     raise ProofTimeout("no time left")
-                proof = prove_equal(left_v, right_v, seconds=max(remaining, 0.05))
+                signs = _signs(proof_search, left_v, right_v)
+                proof = prove_equal(left_v, right_v, signs=signs, seconds=max(remaining, 0.05))
                 if not proof.proved:
                     failure = proof.reason or "no method closed it"
                     break
@@ -750,6 +799,27 @@ def _decide(
         return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}{scope}; in the first reading "
                         f"it does not — {fix} to have it checked")  # fmt: skip
     return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
+
+
+def _signs(search: Search, left: sp.Basic, right: sp.Basic) -> dict[sp.Symbol, str]:
+    """The sign the step's condition or a declared interval gives each variable (x > 0: positive; p ∈ [0, 1]:
+    nonnegative), for the proof: log(xy) = log x + log y is proved for x, y > 0 and for no other reals."""
+    out: dict[sp.Symbol, str] = {}
+    for s in sorted(left.free_symbols | right.free_symbols, key=lambda s: s.name):
+        base = search.symbols.base.get(s, "")
+        region = search.env.regions.get(base)
+        lo, hi, lo_open, hi_open = (region.lo, region.hi, region.lo_open, region.hi_open) if region else (None,) * 4
+        if region is None and base in search.env.domains:
+            (lo, hi), lo_open, hi_open = search.env.domains[base], False, False
+        if lo is not None and (lo > 0 or (lo == 0 and lo_open)):
+            out[s] = "positive"
+        elif lo is not None and lo == 0:
+            out[s] = "nonnegative"
+        elif hi is not None and (hi < 0 or (hi == 0 and hi_open)):
+            out[s] = "negative"
+        elif hi is not None and hi == 0:
+            out[s] = "nonpositive"
+    return out
 
 
 def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) -> Decision:

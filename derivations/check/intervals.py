@@ -29,6 +29,10 @@ ZERO_BITS = 1 << 12
 CONFIRM_BITS = 1 << 12
 #: Everything the lambdified sides may call, as rigorous interval functions (outward rounding).
 IV_NAMESPACE = VOCABULARY.interval_namespace()
+#: The precision one side alone is evaluated at in complex numbers, and how far from real its value must be.
+SIDE_BITS = 256
+#: |Im| above 2^-128 of the value's magnitude is not rounding (at 256 bits rounding leaves about 2^-250).
+NOT_REAL_BITS = 128
 
 
 class Point(Enum):
@@ -37,6 +41,7 @@ class Point(Enum):
     EQUAL = "equal"
     DIFFERENT = "different"
     UNDEFINED = "undefined"
+    NOT_REAL = "not real"  # a side left the real numbers (log or root of a negative number)
     UNDECIDED = "undecided"
 
 
@@ -83,7 +88,7 @@ def compare_at(
             try:
                 out = fn(*[iv.mpf(v.numerator) / v.denominator for v in values])
             except ComplexResult:
-                return PointResult(Point.UNDEFINED)  # outside the real domain (log of a negative number …)
+                return PointResult(Point.NOT_REAL)  # outside the real domain (log of a negative number …)
             except (ZeroDivisionError, ValueError, OverflowError, TypeError, NameError):
                 return PointResult(Point.UNDEFINED)
             settled = True
@@ -119,3 +124,48 @@ def compare_at(
         return PointResult(Point.UNDEFINED if not defined else Point.UNDECIDED)
     finally:
         iv.prec = saved
+
+
+@dataclass(frozen=True)
+class OneSided:
+    """At a point, one side of entry ``component`` is a real number and the other is not."""
+
+    component: int
+    not_real: str  # "left" or "right"
+    value: mpmath.mpf  # the real side's value
+
+
+def _real_value(z: object) -> tuple[bool, bool]:
+    """(finite, real): real when its imaginary part is 0 to `NOT_REAL_BITS` of its magnitude."""
+    try:
+        z = mpmath.mpmathify(z)
+    except (TypeError, ValueError):
+        return False, False
+    if not mpmath.isfinite(z):
+        return False, False
+    imag = abs(mpmath.im(z))
+    scale = max(abs(z), mpmath.mpf(1))
+    return True, imag <= scale * mpmath.ldexp(1, -NOT_REAL_BITS)
+
+
+def one_side_not_real(symbols: list[sp.Symbol], left: list[sp.Expr], right: list[sp.Expr],
+                      values: list[Fraction]) -> OneSided | None:  # fmt: skip
+    """log(z²) = 2 log z at z = −1: the entry whose one side is real (0) and the other is not (2πi), if any.
+
+    Each side alone in mpmath's complex numbers at `SIDE_BITS` bits: a value counts as not real when
+    its imaginary part exceeds 2^-`NOT_REAL_BITS` of its magnitude, far above rounding; a side that
+    is infinite or fails to evaluate is undefined there, which says nothing (1/x at 0 is no claim).
+    """
+    with mpmath.workprec(SIDE_BITS):
+        try:
+            fn = sp.lambdify(symbols, left + right, modules=[VOCABULARY.mpmath_namespace(), "mpmath"])
+            out = fn(*[mpmath.mpf(v.numerator) / v.denominator for v in values])
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError, NameError, ArithmeticError):
+            return None
+        count = len(left)
+        for k in range(count):
+            (a_finite, a_real), (b_finite, b_real) = _real_value(out[k]), _real_value(out[count + k])
+            if a_finite and b_finite and a_real != b_real:
+                real = out[k] if a_real else out[count + k]
+                return OneSided(k, "right" if a_real else "left", +mpmath.re(mpmath.mpmathify(real)))
+    return None

@@ -258,7 +258,7 @@ def test_a_second_lecture_style(tmp_path: Path) -> None:
 def test_a_condition_the_checker_cannot_use_turns_wrong_into_unchecked(tmp_path: Path) -> None:
     rows = (r"\sqrt{x^2} = x \quad \text{if } \sin(x) > 0", r"\sqrt{x^2} = x \quad \text{if } x > 0", r"\sqrt{x^2} = x")
     d = check_text(tmp_path, displays(*rows))
-    assert verdicts(d) == ["unchecked", "numeric", "wrong"]  # x > 0 is put in force; sin(x) > 0 is not
+    assert verdicts(d) == ["unchecked", "proved", "wrong"]  # x > 0 is put in force; sin(x) > 0 is not
     assert "holds only if \\sin(x) > 0" in d.steps[0].reason
 
 
@@ -348,4 +348,18 @@ def test_arctan_is_read_differentiated_and_checked(tmp_path) -> None:
     ],
 )
 def test_sum_variants_boxes_tags_and_labels(tmp_path: Path, row: str, expected: str) -> None:
+    assert verdicts(check_text(tmp_path, displays(row))) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sqrt{x^2} = -x \quad (x < 0, y > 0)", "proved"),  # both bounds in force, each on its own name
+        (r"\sqrt{x^2} = -x \quad x < 0 \text{ and } y > 0", "proved"),
+        (r"\sqrt{x^2} = -x \quad -1 < x < 0", "proved"),  # a chain of two bounds on one name
+        (r"\sqrt{x^2} = -x \quad (x < 0, x > 1)", "unchecked"),  # no such x: the condition is not used
+        (r"\sqrt{x^2} = x \quad (x < 0, y > 0)", "wrong"),  # 1 against −1 at x = −1
+    ],
+)
+def test_several_bounds_in_one_condition_are_all_in_force(tmp_path: Path, row: str, expected: str) -> None:
     assert verdicts(check_text(tmp_path, displays(row))) == [expected]

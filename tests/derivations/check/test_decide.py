@@ -9,7 +9,7 @@ import sympy as sp
 from derivations.check.decide import decide, rounded_value
 from derivations.check.environment import Environment, SymbolTable
 from derivations.check.instances import patterns
-from derivations.check.intervals import Point, compare_at, lambdify_sides
+from derivations.check.intervals import Point, compare_at, lambdify_sides, one_side_not_real
 from derivations.notation.functions import sigmoid
 from derivations.notation.parser import parse_expression
 from derivations.verdict import Verdict
@@ -33,8 +33,18 @@ def test_false_pair_is_different_with_both_values() -> None:
 
 
 def test_outside_the_domain_is_undefined_not_different() -> None:
-    assert at(sp.log(x), sp.log(x), Fraction(-1)).status is Point.UNDEFINED
+    assert at(sp.log(x), sp.log(x), Fraction(-1)).status is Point.NOT_REAL
     assert at(1 / x, 1 / x, Fraction(0)).status is Point.UNDEFINED
+
+
+def test_one_side_alone_not_real_is_found_and_both_not_real_is_not() -> None:
+    # log(x²) = 2 log x at x = −1: the left side is 0, the right side 2πi
+    found = one_side_not_real([x], [sp.log(x**2)], [2 * sp.log(x)], [Fraction(-1)])
+    assert found is not None and found.not_real == "right" and found.value == 0
+    # both sides not real: no claim either way; both real: nothing to find; 1/x at 0: undefined, not "not real"
+    assert one_side_not_real([x], [sp.log(x)], [sp.log(x) + 1], [Fraction(-1)]) is None
+    assert one_side_not_real([x], [sp.log(x**2)], [2 * sp.log(-x)], [Fraction(-1)]) is None
+    assert one_side_not_real([x], [1 / x], [sp.log(x)], [Fraction(0)]) is None
 
 
 def test_patterns_of_equal_and_distinct_indices_are_the_set_partitions() -> None:

@@ -160,17 +160,40 @@ def test_a_name_a_definition_is_built_on_is_not_redefined(tmp_path: Path) -> Non
     ("row", "expected"),
     [
         (r"\text{ReLU}'(x) = 0 \quad \text{for } x > 0", "wrong"),  # it is 1 there: x = 1 is inside x > 0
-        (r"\text{ReLU}'(x) = 0 \quad \text{for } x < 0", "numeric"),
+        (r"\text{ReLU}'(x) = 0 \quad \text{for } x < 0", "proved"),  # proved for negative x
         (r"-y\log\hat{y} - (1-y)\log(1-\hat{y}) = -\log \hat{y} \quad \text{if } y = 1", "proved"),
         (r"-y\log\hat{y} - (1-y)\log(1-\hat{y}) = -\log(1 - \hat{y}) \quad \text{if } y = 1", "wrong"),
         (r"y(1 - y) = 0 \quad y \in \{0, 1\}", "proved"),
         (r"y^2 = y \quad y \in \{0, 1, 2\}", "wrong"),  # 4 ≠ 2 at y = 2
         (r"\sum_{k=1}^{n} k = 3 \quad n = 2", "proved"),
-        (r"|x| = x \quad \text{for } x \geq 0", "numeric"),
+        (r"|x| = x \quad \text{for } x \geq 0", "proved"),  # proved for nonnegative x
     ],
 )
 def test_condition_on_a_variable_is_put_in_force(tmp_path: Path, row: str, expected: str) -> None:
     assert one(tmp_path, row) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # the log rules need positive arguments: for a, b < 0 the right side is not a real number anywhere
+        (r"\log(ab) = \log a + \log b \quad (a<0, b<0)", "wrong"),
+        (r"\log(ab) = \log a + \log b \quad (a > 0, b > 0)", "proved"),
+        (r"\log(ab) = \log a + \log b", "unchecked"),  # holds where both sides are real, not for a = b = −1
+        (r"\log(z^2) = 2\log z", "unchecked"),  # at z = −1: 0 against 2πi
+        (r"\log(z^2) = 2\log z \quad z > 0", "proved"),
+        (r"\log(p^2) = 2\log p \quad 0 < p < 1", "proved"),
+        (r"\log(z^2) = 2\log(-z) \quad z > 0", "wrong"),  # the right side is never real there
+        (r"\log \sigma(x) = -\log(1 + e^{-x})", "proved"),  # σ(x) > 0: the rule applies for every x
+    ],
+)
+def test_log_rules_hold_only_for_positive_arguments(tmp_path: Path, row: str, expected: str) -> None:
+    assert one(tmp_path, row) == [expected]
+
+
+def test_one_side_real_and_the_other_not_names_the_point(tmp_path: Path) -> None:
+    d = check_text(tmp_path, displays(r"\log(z^2) = 2\log z"))
+    assert "the right side is not a real number" in d.steps[0].reason and "z = -1" in d.steps[0].reason
 
 
 def test_a_bare_index_condition_after_quad_is_a_condition_not_a_claim(tmp_path: Path) -> None:
