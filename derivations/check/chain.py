@@ -14,7 +14,6 @@ Every row was parsed once by `Knowledge.prescan`; the walk works on those trees.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable
@@ -22,17 +21,27 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derivations.check.decide import decide_all, rounded_value
-from derivations.check.environment import Definition, Environment, Knowledge, ParsedEvent, ParsedRow, Region, definable
+from derivations.check.environment import (
+    Definition,
+    Environment,
+    Knowledge,
+    ParsedEvent,
+    ParsedRow,
+    bounds,
+    constant_value,
+    definable,
+    region_of,
+)
 from derivations.check.instances import Setting
 from derivations.check.layers import layer_of
 from derivations.check.locate import source_offset
 from derivations.check.results import Derivation, Step
 from derivations.check.shapes import infer_from
 from derivations.errors import ParseError
-from derivations.notation.document import Document, EventKind, Row
+from derivations.notation.document import ONE_HOT_CONDITION, Document, EventKind, Row
 from derivations.notation.layout import split_top
-from derivations.notation.parser import parse_expression, parse_relation_chain
-from derivations.notation.tree import Call, Cases, Deriv, Div, Index, Neg, Node, Num, Rel, Sum, Sym, walk
+from derivations.notation.parser import parse_expression
+from derivations.notation.tree import Call, Cases, Deriv, Index, Neg, Node, Num, Rel, Sum, Sym, walk
 from derivations.verdict import Decision, Verdict, format_point
 
 #: How a relation is written back when a row of several relations is split into steps.
@@ -450,13 +459,18 @@ class Checker:
         rel, text = parsed.condition, parsed.condition_text
         if not text:
             return base
+        hot = ONE_HOT_CONDITION.match(text)
+        if hot:
+            env = self.env.copy()
+            self.known.one_hot(hot.group("name"), env)
+            return Setting([env], self._cases())
         member = IN_SET.match(text)
         if member:
             return self._membership(base, member.group(1), member.group(2), text)
         if REALS.match(text):
             return base
         if rel is None:
-            regions = self._regions(text)
+            regions = bounds(text, self.notation, self.env)
             if regions is None:
                 return Setting([self.env], self._cases(), text)
             env = self.env.copy()
@@ -489,34 +503,9 @@ class Checker:
             if op == "=":
                 env.definitions[name] = Definition(name, _number(value), parsed.row.line)
             else:
-                env.regions[name] = _region(op, value)
+                env.regions[name] = region_of(op, value)
             return Setting([env], self._cases())
         return Setting([self.env], self._cases(), text)
-
-    def _regions(self, text: str) -> dict[str, Region] | None:
-        """``a < 0, b < 0``, ``0 < p < 1``, ``x > 0 \\text{ and } y \\le 2``: strict or weak bounds by numbers on
-        plain names (not indices, not defined names), one interval per name; None unless every part is one."""
-        joined = re.sub(r"\\text\{\s*and\s*\}|\\(?:land|wedge)(?![A-Za-z])", ",", text)
-        regions: dict[str, Region] = {}
-        for piece, _ in split_top(joined, ","):
-            if not piece.strip():
-                return None
-            try:
-                chain = parse_relation_chain(piece, self.notation)
-            except ParseError:
-                return None
-            if len(chain) < 2:
-                return None
-            for (_, a, *_), (op, b, *_) in itertools.pairwise(chain):
-                bound = _bound(Rel(op, a, b)) if op in ("<", ">", "<=", ">=") else None
-                if bound is None or bound[0] in self.env.index_letters or bound[0] in self.env.definitions:
-                    return None
-                name, side, value = bound
-                joint = _intersect(regions.get(name), _region(side, value))
-                if joint is None:
-                    return None
-                regions[name] = joint
-        return regions or None
 
     def _membership(self, base: Setting, name_text: str, values_text: str, text: str) -> Setting:
         """``y \\in \\{0, 1\\}``: the step at each value of the set."""
@@ -525,7 +514,7 @@ class Checker:
             values = [parse_expression(v, self.notation) for v in values_text.split(",")]
         except ParseError:
             return Setting(base.envs, base.cases, text)
-        numbers = [_constant(v) for v in values]
+        numbers = [constant_value(v) for v in values]
         if not isinstance(node, Sym) or node.name in self.env.index_letters or None in numbers:
             return Setting(base.envs, base.cases, text)
         envs = []
@@ -617,7 +606,7 @@ class Checker:
         self.known.learn_letters(left.node)
         self.known.learn_letters(right.node)
         seed = f"{self.doc.path}:{row.line}:{row.row}:{right.latex}"
-        setting = self._step_condition(parsed)
+        setting = _at_each_value(self._step_condition(parsed), [left.node, right.node])
         cases, condition = setting.cases, setting.unreadable
         returns = None
         if self.pending_wrong is not None:
@@ -737,6 +726,48 @@ class Checker:
         return step
 
 
+#: At most this many alternatives from the values said in prose (y ∈ {0, 1}, t ∈ {0, 1}: four).
+MAX_ALTERNATIVES = 8
+
+
+def _at_each_value(setting: Setting, nodes: list[Node | None]) -> Setting:
+    """The step at each value of each name said to take a few (``let $y \\in \\{0, 1\\}$``) that it uses, directly
+    or through a definition, and that its own condition leaves free."""
+    if not any(env.value_sets for env in setting.envs) or setting.labels:
+        return setting
+    env = setting.envs[0]
+    used = _used_names([n for n in nodes if n is not None], env)
+    names = [name for name in env.value_sets if name in used and name not in env.definitions]
+    envs, labels = [env], [""]
+    for name in names:
+        values = env.value_sets[name]
+        if len(envs) * len(values) > MAX_ALTERNATIVES:
+            break
+        envs = [e.copy() for e in envs for _ in values]
+        labels = [f"{label}, {name} = {format_point(v)}".lstrip(", ") for label in labels for v in values]
+        for k, e in enumerate(envs):
+            value = values[k % len(values)]
+            e.definitions[name] = Definition(name, _number(value), 0)
+    if len(envs) == 1:
+        return setting
+    return Setting(envs, setting.cases, setting.unreadable, setting.sizes, labels)
+
+
+def _used_names(nodes: list[Node], env: Environment) -> set[str]:
+    """The names the nodes use, and those the definitions they use use, and so on."""
+    seen: set[str] = set()
+    todo = [name for node in nodes for name in names_in(node)]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        d = env.definitions.get(name)
+        if d is not None:
+            todo.extend(names_in(d.body))
+    return seen
+
+
 def names_in(node: Node) -> set[str]:
     """The names ``node`` uses: plain and indexed names, functions applied."""
     out: set[str] = set()
@@ -763,17 +794,6 @@ def mentions(node: Node, name: str) -> bool:
     return False
 
 
-def _constant(node: Node) -> Fraction | None:
-    """A number written plainly (2, −1, 0.5, ½ as \\frac{1}{2}), or None."""
-    if isinstance(node, Neg):
-        inner = _constant(node.arg)
-        return -inner if inner is not None else None
-    if isinstance(node, Div):
-        num, den = _constant(node.num), _constant(node.den)
-        return num / den if num is not None and den else None
-    return node.value if isinstance(node, Num) else None
-
-
 def _number(value: Fraction) -> Node:
     return Num(value) if value >= 0 else Neg(Num(-value))
 
@@ -782,31 +802,7 @@ def _bound(rel: Rel) -> tuple[str, str, Fraction] | None:
     """``x > 0`` or ``0 < x`` as (x, '>', 0); None unless one side is a plain name and the other a number."""
     flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
     for name_side, number_side, op in ((rel.lhs, rel.rhs, rel.op), (rel.rhs, rel.lhs, flip[rel.op])):
-        value = _constant(number_side)
+        value = constant_value(number_side)
         if isinstance(name_side, Sym) and value is not None and op != "!=":
             return name_side.name, op, value
     return None
-
-
-def _intersect(a: Region | None, b: Region) -> Region | None:
-    """The interval in both (a None: all of b); None when it is empty."""
-    if a is None:
-        return b
-    lo, lo_open = a.lo, a.lo_open
-    if b.lo is not None and (lo is None or b.lo > lo or (b.lo == lo and b.lo_open)):
-        lo, lo_open = b.lo, b.lo_open
-    hi, hi_open = a.hi, a.hi_open
-    if b.hi is not None and (hi is None or b.hi < hi or (b.hi == hi and b.hi_open)):
-        hi, hi_open = b.hi, b.hi_open
-    if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
-        return None
-    return Region(lo, hi, lo_open, hi_open)
-
-
-def _region(op: str, value: Fraction) -> Region:
-    return {
-        ">": Region(lo=value, lo_open=True),
-        ">=": Region(lo=value),
-        "<": Region(hi=value, hi_open=True),
-        "<=": Region(hi=value),
-    }[op]

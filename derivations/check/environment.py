@@ -17,9 +17,9 @@ import sympy as sp
 from derivations.errors import InputError, ParseError
 from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
-from derivations.notation.layout import read_group
+from derivations.notation.layout import read_group, split_top
 from derivations.notation.parser import GREEK, Notation, parse_expression, parse_relation_chain, parse_relation_spans
-from derivations.notation.tree import Add, Call, Index, Mul, Neg, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
+from derivations.notation.tree import Add, Call, Div, Index, Mul, Neg, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
 from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
@@ -134,6 +134,7 @@ class Environment:
     probability: set[str] = field(default_factory=set)  # families that are probability vectors
     domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
     regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
+    value_sets: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # y ∈ {0, 1}: each step at each
     unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
     applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
     unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
@@ -206,6 +207,7 @@ class Environment:
             probability=set(self.probability),
             domains=dict(self.domains),
             regions=dict(self.regions),
+            value_sets=dict(self.value_sets),
             unread=dict(self.unread),
             applied_only=set(self.applied_only),
             unknown_functions=set(self.unknown_functions),
@@ -543,6 +545,8 @@ class Knowledge:
             else:
                 self.env.shapes[name] = shape
                 self.env.scalars.discard(name)
+                if len(name) == 1 and name.isupper():
+                    self.notation.letters.add(name)  # X, W ∈ ℝ^{n×n}: XW is the product X W
         if shape is not None:
             self.env.sizes |= {d for d in shape if isinstance(d, str)}
         what = "a scalar" if shape is None else describe_shape(shape)
@@ -754,17 +758,52 @@ class Knowledge:
             self._prose_clause(clause, parsed)
         return parsed
 
-    def _prose_clause(self, text: str, parsed: ParsedEvent) -> None:
-        """One clause of a sentence (up to a full stop or a semicolon outside the maths): what `_prose` says;
-        "where $j \\neq i$" (two index letters) is the case of the display that follows."""
-        m = PROSE_CASE.search(text)
+    def _domain(self, formula: str) -> bool:
+        """Put in force for the file ``y \\in \\{0, 1\\}`` (each step at each value), ``p \\in (0, 1)`` or
+        ``[0, 1]`` (an interval), ``x > 0``, ``0 < p < 1`` (bounds) on plain names; True if it was one."""
+        m = VALUE_SET.match(formula)
         if m is not None:
-            op = "!=" if m.group(2) != "=" else "="
-            parsed.relation = Rel(op, Sym(m.group(1)), Sym(m.group(3)))
-        for m in ONE_HOT_PROSE.finditer(text):
-            formula = m.group(1) or m.group(2)
+            values = [_number_text(v) for v in m.group(2).split(",")]
+            name = self._plain_name(m.group(1))
+            if name is None or None in values:
+                return False
+            self.env.value_sets[name] = tuple(dict.fromkeys(values))
+            return True
+        m = INTERVAL.match(formula)
+        if m is not None:
+            name, lo, hi = self._plain_name(m.group(1)), _number_text(m.group(3)), _number_text(m.group(4))
+            if name is None or lo is None or hi is None or lo >= hi:
+                return False
+            self.env.regions[name] = Region(lo, hi, m.group(2) == "(", m.group(5) == ")")
+            return True
+        regions = bounds(formula, self.notation, self.env)
+        if regions is None:
+            return False
+        self.env.regions.update(regions)
+        return True
+
+    def _plain_name(self, text: str) -> str | None:
+        """The name ``text`` is, if it is a plain one (not an index letter, not defined), else None."""
+        try:
+            node = parse_expression(text, self.notation)
+        except ParseError:
+            return None
+        if not isinstance(node, Sym) or node.name in self.env.index_letters or node.name in self.env.definitions:
+            return None
+        return node.name
+
+    def one_hot(self, formula: str, env: Environment | None = None) -> None:
+        """The maths of "$y$ is one-hot": a name, names (``y, t``), a shape declaration (``y \\in \\mathbb{R}^K``,
+        declared too) or the entries (``(T_1, T_2, T_3)``): each is one-hot at an index of its own — in ``env``
+        (a step's own, for ``\\quad (y \\text{ one-hot})``), else from here on."""
+        env = self.env if env is None else env
+        head = re.split(r"\\in(?![A-Za-z])|∈", formula)[0]
+        if head != formula and env is self.env:
+            self.declare(formula)  # "let $y \in \mathbb{R}^K$ be one-hot": the shape is said too
+        names = head.split(",") if "(" not in head else [head]
+        for name_text in names:
             try:
-                node = parse_expression(formula, self.notation)
+                node = parse_expression(name_text, self.notation)
             except ParseError:
                 continue
             if (
@@ -778,9 +817,19 @@ class Knowledge:
                 node = node.entries[0].base
             if isinstance(node, Sym):
                 for name in {node.name, entry_base(node.name)}:  # \mathbf{t} one-hot: its entries t_j are
-                    if name not in self.env.one_hot:
-                        self.env.one_hot[name] = f"hot({entry_base(node.name)})"
-                self.env.index_letters.add(f"hot({entry_base(node.name)})")
+                    if name not in env.one_hot:
+                        env.one_hot[name] = f"hot({entry_base(node.name)})"
+                env.index_letters.add(f"hot({entry_base(node.name)})")
+
+    def _prose_clause(self, text: str, parsed: ParsedEvent) -> None:
+        """One clause of a sentence (up to a full stop or a semicolon outside the maths): what `_prose` says;
+        "where $j \\neq i$" (two index letters) is the case of the display that follows."""
+        m = PROSE_CASE.search(text)
+        if m is not None:
+            op = "!=" if m.group(2) != "=" else "="
+            parsed.relation = Rel(op, Sym(m.group(1)), Sym(m.group(3)))
+        for m in ONE_HOT_PROSE.finditer(text):
+            self.one_hot(m.group(1) or m.group(2))
         for m in WRITE_FOR.finditer(text):  # "write $\delta$ for $\partial E/\partial h$": δ stands for it
             if m.group(1) is not None:  # write $short$ for $long$
                 short, long = m.group(1), m.group(2)
@@ -802,6 +851,9 @@ class Knowledge:
             intro = DEFINING.search(before)
             keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
             chained |= keyword  # "where $a = …$ and $b = …$", "here $y$ is one-hot and $p_i = …$"
+            if DOMAIN_INTRO.search(before) and self._domain(m.group(1)):
+                chained = True  # "let $y \in \{0, 1\}$ and $p = …$": what follows "and" is said the same way
+                continue  # "let $y \in \{0, 1\}$ and $p \in (0, 1)$", "assume $x > 0$": where they live
             if (intro is None or not chained) and not _loose_definition(m.group(1), before):
                 chained = False
                 continue
@@ -1035,6 +1087,97 @@ CLAIMING = re.compile(
 )
 #: The words before a formula that make it a value at a point or a condition, not a definition.
 AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless|until|approaches|gives?)\s*$", re.I)
+
+
+#: What may stand before a variable's domain in prose: "let $y \in \{0,1\}$", "assume $x > 0$", "with $p \in (0,1)$".
+DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|where|with|given|here|and)\b(?:\s+(?:that|we\s+have))?\s*$|,\s*$",
+                          re.IGNORECASE)  # fmt: skip
+#: ``y \in \{0, 1\}``: a name and the numbers it takes.
+VALUE_SET = re.compile(r"^\s*(.+?)\s*(?:\\in|∈)\s*\\\{\s*(-?[\d.]+(?:\s*,\s*-?[\d.]+)*)\s*\\\}\s*$")
+#: ``p \in (0, 1)``, ``[0, 1]``, ``(0, 1]``: a name and an interval of numbers.
+INTERVAL = re.compile(r"^\s*(.+?)\s*(?:\\in|∈)\s*([(\[])\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*([)\]])\s*$")
+
+
+def _number_text(text: str) -> Fraction | None:
+    """``0``, ``-1``, ``0.5`` as an exact number, else None."""
+    try:
+        return Fraction(text.strip())
+    except ValueError:
+        return None
+
+
+def intersect(a: Region | None, b: Region) -> Region | None:
+    """The interval in both (a None: all of b); None when it is empty."""
+    if a is None:
+        return b
+    lo, lo_open = a.lo, a.lo_open
+    if b.lo is not None and (lo is None or b.lo > lo or (b.lo == lo and b.lo_open)):
+        lo, lo_open = b.lo, b.lo_open
+    hi, hi_open = a.hi, a.hi_open
+    if b.hi is not None and (hi is None or b.hi < hi or (b.hi == hi and b.hi_open)):
+        hi, hi_open = b.hi, b.hi_open
+    if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
+        return None
+    return Region(lo, hi, lo_open, hi_open)
+
+
+def bounds(text: str, notation: Notation, env: Environment) -> dict[str, Region] | None:
+    """``a < 0, b < 0``, ``0 < p < 1``, ``x > 0 \\text{ and } y \\le 2``: strict or weak bounds by numbers on
+    plain names (not indices, not defined names), one interval per name; None unless every part is one."""
+    joined = re.sub(r"\\text\{\s*and\s*\}|\\(?:land|wedge)(?![A-Za-z])", ",", text)
+    regions: dict[str, Region] = {}
+    for piece, _ in split_top(joined, ","):
+        if not piece.strip():
+            return None
+        try:
+            chain = parse_relation_chain(piece, notation)
+        except ParseError:
+            return None
+        if len(chain) < 2:
+            return None
+        for (_, a, *_), (op, b, *_) in itertools.pairwise(chain):
+            bound = _number_bound(op, a, b)
+            if bound is None or bound[0] in env.index_letters or bound[0] in env.definitions:
+                return None
+            name, side, value = bound
+            joint = intersect(regions.get(name), region_of(side, value))
+            if joint is None:
+                return None
+            regions[name] = joint
+    return regions or None
+
+
+def _number_bound(op: str, a: Node, b: Node) -> tuple[str, str, Fraction] | None:
+    """``x > 0`` or ``0 < x`` as (x, '>', 0); None unless an inequality between a plain name and a number."""
+    flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+    if op not in flip:
+        return None
+    for name_side, number_side, side in ((a, b, op), (b, a, flip[op])):
+        value = constant_value(number_side)
+        if isinstance(name_side, Sym) and value is not None:
+            return name_side.name, side, value
+    return None
+
+
+def constant_value(node: Node) -> Fraction | None:
+    """A number written plainly (2, −1, 0.5, ½ as \\frac{1}{2}), or None."""
+    if isinstance(node, Neg):
+        inner = constant_value(node.arg)
+        return -inner if inner is not None else None
+    if isinstance(node, Div):
+        num, den = constant_value(node.num), constant_value(node.den)
+        return num / den if num is not None and den else None
+    return node.value if isinstance(node, Num) else None
+
+
+def region_of(op: str, value: Fraction) -> Region:
+    """The interval ``x op value`` leaves x (op one of <, >, <=, >=)."""
+    return {
+        ">": Region(lo=value, lo_open=True),
+        ">=": Region(lo=value),
+        "<": Region(hi=value, hi_open=True),
+        "<=": Region(hi=value),
+    }[op]
 
 
 def _loose_definition(formula: str, before: str) -> bool:

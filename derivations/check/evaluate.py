@@ -153,8 +153,20 @@ def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
     (rows, cols), declared = found
     ctx.flags.default_shape |= not declared
     r, c = _dim(rows, ctx), _dim(cols, ctx)
+    if (c == 1 or r == 1) and name in ctx.env.one_hot:  # y ∈ ℝ^K, one-hot: 1 at its hot index, 0 elsewhere
+        letter = ctx.env.one_hot[name]
+        hot = ctx.assign.get(letter)
+        if hot is None:
+            raise MissingIndex(letter)
+        ctx.flags.used_n = True
+        if not 1 <= hot <= max(r, c):
+            raise OutOfRange(f"the 1 of '{name}' at {hot}, outside 1…{max(r, c)}")
+        entries = [sp.Integer(int(k == hot)) for k in range(1, max(r, c) + 1)]
+        return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
     if c == 1 or r == 1:
         entries = [ctx.symbols.get(name, (k,)) for k in range(1, max(r, c) + 1)]
+        if name in ctx.env.probability:  # Σ_k y_k = 1: the last entry is 1 − the others, by substitution
+            entries[-1] = 1 - sp.Add(*entries[:-1])
         return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
     return sp.Matrix(r, c, [ctx.symbols.get(name, (i, j)) for i in range(1, r + 1) for j in range(1, c + 1)])
 
@@ -290,7 +302,7 @@ def _sym(node: Sym, ctx: Context) -> Value:
             return _eval(d.body, ctx.bind(bindings=free, expanding=(*ctx.expanding, name)))
         if d.index_params:
             ctx.flags.used_n = True
-            return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.n + 1)])
+            return sp.Matrix([_component(node, (j,), ctx) for j in range(1, _entries_length(d, ctx) + 1)])
         return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
     shaped = shaped_value(name, ctx)
     if shaped is not None:
@@ -764,6 +776,16 @@ def _range_of(var: str, body: Node, ctx: Context) -> int:
                 raise Unsupported(f"the sum runs over the entries of a defined vector, but how many entries '{name}' "
                                   "has the file does not say (write the bound: \\sum_{k=1}^{K})")  # fmt: skip
     return defined
+
+
+def _entries_length(d: Definition, ctx: Context) -> int:
+    """The length of a vector defined by its entries (s_i = e^{z_i}/Σ_j e^{z_j}): that of the declared vector
+    its index runs over in the body (z ∈ ℝ^K: K), else n."""
+    if len(d.index_params) == 1:
+        dim = _declared_range(d.index_params[0], d.body, ctx)
+        if dim is not None:
+            return _dim(dim, ctx)
+    return ctx.n
 
 
 def _defined_length(var: str, body: Node, ctx: Context) -> int | None:

@@ -293,6 +293,33 @@ _VALUE_OF_LEFT = re.compile(r"^\s*\(?\s*(\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]\}?)?)\s*
 _RELATION = re.compile(r"(?<![<>!:\\])=|<|>|\\(?:le|leq|ge|geq|neq|ne|approx)(?![A-Za-z])")
 
 
+#: ``(y \text{ one-hot})``, ``y \text{ is one-hot}``: a one-hot label as the row's condition.
+ONE_HOT_CONDITION = re.compile(
+    r"^\s*(?P<name>[^=<>]+?)\s*\\text\{\s*(?:is\s+)?(?:a\s+)?one[- ]hot(?:\s+(?:label|vector|target))?\s*\}\s*$"
+)
+#: ``\left(``, ``\bigl(``, …: the sizing commands before a condition's parentheses.
+_SIZED = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*(?=[()])")
+
+
+def _unwrap(piece: str) -> str:
+    """A condition as written less its parentheses (sized or not) and its trailing punctuation:
+    ``\\left(\\sum_k y_k = 1\\right).`` → ``\\sum_k y_k = 1``."""
+    text = _SIZED.sub("", piece.strip()).strip().rstrip(".,;").strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def _balanced(text: str) -> bool:
+    """Every ``(`` of ``text`` closed in order (``a) + (b`` is not)."""
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _names_left_side(name: str, text: str) -> bool:
     """``name`` occurs in the left side of the row's first relation (σ(z) in σ(z) = ½), and is not all of it."""
     left = text.split("=", 1)[0]
@@ -320,25 +347,28 @@ def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int]
                 claim += " " + rest[k].strip()
             extra.append(claim)
         elif not condition and _INDEX_CONDITION.match(p):  # "…, \quad i = j": the step's condition
-            condition = p.strip().strip("()").rstrip(".,;").strip()
+            condition = _unwrap(p)
             kept.append(p)
         elif not condition and _VALUE_OF_LEFT.match(p) and _names_left_side(_VALUE_OF_LEFT.match(p).group(1), text):
-            condition = p.strip().strip("()").rstrip(".,;").strip()  # σ(z) = ½, \quad z = 0: the point it holds at
+            condition = _unwrap(p)  # σ(z) = ½, \quad z = 0: the point it holds at
             kept.append(p)
         elif not kept and not condition and text.rstrip().endswith((",", ";")) and "=" in p:
             extra.append(p)  # x = …, \quad w = …: two statements side by side
         elif not condition and (m := CONDITION.match(p)):
             condition = m.group(2).strip().rstrip(".,;")
             kept.append(p)
+        elif not condition and ONE_HOT_CONDITION.match(_unwrap(p)):
+            condition = _unwrap(p)
+            kept.append(p)
         elif not condition and _BARE_CONDITION.match(p):
-            condition = p.strip().strip("()").rstrip(".,;").strip()
+            condition = _unwrap(p)
             kept.append(p)
         elif not kept and not condition and "\\text" not in p and _DEFINITION_START.match(p):
             extra.append(p)  # a definition beside the row
         elif not condition and _RELATION.search(p):
             # ‖x‖² = 1 \quad ‖x‖ = 1: a relation beside the row, neither a claim nor a definition — the row
             # holds under it, perhaps; kept as a condition the checker cannot use, never joined to the row
-            condition = p.strip().strip("()").rstrip(".,;").strip()
+            condition = _unwrap(p)
             kept.append(p)
         else:
             kept.append(p)

@@ -119,6 +119,18 @@ class Notation:
     subscripted_functions: set[str] = field(default_factory=set)  # g in g_1(x) = …: a function with a subscript
     macros: dict[str, Macro] = field(default_factory=dict)  # the file's \newcommand/\def: expanded first
     layer_letters: set[str] = field(default_factory=set)  # l in w^{l+1}: superscripts l, l±1 are layers
+    letters: set[str] = field(default_factory=set)  # X, W declared as matrices or vectors: XW is their product
+
+
+def _split_declared(tokens: list[Token], letters: set[str]) -> list[Token]:
+    """``XW`` with X and W declared (matrices, vectors): the product of the two, not a name of its own."""
+    out: list[Token] = []
+    for t in tokens:
+        if t.kind is Kind.NAME and len(t.text) > 1 and t.text.isupper() and all(c in letters for c in t.text):
+            out.extend(Token(Kind.NAME, c, t.pos + k, t.pos + k + 1) for k, c in enumerate(t.text))
+        else:
+            out.append(t)
+    return out
 
 
 class Parser:
@@ -133,6 +145,8 @@ class Parser:
             text = replace_unicode(text)
             text = TRAILING_PUNCTUATION.sub(" ", text)  # "… = -\frac{y_j}{p_j}." : the sentence's full stop
             tokens = tokenize(text)
+            if notation is not None and notation.letters:
+                tokens = _split_declared(tokens, notation.letters)
         self.text = text
         self.tokens = list(tokens)
         self.i = 0

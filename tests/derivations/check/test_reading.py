@@ -54,6 +54,21 @@ def test_a_linear_layer_in_matrix_form(tmp_path: Path, row: str, expected: str) 
     assert run(tmp_path, *DEFS, row, prose=LAYER) == ["definition", "definition", expected]
 
 
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"XW v = X (W v)", "proved"),  # XW: the product of the declared X and W, not a name of its own
+        (r"XW v = W (X v)", "wrong"),  # matrices do not commute
+        (r"\operatorname{tr}(XW) = \operatorname{tr}(WX)", "proved"),
+        (r"(XW)^\top = W^\top X^\top", "proved"),
+        (r"(XW)^\top = X^\top W^\top", "wrong"),
+    ],
+)
+def test_declared_capitals_written_together_are_a_product(tmp_path: Path, row: str, expected: str) -> None:
+    prose = r"Let $X \in \mathbb{R}^{n \times n}$, $W \in \mathbb{R}^{n \times n}$, $v \in \mathbb{R}^n$."
+    assert run(tmp_path, row, prose=prose) == [expected]
+
+
 def test_named_dimensions_are_instantiated_distinct(tmp_path: Path) -> None:
     """With m = n a transposed product would fit by accident; the sizes are distinct at every instance."""
     d = check_text(
@@ -108,12 +123,17 @@ def test_a_cdot_of_two_vectors_is_read_both_ways(tmp_path: Path) -> None:
     assert verdicts(d) == ["unchecked"] and "elementwise" in d.steps[0].reason
 
 
-def test_the_softmax_jacobian_with_diag(tmp_path: Path) -> None:
-    prose = r"Let $\mathbf{s} = \operatorname{softmax}(\mathbf{z})$ with $\mathbf{z} \in \mathbb{R}^3$."
-    rows = (
-        r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^T",
-        r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = \operatorname{diag}(\mathbf{s}) + \mathbf{s}\mathbf{s}^T",
-    )
+@pytest.mark.parametrize(
+    ("prose", "s", "z"),
+    [
+        (r"Let $\mathbf{s} = \operatorname{softmax}(\mathbf{z})$ with $\mathbf{z} \in \mathbb{R}^3$.",
+         r"\mathbf{s}", r"\mathbf{z}"),
+        # s by its entries, z ∈ ℝ^K: s has K entries, like z, so ∂s/∂z is K×K
+        (r"Let $z \in \mathbb{R}^K$ and define $s_i = \frac{e^{z_i}}{\sum_{j=1}^K e^{z_j}}$.", "s", "z"),
+    ],
+)  # fmt: skip
+def test_the_softmax_jacobian_with_diag(tmp_path: Path, prose: str, s: str, z: str) -> None:
+    rows = [rf"\frac{{\partial {s}}}{{\partial {z}}} = \operatorname{{diag}}({s}) {sign} {s} {s}^T" for sign in "-+"]
     assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
 
 
@@ -187,6 +207,52 @@ def test_a_noun_then_be_or_is_defines_the_formula_after_it(tmp_path: Path, prose
     """'The prediction is $q = …$': the noun introduces a definition, also with 'be' or 'is' between."""
     rows = (r"\frac{\partial q}{\partial w} = q (1 - q) x", r"\frac{\partial q}{\partial w} = q (1 - q)")
     assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
+
+
+SOFTMAX_CE = (r"L = -\sum_{k=1}^K y_k \log \hat{y}_k", r"\frac{\partial L}{\partial z} = \hat{y} - y",
+              r"\frac{\partial L}{\partial z} = y - \hat{y}")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        r"Let $z, y \in \mathbb{R}^K$. Assume $y$ is one-hot. Let $\hat{y} = \operatorname{softmax}(z)$.",
+        r"Let $y \in \mathbb{R}^K$ be a one-hot label and $z \in \mathbb{R}^K$, with "
+        r"$\hat{y} = \operatorname{softmax}(z)$.",
+        r"Let $z \in \mathbb{R}^K$ and let $y \in \mathbb{R}^K$ be one-hot. Write $\hat{y} = \text{softmax}(z)$.",
+    ],
+)
+def test_a_declared_vector_said_to_be_one_hot_is_one_hot(tmp_path: Path, prose: str) -> None:
+    """y ∈ ℝ^K declared and one-hot, in one clause or two: its entries are 0 but one 1 (y = 0 is no label)."""
+    assert run(tmp_path, *SOFTMAX_CE, prose=prose) == ["definition", "proved", "wrong"]
+
+
+@pytest.mark.parametrize("condition", [r"(y \text{ one-hot})", r"\left(\sum_{k=1}^K y_k = 1\right)"])
+def test_a_one_hot_or_sum_one_condition_on_a_declared_vector(tmp_path: Path, condition: str) -> None:
+    prose = r"Let $z, y \in \mathbb{R}^K$ and $\hat{y} = \operatorname{softmax}(z)$."
+    rows = (SOFTMAX_CE[0], *(f"{row} \\quad {condition}" for row in SOFTMAX_CE[1:]))
+    assert run(tmp_path, *rows, prose=prose) == ["definition", "proved", "wrong"]
+
+
+@pytest.mark.parametrize(
+    ("prose", "expected"),
+    [
+        (r"Let $y \in \{0,1\}$ and $p \in (0,1)$.", ["proved", "wrong"]),
+        (r"Assume that $0 < p < 1$, and let $y \in \{0, 1\}$.", ["proved", "wrong"]),
+        (r"Here $y \in \{0,1\}$ is the label.", ["proved", "wrong"]),
+        # said of y only in a sentence that weighs it, nothing is put in force: at y = 2 the first row fails too
+        (r"We do not assume $y \in \{0,1\}$.", ["wrong", "wrong"]),
+    ],
+)
+def test_values_and_intervals_said_in_prose_are_in_force(tmp_path: Path, prose: str, expected: list[str]) -> None:
+    rows = (r"p^{y}(1-p)^{1-y} = y p + (1-y)(1-p)", r"p^{y}(1-p)^{1-y} = y p + (1-y) p")
+    assert run(tmp_path, *rows, prose=prose) == expected
+
+
+def test_a_bound_said_in_prose_is_where_the_variable_lives(tmp_path: Path) -> None:
+    rows = (r"\log(p^2) = 2 \log p", r"\sqrt{p^2} = -p")
+    assert run(tmp_path, *rows, prose=r"Assume $p > 0$.") == ["proved", "wrong"]
+    assert run(tmp_path, *rows, prose=r"For $p > 0$ the two rules read as follows.") == ["unchecked", "wrong"]
 
 
 def test_a_where_sentence_after_a_display_explains_it(tmp_path: Path) -> None:
