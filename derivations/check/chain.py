@@ -14,6 +14,7 @@ Every row was parsed once by `Knowledge.prescan`; the walk works on those trees.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -634,8 +635,14 @@ class Checker:
                 setting, self.symbols, left.node, right.node, cases=cases, seconds=self.seconds, seed=seed
             )
             if left.note and left.line != row.line:
-                reason = f"checked against line {left.line}, the last expression that could be read ({left.note})"
-                decision.reason = f"{reason}; {decision.reason}" if decision.reason else reason
+                # A = B = C with B unreadable: A = C says nothing of B = C alone (B and C both false, A = C true;
+                # or B false and B = C true) — the chain is checked, not the row
+                found = "holds" if decision.holds else "fails" if decision.verdict is Verdict.WRONG else "is undecided"
+                reason = (f"checked against line {left.line}, the last expression that could be read "
+                          f"({left.note}): from there to here the chain {found}, but this row's own step from the "
+                          "row before is not checked")  # fmt: skip
+                said = f"{reason}; {decision.reason}" if decision.reason else reason
+                decision = dataclasses.replace(decision, verdict=Verdict.UNCHECKED, method="", reason=said)
         decision = rounded_value(decision, left.node, right.node, approx=rel == "~")
         if self._conclusion and decision.holds:
             general = decide_all(

@@ -227,8 +227,11 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
     wrapped = _WRAPPER.fullmatch(content)  # \[\begin{equation}\begin{split} … \end{split}\end{equation}\]
     if wrapped:
         origin = origin + wrapped.start(2) if origin >= 0 else origin
-        line += content[: wrapped.start(2)].count("\n") - content[: len(content) - len(content.lstrip())].count("\n")
-        content = wrapped.group(2)
+        start = line - content[: len(content) - len(content.lstrip())].count("\n")  # the line of content[0]
+        inside = wrapped.group(2)
+        start += content[: wrapped.start(2)].count("\n")  # the line of inside[0]
+        line = start + inside[: len(inside) - len(inside.lstrip())].count("\n")
+        content = inside
     inner = content
     m = re.search(r"\\begin\{(" + "|".join(ROW_ENVS) + r")\*?\}", content)
     pieces: list[tuple[str, int]]
@@ -265,7 +268,10 @@ def split_rows(content: str, line: int, display: int, first_offset_lines: list[i
 
 
 #: A display whose content is one ``equation`` (or ``displaymath``) environment: its inside is the display.
-_WRAPPER = re.compile(r"\s*\\begin\{(equation\*?|displaymath)\}(.*)\\end\{\1\}\s*", re.DOTALL)
+_WRAPPER = re.compile(
+    r"\s*\\begin\{(equation\*?|displaymath)\}(.*)\\end\{\1\}\s*(?:(?:\\(?:label|tag\*?)\s*\{[^{}]*\}|\\(?:nonumber|notag))\s*)*",
+    re.DOTALL,
+)  # a \label{…} after \end{equation} (inside the $$ … $$) too
 #: ``\\[1em]``: the optional space after a row break.
 _ROW_SPACING = re.compile(r"^\s*\[\s*-?[\d.]+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\]")
 #: A relation between two index letters: ``i = j``, ``k \\neq i`` — a condition even after ``, \\quad``.
@@ -550,26 +556,30 @@ def _is_case_heading(rest: str) -> bool:
 _INLINE_PAREN = re.compile(r"\\\((.+?)\\\)")
 
 
+def _case_relation(ln: str) -> str:
+    """The index relation of a case heading ("Case 1: $i = j$", "When $j \\neq i$"), else ""."""
+    inline = re.findall(r"(?<!\$)\$([^$]+)\$(?!\$)", ln)
+    if len(inline) != 1 or not _is_case_heading(ln.replace(f"${inline[0]}$", " ")):
+        return ""
+    rel = inline[0].strip()
+    simple = r"\\?[A-Za-z]+(\{[A-Za-z]\})?"
+    return rel if re.fullmatch(rf"{simple}\s*(=|\\neq|\\ne|<|>|\\le|\\leq|\\ge|\\geq)\s*{simple}", rel) else ""
+
+
 def _events(prose: str, first_line: int) -> list[Event]:
     events = []
     for k, ln in enumerate(prose.split("\n")):
         if not ln.strip():
             continue
-        if _HEADING.match(ln):
-            events.append(Event(first_line + k, EventKind.HEADING, ln.strip()))
-            continue
+        heading = _HEADING.match(ln)
         ln = _INLINE_PAREN.sub(lambda m: f"${m.group(1)}$", ln)  # \( i = j \): inline maths like $i = j$
-        inline = re.findall(r"(?<!\$)\$([^$]+)\$(?!\$)", ln)
-        if len(inline) == 1 and _is_case_heading(ln.replace(f"${inline[0]}$", " ")):
-            rel = inline[0].strip()
-            if re.fullmatch(
-                r"\\?[A-Za-z]+(\{[A-Za-z]\})?\s*(=|\\neq|\\ne|<|>|\\le|\\leq|\\ge|\\geq)\s*"
-                r"\\?[A-Za-z]+(\{[A-Za-z]\})?",
-                rel,
-            ):
-                events.append(Event(first_line + k, EventKind.CASE, rel))
-                continue
-        events.append(Event(first_line + k, EventKind.PROSE, ln.strip()))
+        rel = _case_relation(ln[heading.end() :] if heading and ln.lstrip().startswith("#") else ln)
+        if rel:  # "When $j \neq i$:", also as a Markdown heading ("### When $j = i$"): a case, until the next one
+            events.append(Event(first_line + k, EventKind.CASE, rel))
+        elif heading:
+            events.append(Event(first_line + k, EventKind.HEADING, ln.strip()))
+        else:
+            events.append(Event(first_line + k, EventKind.PROSE, ln.strip()))
     return events
 
 

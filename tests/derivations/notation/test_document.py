@@ -84,6 +84,11 @@ def test_a_plain_file_has_no_cells() -> None:
         (r"\sigma(z) = \frac{1}{2} \quad \text{at } z = 0", r"\sigma(z) = \frac{1}{2}", "z = 0", []),
         # a name the left side does not use: two statements side by side, as before
         (r"a = \sigma(z), \quad z = 2", r"a = \sigma(z)", "", ["z = 2"]),
+        # conditions in parentheses, sized or not, and a one-hot label as a condition
+        (r"a = b \quad \left(\sum_k y_k = 1\right)", "a = b", r"\sum_k y_k = 1", []),
+        (r"a = b \quad \bigl(x > 0\bigr).", "a = b", "x > 0", []),
+        (r"a = b \quad (y \text{ one-hot})", "a = b", r"y \text{ one-hot}", []),
+        (r"a = b \quad (a < 0, b < 0)", "a = b", "a < 0, b < 0", []),
     ],
 )
 def test_a_relation_after_quad_is_a_condition_or_a_statement_of_its_own(
@@ -111,3 +116,10 @@ def test_double_dollars_inside_a_sentence_are_inline_maths() -> None:
     assert [r.text.strip() for r in doc.rows] == ["a = b", "c = d"]
     prose = " ".join(e.text for e in doc.items if hasattr(e, "kind") and e.kind.name == "PROSE")
     assert "$j \\neq i$" in prose
+
+
+def test_an_equation_environment_with_a_label_after_it_is_its_rows() -> None:
+    """$$\\begin{equation} … . \\end{equation} \\label{eq:x}$$: the equation (its full stop dropped), not a whole."""
+    doc = read_string("$$\n\\begin{equation}\nL = -\\sum_i y_i \\log p_i.\n\\end{equation}\n\\label{eq:loss}\n$$\n")
+    assert [r.text.strip() for r in doc.rows] == ["L = -\\sum_i y_i \\log p_i"]
+    assert doc.rows[0].line == 3
