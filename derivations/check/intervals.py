@@ -46,8 +46,12 @@ class Point(Enum):
 
 
 def lambdify_sides(symbols: list[sp.Symbol], entries: list[sp.Expr]) -> Callable:
-    """The entries as one function of the symbols, in interval arithmetic."""
-    return sp.lambdify(symbols, entries, modules=[IV_NAMESPACE], cse=True)  # each σ(…) once per point
+    """The entries as one function of the symbols, in interval arithmetic.
+
+    ``docstring_limit=0``: no docstring with the expression printed in it, which nobody reads and which
+    cost as much as the code generation itself (the function is the same).
+    """
+    return sp.lambdify(symbols, entries, modules=[IV_NAMESPACE], cse=True, docstring_limit=0)  # each σ(…) once
 
 
 @dataclass
@@ -158,7 +162,8 @@ def one_side_not_real(symbols: list[sp.Symbol], left: list[sp.Expr], right: list
     """
     with mpmath.workprec(SIDE_BITS):
         try:
-            fn = sp.lambdify(symbols, left + right, modules=[VOCABULARY.mpmath_namespace(), "mpmath"])
+            namespaces = [VOCABULARY.mpmath_namespace(), "mpmath"]
+            fn = sp.lambdify(symbols, left + right, modules=namespaces, docstring_limit=0)
             out = fn(*[mpmath.mpf(v.numerator) / v.denominator for v in values])
         except (ZeroDivisionError, ValueError, OverflowError, TypeError, NameError, ArithmeticError):
             return None
