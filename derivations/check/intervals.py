@@ -15,7 +15,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 from mpmath import iv
-from mpmath.libmp.libmpf import ComplexResult
+from mpmath.libmp.libmpf import ComplexResult, finf, fnan, fninf
 
 from derivations.notation.vocabulary import VOCABULARY
 
@@ -23,6 +23,8 @@ START_BITS = 96
 MAX_BITS = 1 << 14
 #: Agreement at a precision: left − right known to within 2^-72 of the sides' magnitude.
 AGREE_BITS = 72
+#: 2^-AGREE_BITS, exactly (ldexp rounds nothing).
+_AGREE = mpmath.ldexp(1, -AGREE_BITS)
 #: Where the climb stops while both sides still straddle 0 (a true zero never settles: it stays undecided).
 ZERO_BITS = 1 << 12
 #: The precision the first agreeing points of a step must also agree at (saturation: σ(x² + 100) = 1).
@@ -63,8 +65,17 @@ class PointResult:
     difference: mpmath.mpf | None = None  # left − right, at the precision that certified it
 
 
+#: The endpoints an interval that is not finite has (``mpmath.isfinite`` of ``v.a`` or ``v.b`` is False).
+_NOT_FINITE = (finf, fninf, fnan)
+
+
 def _finite(v: object) -> bool:
-    return isinstance(v, iv.mpf) and mpmath.isfinite(v.a) and mpmath.isfinite(v.b)
+    """Whether ``v`` is an interval with both endpoints finite (read off its endpoints: ``mpmath.isfinite(v.a)``
+    converts each endpoint to a number first, the larger part of a point's comparison)."""
+    if not isinstance(v, iv.mpf):
+        return False
+    lo, hi = v._mpi_
+    return lo not in _NOT_FINITE and hi not in _NOT_FINITE
 
 
 def compare_at(
@@ -111,7 +122,7 @@ def compare_at(
                     return PointResult(Point.DIFFERENT, k, *values_at)
                 defined = True
                 scale = max(abs(a.a), abs(a.b), abs(b.a), abs(b.b))
-                if d.delta.b > scale * mpmath.ldexp(1, -AGREE_BITS):
+                if d.delta.b > scale * _AGREE:
                     settled = False  # not agreement to AGREE_BITS bits (a width of exactly 0 always agrees)
                     both_around_zero &= a.a <= 0 <= a.b and b.a <= 0 <= b.b
             if settled and defined:
