@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -1087,7 +1088,7 @@ def _jacobian(f: sp.MatrixBase, var: sp.MatrixBase, order: int, flags: Flags) ->
         raise Unsupported("a second derivative of a vector by a vector")
     flags.jacobian = True
     fl, vl = list(f), list(var)
-    jac = sp.Matrix(len(fl), len(vl), lambda i, j: sp.diff(fl[i], vl[j]))
+    jac = sp.Matrix(len(fl), len(vl), lambda i, j: _diff(fl[i], vl[j], 1))
     return jac.T if flags.denominator else jac
 
 
@@ -1104,17 +1105,31 @@ def _differentiate(
         if is_matrix(f):
             result = _jacobian(f, var, order, flags or Flags())
         else:
-            result = var.applyfunc(lambda v: sp.diff(f, v, order))
+            result = var.applyfunc(lambda v: _diff(f, v, order))
             if 1 not in var.shape and flags is not None:  # ∂L/∂W: shaped like W, or (numerator layout) like Wᵀ
                 flags.jacobian = True
                 if flags.denominator:
                     result = result.T
     else:
-        result = _elementwise(lambda e: sp.diff(e, var, order), f)
+        result = _elementwise(lambda e: _diff(e, var, order), f)
     items = list(result) if is_matrix(result) else [result]
     if any(_unevaluated(e) for e in items):
         raise Unsupported("SymPy left a derivative unevaluated")
     return result
+
+
+@lru_cache(maxsize=4096)
+def _remembered_diff(e: sp.Basic, var: sp.Basic, order: int) -> sp.Basic:
+    return sp.diff(e, var, order)
+
+
+def _diff(e: sp.Basic, var: sp.Basic, order: int) -> sp.Basic:
+    """``sp.diff(e, var, order)``, remembered: the instances of a step, and the steps of a chain, take the same
+    derivative again and again (∂/∂θ_i of one sum at each assignment of its other indices). SymPy expressions
+    are immutable and equal ones are the same tree, so the remembered one is the one SymPy would return."""
+    if isinstance(e, sp.Basic) and isinstance(var, sp.Basic) and isinstance(order, int):
+        return _remembered_diff(e, var, order)
+    return sp.diff(e, var, order)
 
 
 def _unevaluated(e: sp.Basic) -> bool:
