@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
@@ -48,12 +49,18 @@ class Point(Enum):
 
 
 def lambdify_sides(symbols: list[sp.Symbol], entries: list[sp.Expr]) -> Callable:
-    """The entries as one function of the symbols, in interval arithmetic.
+    """The entries as one function of the symbols, in interval arithmetic; for the same entries again (a step
+    decided again: in another reading, against the line before a wrong one) the function made before, which
+    keeps no state."""
+    return _lambdified(tuple(symbols), tuple(entries))
 
-    ``docstring_limit=0``: no docstring with the expression printed in it, which nobody reads and which
-    cost as much as the code generation itself (the function is the same).
-    """
-    return sp.lambdify(symbols, entries, modules=[IV_NAMESPACE], cse=True, docstring_limit=0)  # each σ(…) once
+
+@lru_cache(maxsize=256)
+def _lambdified(symbols: tuple[sp.Symbol, ...], entries: tuple[sp.Expr, ...]) -> Callable:
+    """The function of `lambdify_sides`: ``cse`` computes each σ(…) once per point; ``docstring_limit=0`` makes no
+    docstring with the expression printed in it, which nobody reads and which cost as much as the code
+    generation itself (the function is the same)."""
+    return sp.lambdify(list(symbols), list(entries), modules=[IV_NAMESPACE], cse=True, docstring_limit=0)
 
 
 @dataclass
