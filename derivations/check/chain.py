@@ -184,6 +184,10 @@ class Checker:
                 self._another_definition(name_node, body, item.event.line)
             for name in item.unread:
                 self.env.unread.setdefault(name, item.event.line)
+            # "assume $x > 0$", "let $y \in \{0, 1\}$": where the variables live, from this sentence on
+            self.env.regions.update(item.regions)
+            self.env.value_sets.update(item.value_sets)
+            self.env.entry_values.update(item.entry_values)
             return
         if item.relation is None:
             return

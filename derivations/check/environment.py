@@ -135,6 +135,7 @@ class Environment:
     domains: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
     regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
     value_sets: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # y ∈ {0, 1}: each step at each
+    entry_values: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # y_i ∈ {0, 1}: entries among them
     unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
     applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
     unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
@@ -208,6 +209,7 @@ class Environment:
             domains=dict(self.domains),
             regions=dict(self.regions),
             value_sets=dict(self.value_sets),
+            entry_values=dict(self.entry_values),
             unread=dict(self.unread),
             applied_only=set(self.applied_only),
             unknown_functions=set(self.unknown_functions),
@@ -397,6 +399,9 @@ class ParsedEvent:
     definitions: list[tuple[Node, Node]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
     hedged: list[tuple[Node, Node]] = field(default_factory=list)  # every NAME = … ("… $a = …$ instead"): maybe meant
+    regions: dict[str, Region] = field(default_factory=dict)  # "assume $x > 0$": from here on
+    value_sets: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # "let $y \in \{0, 1\}$"
+    entry_values: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # "each $y_i \in \{0, 1\}$"
 
 
 #: ``z^1``, ``a^{1}``, ``\\delta^1_j``: a name with the superscript 1 (a layer number, not a power).
@@ -753,34 +758,58 @@ class Knowledge:
         # gives another value may be meant from here on
         parsed = ParsedEvent(event, hedged=self._values_given(event.text))
         for clause in clauses(event.text):
-            if HEDGED.search(re.sub(r"\$[^$]*\$", " ", clause)):
+            hedges = {w.lower() for w in HEDGED.findall(re.sub(r"\$[^$]*\$", " ", clause))}
+            if hedges and hedges <= {"suppose", "supposing"}:  # "Suppose $x > 0$.": where x lives, nothing else
+                last = 0
+                for m in INLINE.finditer(clause):
+                    if DOMAIN_INTRO.search(clause[last : m.start()]):
+                        self._domain(m.group(1), parsed)
+                    last = m.end()
+                continue
+            if hedges:
                 continue  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
             self._prose_clause(clause, parsed)
         return parsed
 
-    def _domain(self, formula: str) -> bool:
-        """Put in force for the file ``y \\in \\{0, 1\\}`` (each step at each value), ``p \\in (0, 1)`` or
-        ``[0, 1]`` (an interval), ``x > 0``, ``0 < p < 1`` (bounds) on plain names; True if it was one."""
+    def _domain(self, formula: str, parsed: ParsedEvent) -> bool:
+        """``y \\in \\{0, 1\\}`` (each step at each value; ``y_i \\in \\{0, 1\\}``: every entry sampled among
+        them), ``p \\in (0, 1)`` or ``[0, 1]`` (an interval), ``x > 0``, ``0 < p < 1``, ``a, b > 0`` (bounds) on
+        plain names, put in ``parsed`` for the rows after the sentence; True if it was one."""
         m = VALUE_SET.match(formula)
         if m is not None:
             values = [_number_text(v) for v in m.group(2).split(",")]
-            name = self._plain_name(m.group(1))
-            if name is None or None in values:
+            if None in values:
                 return False
-            self.env.value_sets[name] = tuple(dict.fromkeys(values))
-            return True
+            family = self._entry_family(m.group(1))
+            name = None if family else self._plain_name(m.group(1))
+            if family:
+                parsed.entry_values[family] = tuple(dict.fromkeys(values))  # type: ignore[arg-type]
+            elif name:
+                parsed.value_sets[name] = tuple(dict.fromkeys(values))  # type: ignore[arg-type]
+            return bool(family or name)
         m = INTERVAL.match(formula)
         if m is not None:
             name, lo, hi = self._plain_name(m.group(1)), _number_text(m.group(3)), _number_text(m.group(4))
             if name is None or lo is None or hi is None or lo >= hi:
                 return False
-            self.env.regions[name] = Region(lo, hi, m.group(2) == "(", m.group(5) == ")")
+            parsed.regions[name] = Region(lo, hi, m.group(2) == "(", m.group(5) == ")")
             return True
         regions = bounds(formula, self.notation, self.env)
         if regions is None:
             return False
-        self.env.regions.update(regions)
+        parsed.regions.update(regions)
         return True
+
+    def _entry_family(self, text: str) -> str | None:
+        """``y_i``: the family y whose entries a letter index runs over, else None."""
+        try:
+            node = parse_expression(text, self.notation)
+        except ParseError:
+            return None
+        if isinstance(node, Index) and isinstance(node.base, Sym) and len(node.indices) == 1:
+            if isinstance(node.indices[0], Sym) and node.base.name not in self.env.definitions:
+                return node.base.name
+        return None
 
     def _plain_name(self, text: str) -> str | None:
         """The name ``text`` is, if it is a plain one (not an index letter, not defined), else None."""
@@ -851,7 +880,7 @@ class Knowledge:
             intro = DEFINING.search(before)
             keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
             chained |= keyword  # "where $a = …$ and $b = …$", "here $y$ is one-hot and $p_i = …$"
-            if DOMAIN_INTRO.search(before) and self._domain(m.group(1)):
+            if DOMAIN_INTRO.search(before) and self._domain(m.group(1), parsed):
                 chained = True  # "let $y \in \{0, 1\}$ and $p = …$": what follows "and" is said the same way
                 continue  # "let $y \in \{0, 1\}$ and $p \in (0, 1)$", "assume $x > 0$": where they live
             if (intro is None or not chained) and not _loose_definition(m.group(1), before):
@@ -1090,7 +1119,8 @@ AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless
 
 
 #: What may stand before a variable's domain in prose: "let $y \in \{0,1\}$", "assume $x > 0$", "with $p \in (0,1)$".
-DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|where|with|given|here|and)\b(?:\s+(?:that|we\s+have))?\s*$|,\s*$",
+DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|suppose|where|with|given|here|and)\b"
+                          r"(?:\s+(?:that|we\s+have))?(?:\s+(?:each|every|all))?\s*$|,\s*$",
                           re.IGNORECASE)  # fmt: skip
 #: ``y \in \{0, 1\}``: a name and the numbers it takes.
 VALUE_SET = re.compile(r"^\s*(.+?)\s*(?:\\in|∈)\s*\\\{\s*(-?[\d.]+(?:\s*,\s*-?[\d.]+)*)\s*\\\}\s*$")
@@ -1126,6 +1156,7 @@ def bounds(text: str, notation: Notation, env: Environment) -> dict[str, Region]
     plain names (not indices, not defined names), one interval per name; None unless every part is one."""
     joined = re.sub(r"\\text\{\s*and\s*\}|\\(?:land|wedge)(?![A-Za-z])", ",", text)
     regions: dict[str, Region] = {}
+    pending: list[str] = []  # "a, b > 0": names waiting for the bound after them
     for piece, _ in split_top(joined, ","):
         if not piece.strip():
             return None
@@ -1134,17 +1165,24 @@ def bounds(text: str, notation: Notation, env: Environment) -> dict[str, Region]
         except ParseError:
             return None
         if len(chain) < 2:
-            return None
+            if not isinstance(chain[0][1], Sym):
+                return None
+            pending.append(chain[0][1].name)
+            continue
         for (_, a, *_), (op, b, *_) in itertools.pairwise(chain):
             bound = _number_bound(op, a, b)
-            if bound is None or bound[0] in env.index_letters or bound[0] in env.definitions:
+            if bound is None:
                 return None
             name, side, value = bound
-            joint = intersect(regions.get(name), region_of(side, value))
-            if joint is None:
-                return None
-            regions[name] = joint
-    return regions or None
+            for each in (name, *pending) if len(chain) == 2 else (name,):
+                joint = intersect(regions.get(each), region_of(side, value))
+                if joint is None or each in env.index_letters or each in env.definitions:
+                    return None
+                regions[each] = joint
+        if len(chain) != 2 and pending:
+            return None
+        pending = []
+    return regions if regions and not pending else None
 
 
 def _number_bound(op: str, a: Node, b: Node) -> tuple[str, str, Fraction] | None:

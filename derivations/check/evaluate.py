@@ -499,7 +499,7 @@ def _call(node: Call, ctx: Context) -> Value:
     else:
         raise Unsupported(f"'{name}' is not a function this file defines or the notation knows")
     if func.power is not None:
-        value = _power(value, evaluate(func.power, ctx))
+        value = _power(value, evaluate(func.power, ctx), entrywise=True)  # tanh²(Z): entry by entry
     return value
 
 
@@ -678,16 +678,29 @@ def _div(node: Div, ctx: Context) -> Value:
     return sp.Matrix(num.shape[0], num.shape[1], [a / b for a, b in zip(num, den)])
 
 
-def _power(base: Value, exp: Value) -> Value:
+def _power(base: Value, exp: Value, *, entrywise: bool = False) -> Value:
+    """b^e; a vector's power entry by entry, and a matrix's that is not square (A^{[1]2} in 1 − A^{[1]2}) or is a
+    function's value (tanh²(Z)); a square matrix's power A² = AA (A^{-1} its inverse)."""
     if is_matrix(exp):
         raise ShapeMismatch("a vector exponent")
-    if is_matrix(base):
+    if is_matrix(base) and (1 in base.shape or base.shape[0] != base.shape[1] or entrywise):
         return base.applyfunc(lambda b: b**exp)
+    if is_matrix(base):
+        if exp == -1:
+            if base.det() == 0:
+                raise Unsupported("the inverse of a matrix that is not invertible")
+            return base.inv()
+        if not (isinstance(exp, sp.Integer) and 1 <= exp <= 8):
+            raise Unsupported("a power of a matrix other than a whole number 1…8 (or -1, its inverse)")
+        out = base
+        for _ in range(int(exp) - 1):
+            out = out * base
+        return out
     return base**exp
 
 
 def _pow(node: Pow, ctx: Context) -> Value:
-    return _power(evaluate(node.base, ctx), evaluate(node.exp, ctx))
+    return _power(evaluate(node.base, ctx), evaluate(node.exp, ctx), entrywise=isinstance(node.base, Call))
 
 
 def _transpose(node: Transpose, ctx: Context) -> Value:
@@ -782,11 +795,17 @@ def _range_of(var: str, body: Node, ctx: Context) -> int:
 def _entries_length(d: Definition, ctx: Context) -> int:
     """The length of a vector defined by its entries (s_i = e^{z_i}/Σ_j e^{z_j}): that of the declared vector
     its index runs over in the body (z ∈ ℝ^K: K), else n."""
+    found = _declared_entries_length(d, ctx)
+    return ctx.n if found is None else found
+
+
+def _declared_entries_length(d: Definition, ctx: Context) -> int | None:
+    """`_entries_length` where a declaration gives it, else None."""
     if len(d.index_params) == 1:
         dim = _declared_range(d.index_params[0], d.body, ctx)
         if dim is not None:
             return _dim(dim, ctx)
-    return ctx.n
+    return None
 
 
 def _defined_length(var: str, body: Node, ctx: Context) -> int | None:
@@ -797,6 +816,11 @@ def _defined_length(var: str, body: Node, ctx: Context) -> int | None:
             continue
         for key in (n.base.name, *bold_forms(n.base.name)):
             d = ctx.env.definitions.get(key)
+            if d is not None and d.index_params and not d.params and key not in ctx.expanding:
+                length = _declared_entries_length(d, ctx)  # Σ_i s_i, s_i = e^{z_i}/Σ_j e^{z_j}, z ∈ ℝ^K: K terms
+                if length is not None:
+                    return length
+                continue
             if d is None or d.params or d.index_params or key in ctx.expanding:
                 continue
             try:

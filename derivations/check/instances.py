@@ -274,6 +274,10 @@ def sample_point(
         if region is not None:
             out.append(region.place(_standard(rng, j, k)))
             continue
+        among = env.entry_values.get(base)
+        if among:  # each y_i ∈ {0, 1}: every combination in turn for the first points, then at random
+            out.append(among[(k >> j) % len(among)] if k < 1 << min(len(symbols), 6) else rng.choice(among))
+            continue
         lo_hi = env.domains.get(base)
         if lo_hi is not None:
             lo, hi = lo_hi

@@ -367,7 +367,7 @@ def test_several_bounds_in_one_condition_are_all_in_force(tmp_path: Path, row: s
 
 @pytest.mark.parametrize("mark", ["", "### ", "#### "])
 def test_a_case_written_as_a_heading_is_in_force_until_the_next(tmp_path: Path, mark: str) -> None:
-    """"### When $j = i$" is a case like "When $j = i$:", and ends at the next case."""
+    """ "### When $j = i$" is a case like "When $j = i$:", and ends at the next case."""
     text = (
         "Let $p_i = \\frac{e^{x_i}}{\\sum_k e^{x_k}}$.\n\n"
         f"{mark}When $j = i$\n\n$$\\frac{{\\partial p_j}}{{\\partial x_i}} = p_i(1 - p_i)$$\n\n"

@@ -57,6 +57,24 @@ def test_a_linear_layer_in_matrix_form(tmp_path: Path, row: str, expected: str) 
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
+        (r"A^2 = AA", "proved"),  # a square matrix's power is the matrix product, not entry by entry
+        (r"A^2 = A \odot A", "wrong"),
+        (r"(A + B)^2 = A^2 + AB + BA + B^2", "proved"),
+        (r"(A + B)^2 = A^2 + 2AB + B^2", "wrong"),  # A and B do not commute
+        (r"\operatorname{tr}(A^2) = \sum_{i,j} A_{ij} A_{ji}", "proved"),
+        (r"A^{-1} A B = B", "proved"),
+        (r"\tanh^2(A) = \tanh(A) \odot \tanh(A)", "proved"),  # a function's power: entry by entry
+        (r"1 - C^2 = 1 - C \odot C", "proved"),  # C is 2×3: only entry by entry means anything
+    ],
+)
+def test_powers_of_matrices(tmp_path: Path, row: str, expected: str) -> None:
+    prose = r"Let $A, B \in \mathbb{R}^{n \times n}$ and $C \in \mathbb{R}^{2 \times 3}$."
+    assert run(tmp_path, row, prose=prose) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
         (r"XW v = X (W v)", "proved"),  # XW: the product of the declared X and W, not a name of its own
         (r"XW v = W (X v)", "wrong"),  # matrices do not commute
         (r"\operatorname{tr}(XW) = \operatorname{tr}(WX)", "proved"),
@@ -135,6 +153,13 @@ def test_a_cdot_of_two_vectors_is_read_both_ways(tmp_path: Path) -> None:
 def test_the_softmax_jacobian_with_diag(tmp_path: Path, prose: str, s: str, z: str) -> None:
     rows = [rf"\frac{{\partial {s}}}{{\partial {z}}} = \operatorname{{diag}}({s}) {sign} {s} {s}^T" for sign in "-+"]
     assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
+
+
+def test_a_bare_sum_over_a_vector_defined_by_its_entries_runs_over_all_of_them(tmp_path: Path) -> None:
+    """s_i = e^{z_i}/Σ_j e^{z_j}, z ∈ ℝ^K: Σ_i s_i has K terms (it ran to n, and Σ_i s_i = 1 − s_K was proved)."""
+    prose = r"Let $z \in \mathbb{R}^K$ and $s_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$."
+    rows = (r"\sum_i s_i = 1", r"\sum_i s_i = 1 - s_K", r"\sum_i (s_i - 1) = 1 - K")
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong", "proved"]
 
 
 def test_a_transposed_name_with_no_shape_is_a_vector_not_a_scalar(tmp_path: Path) -> None:
@@ -249,10 +274,39 @@ def test_values_and_intervals_said_in_prose_are_in_force(tmp_path: Path, prose: 
     assert run(tmp_path, *rows, prose=prose) == expected
 
 
-def test_a_bound_said_in_prose_is_where_the_variable_lives(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "prose", [r"Assume $p > 0$.", r"Suppose $p > 0$.", r"Let $q, p > 0$.", r"Let $0 < p < 1$ and $q > 0$."]
+)
+def test_a_bound_said_in_prose_is_where_the_variable_lives(tmp_path: Path, prose: str) -> None:
     rows = (r"\log(p^2) = 2 \log p", r"\sqrt{p^2} = -p")
-    assert run(tmp_path, *rows, prose=r"Assume $p > 0$.") == ["proved", "wrong"]
-    assert run(tmp_path, *rows, prose=r"For $p > 0$ the two rules read as follows.") == ["unchecked", "wrong"]
+    assert run(tmp_path, *rows, prose=prose) == ["proved", "wrong"]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        r"For $p > 0$ the two rules read as follows.",  # a case in words, not an assumption
+        r"We do not assume $p > 0$.",
+        r"If $p > 0$ we would have the rule below, but we are not in that case.",
+    ],
+)
+def test_a_bound_in_a_sentence_that_weighs_it_is_not_in_force(tmp_path: Path, prose: str) -> None:
+    assert run(tmp_path, r"\log(p^2) = 2 \log p", r"\sqrt{p^2} = p", prose=prose) == ["unchecked", "wrong"]
+
+
+def test_a_bound_said_in_prose_holds_from_that_sentence_on(tmp_path: Path) -> None:
+    """'Now assume $x > 0$.' after a display: the display before it is checked for every x."""
+    text = displays(r"\sqrt{x^2} = x") + "\nNow assume $x > 0$.\n\n" + displays(r"\sqrt{x^2} = x")
+    assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved"]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [r"Let $y \in \mathbb{R}^n$ with each $y_i \in \{0, 1\}$.", r"Assume $y_i \in \{0,1\}$ for every $i$."],
+)
+def test_entries_said_to_be_binary_are_sampled_among_those_values(tmp_path: Path, prose: str) -> None:
+    rows = (r"\sum_{i=1}^{n} y_i^2 = \sum_{i=1}^{n} y_i", r"\sum_{i=1}^{n} y_i^2 = 2 \sum_{i=1}^{n} y_i")
+    assert run(tmp_path, *rows, prose=prose) == ["numeric", "wrong"]
 
 
 def test_a_where_sentence_after_a_display_explains_it(tmp_path: Path) -> None:
