@@ -696,10 +696,22 @@ class Knowledge:
         self.env.applied_only = self.notation.applied - self.notation.bare
         # g(x + y) = g x + g y: g a number too in one row — neither reading (a name said in prose, "$g$ is the
         # activation", or a loss C written ∂C/∂w beside C'(a), stays a function)
+        texts = [self._expanded(row.text) for row in self.doc.rows]  # \par{C}{w}: ∂C/∂w, C not bare there
+        # C(a) and C_i(a^L) "the partial derivative of C": C a function, each C_i one — C is no family of entries
+        self.env.families -= {name for name in self.env.families if _only_applied_with_subscripts(name, texts)}
         self.env.unknown_functions -= {
-            name for name in self.env.unknown_functions if any(_bare_in(name, row.text) for row in self.doc.rows)
+            name for name in self.env.unknown_functions if any(_bare_in(name, text) for text in texts)
         }
         return _where_first(parsed)
+
+    def _expanded(self, text: str) -> str:
+        """``text`` with the file's macros expanded (as written if they cannot be)."""
+        if not self.notation.macros:
+            return text
+        try:
+            return macros.expand(macros.strip_definitions(text), self.notation.macros)
+        except ParseError:
+            return text
 
     def _learn_subscripted(self, text: str) -> None:
         """``g_1(x) = …``, ``g_i(x) = …``, ``h_{2}'(x)``: a function named with a subscript (not read)."""
@@ -1004,6 +1016,16 @@ STANDARD_OPERATORS = frozenset(
     "det lim limsup liminf sup inf arg sgn Pr gcd ker dim hom deg sin cos tan cot sec csc arcsin arccos cosh sinh "
     "coth lg".split()
 )
+
+
+def _only_applied_with_subscripts(name: str, texts: list[str]) -> bool:
+    """``C(g(z_1), …)`` and ``C_i(a)``: ``name`` is applied, and every subscripted use of it is applied too."""
+    if len(name) != 1 or not name.isalpha():
+        return False
+    applied = re.compile(rf"(?<![\\A-Za-z]){name}\s*\(")
+    subscripted = re.compile(rf"(?<![\\A-Za-z]){name}_(?:\{{[^{{}}]*\}}|[A-Za-z0-9])(\s*\()?")
+    uses = [m for text in texts for m in subscripted.finditer(text)]
+    return bool(uses) and all(m.group(1) for m in uses) and any(applied.search(text) for text in texts)
 
 
 def _bare_in(name: str, text: str) -> bool:

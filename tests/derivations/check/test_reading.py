@@ -1129,3 +1129,19 @@ def test_a_declared_matrix_no_definition_uses_is_not_read_as_unrelated(tmp_path:
 def test_a_mixed_derivative_operator_reaches_as_far_as_a_first_one(tmp_path: Path, row: str, expected: str) -> None:
     """∂²/∂a∂b before ½(a + b)²: the whole product, or the ½ alone — as for ∂/∂a."""
     assert after_a_vector_row(tmp_path, row) == expected
+
+
+def test_an_abstract_cost_written_through_a_macro_and_its_partials_stays_a_function(tmp_path: Path) -> None:
+    """C'(a) with ∂C/∂w written \\par{C}{w} (a macro), and C_i(a) for C's partial derivatives: C is one function,
+    not a number (its bare use is inside ∂) and not a family of entries C_i."""
+    text = (
+        "\\gdef\\par#1#2{\\frac{\\partial #1}{\\partial #2}}\n\n"
+        "We apply $z = wx + b$ and then $a = g(z)$.\n\n"
+        + displays(
+            r"\par{C}{w} = \par{C}{a} \par{a}{z} \par{z}{w}",
+            r"\par{C}{w} = C'(a) g'(z) x",
+            r"\par{C}{w} = C'(a) g'(z)",
+            r"\par{C}{z_1} = C_1(a) g'(z_1)",
+        )
+    )
+    assert verdicts(check_text(tmp_path, text))[:3] == ["proved", "proved", "wrong"]
