@@ -28,9 +28,11 @@ from derivations.check.environment import (
     Knowledge,
     ParsedEvent,
     ParsedRow,
+    Region,
     bounds,
     constant_value,
     definable,
+    intersect,
     region_of,
 )
 from derivations.check.instances import Setting
@@ -101,6 +103,7 @@ class Checker:
         self.seconds = seconds
         self.progress = progress or (lambda text: None)
         self.known = Knowledge(doc)
+        self._preamble: tuple[dict, dict, dict] | None = None  # prose domains said before the first heading
         self.env = self.known.env
         self.symbols = self.known.symbols
         self.notation = self.known.notation
@@ -158,6 +161,12 @@ class Checker:
 
     def _event(self, item: ParsedEvent) -> None:
         if item.event.kind is EventKind.HEADING:
+            # what a section assumed in prose ends with it; what was said before the first heading holds throughout
+            if self._preamble is None:
+                self._preamble = (dict(self.env.regions), dict(self.env.value_sets), dict(self.env.entry_values))
+            regions, value_sets, entry_values = self._preamble
+            self.env.regions, self.env.value_sets = dict(regions), dict(value_sets)
+            self.env.entry_values = dict(entry_values)
             self._end_cases()
             self.prev = None
             self.solving = False
@@ -184,8 +193,12 @@ class Checker:
                 self._another_definition(name_node, body, item.event.line)
             for name in item.unread:
                 self.env.unread.setdefault(name, item.event.line)
-            # "assume $x > 0$", "let $y \in \{0, 1\}$": where the variables live, from this sentence on
-            self.env.regions.update(item.regions)
+            # "assume $x > 0$", "let $y \in \{0, 1\}$": where the variables live, from this sentence on (inside
+            # an interval the front matter gives, if any)
+            for name, region in item.regions.items():
+                lo_hi = self.env.domains.get(name)
+                within = region if lo_hi is None else intersect(Region(lo_hi[0], lo_hi[1]), region)
+                self.env.regions[name] = within if within is not None else region
             self.env.value_sets.update(item.value_sets)
             self.env.entry_values.update(item.entry_values)
             return
@@ -441,13 +454,14 @@ class Checker:
             last = parse_expression(head[-1][0], self.notation) if len(head) > 1 else None
         except ParseError:
             last = None
+        skipped = False  # the next row is checked against an expression before the one it follows
         if last is None and len(head) > 1 and head[0][0].strip():
             try:  # a = b with b unreadable: the chain continues from a, as if the unreadable link held
-                last, head = parse_expression(head[0][0], self.notation), head[:1]
+                last, head, skipped = parse_expression(head[0][0], self.notation), head[:1], True
             except ParseError:
                 last = None
-        if last is not None:
-            self.prev = Link(last, row.line, head[-1][0].strip(), note=note)
+        if last is not None:  # the row's own last operand read: the next row's step is its own, no note
+            self.prev = Link(last, row.line, head[-1][0].strip(), note=note if skipped else "")
         else:
             self.prev = Link(None, row.line, text, error="the line before could not be read")
 
@@ -743,25 +757,38 @@ MAX_ALTERNATIVES = 8
 
 def _at_each_value(setting: Setting, nodes: list[Node | None]) -> Setting:
     """The step at each value of each name said to take a few (``let $y \\in \\{0, 1\\}$``) that it uses, directly
-    or through a definition, and that its own condition leaves free."""
+    or through a definition, and that its own condition leaves free: only the values inside a bound the condition
+    puts on it (``\\quad y > 0``). Past `MAX_ALTERNATIVES` alternatives, the names left are free, so a counterexample
+    is no counterexample of the step (the condition kept as one the checker cannot use)."""
     if not any(env.value_sets for env in setting.envs) or setting.labels:
         return setting
     env = setting.envs[0]
     used = _used_names([n for n in nodes if n is not None], env)
     names = [name for name in env.value_sets if name in used and name not in env.definitions]
-    envs, labels = [env], [""]
+    if not names:
+        return setting
+    envs, labels, unused = [env], [""], ""
     for name in names:
-        values = env.value_sets[name]
+        region = env.regions.get(name)
+        values = [v for v in env.value_sets[name] if region is None or _inside(region, v)]
+        if not values:
+            return Setting(setting.envs, setting.cases, f"{name} takes none of its values here", setting.sizes)
         if len(envs) * len(values) > MAX_ALTERNATIVES:
-            break
+            unused = f"{name} takes only the values said in the text"
+            continue
         envs = [e.copy() for e in envs for _ in values]
         labels = [f"{label}, {name} = {format_point(v)}".lstrip(", ") for label in labels for v in values]
         for k, e in enumerate(envs):
             value = values[k % len(values)]
             e.definitions[name] = Definition(name, _number(value), 0)
-    if len(envs) == 1:
-        return setting
-    return Setting(envs, setting.cases, setting.unreadable, setting.sizes, labels)
+    return Setting(envs, setting.cases, setting.unreadable or unused, setting.sizes, labels)
+
+
+def _inside(region: Region, v: Fraction) -> bool:
+    """Whether ``v`` lies in ``region``."""
+    if region.lo is not None and (v < region.lo or (v == region.lo and region.lo_open)):
+        return False
+    return not (region.hi is not None and (v > region.hi or (v == region.hi and region.hi_open)))
 
 
 def _used_names(nodes: list[Node], env: Environment) -> set[str]:

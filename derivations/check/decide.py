@@ -685,6 +685,11 @@ def _decide(
         return Decision(Verdict.UNCHECKED, reason=f"{agree} {ce.sentence()} (a logarithm or root of a negative "
                         f"number?) — the step holds at most where both sides are real: say where (`{example}`) "
                         "and it is checked")  # fmt: skip
+    if found.status is Numbers.DIFFERENT and search.matrix_power:
+        assert ce is not None
+        return Decision(Verdict.UNCHECKED, reason="a square matrix raised to a power, read as the matrix product "
+                        "(A² = AA; of a function, tanh²(Z), entry by entry) — the other reading may be meant "
+                        f"(write AA or A \\odot A): as read, {ce.sentence()}")  # fmt: skip
     if found.status is Numbers.DIFFERENT:
         assert ce is not None
         applied = sorted(name for name in found.bases if name in env.applied_only and name not in env.definitions)

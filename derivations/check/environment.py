@@ -681,9 +681,15 @@ class Knowledge:
                         self.learn_letters(node)
             p.condition, p.condition_text = self._parse_condition(item)
             parsed.append(p)
+        subscripts = set(self.env.index_letters)
         for p in parsed:
             if isinstance(p, ParsedEvent) and p.relation is not None:
-                for side in (p.relation.lhs, p.relation.rhs):
+                sides = (p.relation.lhs, p.relation.rhs)
+                if not all(isinstance(side, Sym) and side.name in subscripts for side in sides):
+                    # "When $a < b$": a and b are no index the file writes — a condition on values, not a case
+                    p.relation = None
+                    continue
+                for side in sides:
                     if isinstance(side, Sym) and re.fullmatch(r"[a-z]", side.name):
                         self.env.index_letters.add(side.name)
         self.env.index_letters -= self.env.sizes
@@ -772,16 +778,22 @@ class Knowledge:
         for clause in clauses(event.text):
             hedges = {w.lower() for w in HEDGED.findall(re.sub(r"\$[^$]*\$", " ", clause))}
             if hedges and hedges <= {"suppose", "supposing"}:  # "Suppose $x > 0$.": where x lives, nothing else
-                last = 0
+                last, joined = 0, False
                 for m in INLINE.finditer(clause):
-                    if DOMAIN_INTRO.search(clause[last : m.start()]):
-                        self._domain(m.group(1), parsed)
+                    joined = self._domain_said(m.group(1), clause[last : m.start()], parsed, joined)
                     last = m.end()
                 continue
             if hedges:
                 continue  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
             self._prose_clause(clause, parsed)
         return parsed
+
+    def _domain_said(self, formula: str, before: str, parsed: ParsedEvent, joined: bool) -> bool:
+        """A domain said as an assumption: after let/assume/suppose/given ("and" or "," after another one), or a
+        membership (``\\in``) after where/with/here; put in ``parsed`` (see `_domain`); True if it was one."""
+        member = "\\in" in formula or "∈" in formula
+        said = DOMAIN_INTRO.search(before) or (joined and DOMAIN_JOIN.search(before))
+        return bool((said or (member and MEMBER_INTRO.search(before))) and self._domain(formula, parsed))
 
     def _domain(self, formula: str, parsed: ParsedEvent) -> bool:
         """``y \\in \\{0, 1\\}`` (each step at each value; ``y_i \\in \\{0, 1\\}``: every entry sampled among
@@ -793,12 +805,13 @@ class Knowledge:
             if None in values:
                 return False
             family = self._entry_family(m.group(1))
-            name = None if family else self._plain_name(m.group(1))
+            names = [] if family else [self._plain_name(t) for t in m.group(1).split(",")]  # "a, b \in \{0, 1\}"
             if family:
                 parsed.entry_values[family] = tuple(dict.fromkeys(values))  # type: ignore[arg-type]
-            elif name:
-                parsed.value_sets[name] = tuple(dict.fromkeys(values))  # type: ignore[arg-type]
-            return bool(family or name)
+            elif names and None not in names:
+                for name in names:
+                    parsed.value_sets[name] = tuple(dict.fromkeys(values))  # type: ignore[arg-type,index]
+            return bool(family or (names and None not in names))
         m = INTERVAL.match(formula)
         if m is not None:
             name, lo, hi = self._plain_name(m.group(1)), _number_text(m.group(3)), _number_text(m.group(4))
@@ -809,7 +822,8 @@ class Knowledge:
         regions = bounds(formula, self.notation, self.env)
         if regions is None:
             return False
-        parsed.regions.update(regions)
+        for name, region in regions.items():  # one name bounded twice in a sentence: two cases, not an assumption
+            parsed.regions[name] = region if name not in parsed.regions else Region(lo=None, hi=None)
         return True
 
     def _entry_family(self, text: str) -> str | None:
@@ -886,15 +900,17 @@ class Knowledge:
             parsed.definitions.append((name, body))
         last = 0
         chained = False
+        joined = False  # the formula before was a domain: "and"/"," may join another
         for m in INLINE.finditer(text):
             before = text[last : m.start()]
             last = m.end()
             intro = DEFINING.search(before)
             keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
             chained |= keyword  # "where $a = …$ and $b = …$", "here $y$ is one-hot and $p_i = …$"
-            if DOMAIN_INTRO.search(before) and self._domain(m.group(1), parsed):
-                chained = True  # "let $y \in \{0, 1\}$ and $p = …$": what follows "and" is said the same way
+            if self._domain_said(m.group(1), before, parsed, joined):
+                joined = chained = True  # "let $y \in \{0, 1\}$ and $p = …$": what follows "and" is said the same way
                 continue  # "let $y \in \{0, 1\}$ and $p \in (0, 1)$", "assume $x > 0$": where they live
+            joined = False
             if (intro is None or not chained) and not _loose_definition(m.group(1), before):
                 chained = False
                 continue
@@ -1141,9 +1157,14 @@ AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless
 
 
 #: What may stand before a variable's domain in prose: "let $y \in \{0,1\}$", "assume $x > 0$", "with $p \in (0,1)$".
-DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|suppose|where|with|given|here|and)\b"
-                          r"(?:\s+(?:that|we\s+have))?(?:\s+(?:each|every|all))?\s*$|,\s*$",
-                          re.IGNORECASE)  # fmt: skip
+#: An assumption's own words ("let", "assume", "suppose", "given"); each, every, all may follow.
+DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|suppose|given)\b"
+                          r"(?:\s+(?:that|we\s+have))?(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)  # fmt: skip
+#: What may introduce a set of values or an interval (``\\in``) but not a bound: "where $y \\in \\{0, 1\\}$ is the
+#: label", "with $p \\in (0, 1)$" — "the ReLU is zero where $x < 0$" describes, it assumes nothing.
+MEMBER_INTRO = re.compile(r"\b(?:where|with|here)\b(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)
+#: After a domain in the same clause, "and" or a comma joins another: "let $y \\in \\{0,1\\}$ and $p \\in (0,1)$".
+DOMAIN_JOIN = re.compile(r"(?:\band|,)\s*$", re.IGNORECASE)
 #: ``y \in \{0, 1\}``: a name and the numbers it takes.
 VALUE_SET = re.compile(r"^\s*(.+?)\s*(?:\\in|∈)\s*\\\{\s*(-?[\d.]+(?:\s*,\s*-?[\d.]+)*)\s*\\\}\s*$")
 #: ``p \in (0, 1)``, ``[0, 1]``, ``(0, 1]``: a name and an interval of numbers.

@@ -72,6 +72,7 @@ class Flags:
     denominator: bool = False  # the Jacobian ∂a/∂z in denominator layout (∂a_j/∂z_i at row i), not numerator
     jacobian: bool = False  # a derivative of a vector by a vector was taken (its layout is a convention)
     default_shape: bool = False  # a bold name's shape came from the convention, not from a declaration
+    matrix_power: bool = False  # a square matrix raised to a power (A² = AA, or tanh²(Z) entry by entry: a reading)
     cdot_vectors: bool = False  # a \cdot joined two vectors of one shape (a dot or an elementwise product)
     cdot_elementwise: bool = False  # read such a \cdot as the elementwise product
     abstract: set[str] = field(default_factory=set)  # undefined names differentiated (L): any function of the outputs
@@ -499,7 +500,7 @@ def _call(node: Call, ctx: Context) -> Value:
     else:
         raise Unsupported(f"'{name}' is not a function this file defines or the notation knows")
     if func.power is not None:
-        value = _power(value, evaluate(func.power, ctx), entrywise=True)  # tanh²(Z): entry by entry
+        value = _power(value, evaluate(func.power, ctx), ctx, entrywise=True)  # tanh²(Z): entry by entry
     return value
 
 
@@ -678,11 +679,13 @@ def _div(node: Div, ctx: Context) -> Value:
     return sp.Matrix(num.shape[0], num.shape[1], [a / b for a, b in zip(num, den)])
 
 
-def _power(base: Value, exp: Value, *, entrywise: bool = False) -> Value:
+def _power(base: Value, exp: Value, ctx: Context, *, entrywise: bool = False) -> Value:
     """b^e; a vector's power entry by entry, and a matrix's that is not square (A^{[1]2} in 1 − A^{[1]2}) or is a
     function's value (tanh²(Z)); a square matrix's power A² = AA (A^{-1} its inverse)."""
     if is_matrix(exp):
         raise ShapeMismatch("a vector exponent")
+    if is_matrix(base) and base.shape[0] == base.shape[1] and 1 not in base.shape:
+        ctx.flags.matrix_power = True  # A² = AA and tanh²(Z) entry by entry are readings: a square matrix has both
     if is_matrix(base) and (1 in base.shape or base.shape[0] != base.shape[1] or entrywise):
         return base.applyfunc(lambda b: b**exp)
     if is_matrix(base):
@@ -700,7 +703,7 @@ def _power(base: Value, exp: Value, *, entrywise: bool = False) -> Value:
 
 
 def _pow(node: Pow, ctx: Context) -> Value:
-    return _power(evaluate(node.base, ctx), evaluate(node.exp, ctx), entrywise=isinstance(node.base, Call))
+    return _power(evaluate(node.base, ctx), evaluate(node.exp, ctx), ctx, entrywise=isinstance(node.base, Call))
 
 
 def _transpose(node: Transpose, ctx: Context) -> Value:

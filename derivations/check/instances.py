@@ -74,6 +74,7 @@ class Search:
     jacobian: bool = False  # found: a Jacobian was taken (the other layout is a reading too)
     cdot_vectors: bool = False  # found: a \cdot joined two vectors (the elementwise product is a reading too)
     default_shape: bool = False  # found: a bold name's shape is the convention's, not declared
+    matrix_power: bool = False  # found: a square matrix raised to a power (matrix product, or entry by entry)
     abstract: set[str] = field(default_factory=set)  # found: unspecified functions stood in for (∂L/∂w, L undefined)
     jets: dict = field(default_factory=dict)  # found: jet symbol → `Jet` of a function never defined (g in g'(z))
     arities: dict = field(default_factory=dict)  # found: names indexed, with how many indices
@@ -98,6 +99,7 @@ class Search:
         self.cdot_vectors |= flags.cdot_vectors
         self.reach |= flags.reach
         self.default_shape |= flags.default_shape
+        self.matrix_power |= flags.matrix_power
         self.abstract |= flags.abstract
         self.jets.update(flags.jets)
         for name, counts in flags.arities.items():
@@ -272,11 +274,16 @@ def sample_point(
         base = table.base.get(s, "")
         region = env.regions.get(base)
         if region is not None:
-            out.append(region.place(_standard(rng, j, k)))
+            ends = [
+                e
+                for e, is_open in ((region.lo, region.lo_open), (region.hi, region.hi_open))
+                if e is not None and not is_open
+            ]
+            out.append(ends[k] if k < len(ends) else region.place(_standard(rng, j, k)))  # p ∈ [0, 1]: 0 and 1 first
             continue
         among = env.entry_values.get(base)
-        if among:  # each y_i ∈ {0, 1}: every combination in turn for the first points, then at random
-            out.append(among[(k >> j) % len(among)] if k < 1 << min(len(symbols), 6) else rng.choice(among))
+        if among:  # each y_i ∈ {0, 1}: all the first value, then all the last, then each entry at random
+            out.append(among[0] if k == 0 else among[-1] if k == 1 else rng.choice(among))
             continue
         lo_hi = env.domains.get(base)
         if lo_hi is not None:

@@ -57,10 +57,11 @@ def test_a_linear_layer_in_matrix_form(tmp_path: Path, row: str, expected: str) 
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (r"A^2 = AA", "proved"),  # a square matrix's power is the matrix product, not entry by entry
-        (r"A^2 = A \odot A", "wrong"),
+        (r"A^2 = AA", "proved"),  # a square matrix's power is the matrix product, never proved entry by entry
+        # false as a matrix product; entry by entry (the ML habit for tanh²(Z)) another reading: not `wrong`
+        (r"A^2 = A \odot A", "unchecked"),
         (r"(A + B)^2 = A^2 + AB + BA + B^2", "proved"),
-        (r"(A + B)^2 = A^2 + 2AB + B^2", "wrong"),  # A and B do not commute
+        (r"(A + B)^2 = A^2 + 2AB + B^2", "unchecked"),  # A and B do not commute
         (r"\operatorname{tr}(A^2) = \sum_{i,j} A_{ij} A_{ji}", "proved"),
         (r"A^{-1} A B = B", "proved"),
         (r"\tanh^2(A) = \tanh(A) \odot \tanh(A)", "proved"),  # a function's power: entry by entry
@@ -1145,3 +1146,50 @@ def test_an_abstract_cost_written_through_a_macro_and_its_partials_stays_a_funct
         )
     )
     assert verdicts(check_text(tmp_path, text))[:3] == ["proved", "proved", "wrong"]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        r"The two cases are $x > 0$ and $x < 0$.",  # a description of cases: nothing assumed
+        r"The ReLU is zero where $x < 0$, and it is the identity where $x > 0$.",
+        r"On the left half, $x < 0$, the sigmoid is below one half.",
+    ],
+)
+def test_a_sentence_that_describes_where_assumes_nothing(tmp_path: Path, prose: str) -> None:
+    assert run(tmp_path, r"\sqrt{x^2} = -x", prose=prose) == ["wrong"]  # 1 against −1 at x = 1
+
+
+def test_what_a_section_assumes_ends_with_it(tmp_path: Path) -> None:
+    """'Assume $x > 0$.' under one heading; the next heading's rows are checked for every x (the preamble's hold on)."""
+    text = (
+        "Let $p \\in (0, 1)$.\n\n## Positive\n\nAssume $x > 0$.\n\n"
+        + displays(r"\sqrt{x^2} = x", r"\log(p^2) = 2 \log p")
+        + "\n## Negative\n\nNow the input is negative.\n\n"
+        + displays(r"\sqrt{x^2} = x", r"\log(p^2) = 2 \log p")
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "wrong", "proved"]
+
+
+def test_binary_entries_past_the_fifth_are_not_fixed(tmp_path: Path) -> None:
+    rows = (r"y_1 + y_2 + y_3 + y_4 + y_5 + y_6 = y_1 + y_2 + y_3 + y_4 + y_5", r"y_1 y_2 y_3 y_4 y_5 y_6 = 0")
+    assert run(tmp_path, *rows, prose=r"Let each $y_i \in \{0, 1\}$.") == ["wrong", "wrong"]
+
+
+@pytest.mark.parametrize(
+    ("prose", "row", "expected"),
+    [
+        (r"Let $y \in \{0, 1\}$.", r"y^2 = 1 \quad \text{for } y > 0", "proved"),  # only y = 1 is left
+        (r"Let $y \in \{1\}$.", r"y^2 = y", "proved"),  # one value: fixed
+        # four names of two values each: eight alternatives at most, the fourth name stays free — not `wrong`
+        (r"Let $a, b, c, d \in \{0, 1\}$.", r"a b c d = a^2 b^2 c^2 d^2", "unchecked"),
+    ],
+)
+def test_values_said_in_prose_meet_the_steps_own_condition(tmp_path: Path, prose: str, row: str, expected: str) -> None:
+    assert run(tmp_path, row, prose=prose) == [expected]
+
+
+def test_a_case_on_letters_that_are_no_index_is_no_case(tmp_path: Path) -> None:
+    """'## When $a < b$': a and b are values, not indices — the row is checked for every a and b."""
+    text = "## When $a < b$\n\n" + displays(r"\max(1, b - a) = b - a")
+    assert verdicts(check_text(tmp_path, text)) == ["wrong"]
