@@ -132,6 +132,8 @@ class Checker:
         self.known.learn_front_matter()
         parsed = self.known.prescan()
         self.known.env.inferred = infer_from(self.known.env, parsed)
+        # "y is one-hot" said in a sentence: in force from that sentence on, not for the rows above it
+        self._later_one_hot = {name: self.env.one_hot.pop(name) for name in self.env.one_hot_since}
         for item in parsed:
             if isinstance(item, ParsedEvent):
                 self._event(item)
@@ -193,6 +195,9 @@ class Checker:
                 self._another_definition(name_node, body, item.event.line)
             for name in item.unread:
                 self.env.unread.setdefault(name, item.event.line)
+            for name, since in self.env.one_hot_since.items():
+                if since == item.event.line and name in self._later_one_hot:
+                    self.env.one_hot[name] = self._later_one_hot.pop(name)
             # "assume $x > 0$", "let $y \in \{0, 1\}$": where the variables live, from this sentence on (inside
             # an interval the front matter gives, if any)
             for name, region in item.regions.items():

@@ -136,6 +136,7 @@ class Environment:
     regions: dict[str, Region] = field(default_factory=dict)  # a step's condition on a variable
     value_sets: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # y ∈ {0, 1}: each step at each
     entry_values: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # y_i ∈ {0, 1}: entries among them
+    one_hot_since: dict[str, int] = field(default_factory=dict)  # one-hot said in prose: the sentence's line
     unread: dict[str, int] = field(default_factory=dict)  # names defined on a row that could not be read
     applied_only: set[str] = field(default_factory=set)  # names only ever written before '(': f(x) or f·x?
     unknown_functions: set[str] = field(default_factory=set)  # g in g'(z), never defined: any smooth function
@@ -210,6 +211,7 @@ class Environment:
             regions=dict(self.regions),
             value_sets=dict(self.value_sets),
             entry_values=dict(self.entry_values),
+            one_hot_since=dict(self.one_hot_since),
             unread=dict(self.unread),
             applied_only=set(self.applied_only),
             unknown_functions=set(self.unknown_functions),
@@ -402,6 +404,7 @@ class ParsedEvent:
     regions: dict[str, Region] = field(default_factory=dict)  # "assume $x > 0$": from here on
     value_sets: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # "let $y \in \{0, 1\}$"
     entry_values: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)  # "each $y_i \in \{0, 1\}$"
+    one_hot: bool = False  # the sentence says a label is one-hot
 
 
 #: ``z^1``, ``a^{1}``, ``\\delta^1_j``: a name with the superscript 1 (a layer number, not a power).
@@ -847,7 +850,7 @@ class Knowledge:
             return None
         return node.name
 
-    def one_hot(self, formula: str, env: Environment | None = None) -> None:
+    def one_hot(self, formula: str, env: Environment | None = None, *, since: int = 0) -> None:
         """The maths of "$y$ is one-hot": a name, names (``y, t``), a shape declaration (``y \\in \\mathbb{R}^K``,
         declared too) or the entries (``(T_1, T_2, T_3)``): each is one-hot at an index of its own — in ``env``
         (a step's own, for ``\\quad (y \\text{ one-hot})``), else from here on."""
@@ -874,6 +877,8 @@ class Knowledge:
                 for name in {node.name, entry_base(node.name)}:  # \mathbf{t} one-hot: its entries t_j are
                     if name not in env.one_hot:
                         env.one_hot[name] = f"hot({entry_base(node.name)})"
+                        if since:
+                            env.one_hot_since[name] = since  # said in prose: in force from that sentence on
                 env.index_letters.add(f"hot({entry_base(node.name)})")
 
     def _prose_clause(self, text: str, parsed: ParsedEvent) -> None:
@@ -884,7 +889,8 @@ class Knowledge:
             op = "!=" if m.group(2) != "=" else "="
             parsed.relation = Rel(op, Sym(m.group(1)), Sym(m.group(3)))
         for m in ONE_HOT_PROSE.finditer(text):
-            self.one_hot(m.group(1) or m.group(2))
+            self.one_hot(m.group(1) or m.group(2), since=parsed.event.line)
+            parsed.one_hot = True
         for m in WRITE_FOR.finditer(text):  # "write $\delta$ for $\partial E/\partial h$": δ stands for it
             if m.group(1) is not None:  # write $short$ for $long$
                 short, long = m.group(1), m.group(2)
@@ -996,10 +1002,16 @@ _AFTERWORD = re.compile(r"^\s*(?:,\s*)?(?:where|with|here|and)\b", re.IGNORECASE
 
 def _where_first(parsed: list[Parsed]) -> list[Parsed]:
     """A sentence right after a display that starts with "where"/"with" and defines names ("… where
-    $a_i = \\sigma(z_i)$") explains that display: its definitions are put in force before the display's rows."""
+    $a_i = \\sigma(z_i)$"), says a label is one-hot or where a variable lives explains that display: what it says is
+    put in force before the display's rows."""
     out: list[Parsed] = []
     for item in parsed:
-        if isinstance(item, ParsedEvent) and item.definitions and _AFTERWORD.match(item.event.text):
+        says = isinstance(item, ParsedEvent) and (
+            item.definitions or item.one_hot or item.regions or item.value_sets or item.entry_values
+        )
+        text = item.event.text if isinstance(item, ParsedEvent) else ""
+        because = isinstance(item, ParsedEvent) and item.one_hot and re.search(r"\b(?:because|since)\b", text, re.I)
+        if says and (_AFTERWORD.match(text) or because):  # "… because $y$ is one-hot.": it explains the display
             k = len(out)
             if k and isinstance(out[k - 1], ParsedRow):
                 display = out[k - 1].row.display

@@ -1193,3 +1193,17 @@ def test_a_case_on_letters_that_are_no_index_is_no_case(tmp_path: Path) -> None:
     """'## When $a < b$': a and b are values, not indices — the row is checked for every a and b."""
     text = "## When $a < b$\n\n" + displays(r"\max(1, b - a) = b - a")
     assert verdicts(check_text(tmp_path, text)) == ["wrong"]
+
+
+def test_a_one_hot_said_later_holds_from_there_on_or_for_the_display_it_explains(tmp_path: Path) -> None:
+    """'From now on $y$ is one-hot.' does not reach the rows above it; 'where $y$ is one-hot.' right after a
+    display explains that display."""
+    text = (
+        "Let $y \\in \\mathbb{R}^K$.\n\n"
+        + displays(r"\sum_k y_k = 1")
+        + "\nFrom now on $y$ is one-hot.\n\n"
+        + displays(r"\sum_k y_k = 1")
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved"]
+    for after in ("where $y$ is one-hot.", "This holds because $y$ is a one-hot vector."):
+        assert verdicts(check_text(tmp_path, displays(r"\sum_k y_k = 1") + f"\n{after}\n")) == ["proved"]
