@@ -33,6 +33,7 @@ from derivations.check.environment import (
     constant_value,
     definable,
     intersect,
+    number_bound,
     region_of,
 )
 from derivations.check.instances import Setting
@@ -516,7 +517,7 @@ class Checker:
             env.probability.add(lhs.body.base.name)
             env.families.discard(lhs.body.base.name)
             return Setting([env], self._cases())
-        bound = _bound(rel)
+        bound = number_bound(rel.op, rel.lhs, rel.rhs, equal=True)
         if bound is not None:
             name, op, value = bound
             if name in self.env.sizes and op == "=" and value.denominator == 1 and value >= 1:
@@ -839,13 +840,3 @@ def mentions(node: Node, name: str) -> bool:
 
 def _number(value: Fraction) -> Node:
     return Num(value) if value >= 0 else Neg(Num(-value))
-
-
-def _bound(rel: Rel) -> tuple[str, str, Fraction] | None:
-    """``x > 0`` or ``0 < x`` as (x, '>', 0); None unless one side is a plain name and the other a number."""
-    flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
-    for name_side, number_side, op in ((rel.lhs, rel.rhs, rel.op), (rel.rhs, rel.lhs, flip[rel.op])):
-        value = constant_value(number_side)
-        if isinstance(name_side, Sym) and value is not None and op != "!=":
-            return name_side.name, op, value
-    return None

@@ -1225,7 +1225,7 @@ def bounds(text: str, notation: Notation, env: Environment) -> dict[str, Region]
             pending.append(chain[0][1].name)
             continue
         for (_, a, *_), (op, b, *_) in itertools.pairwise(chain):
-            bound = _number_bound(op, a, b)
+            bound = number_bound(op, a, b)
             if bound is None:
                 return None
             name, side, value = bound
@@ -1240,9 +1240,10 @@ def bounds(text: str, notation: Notation, env: Environment) -> dict[str, Region]
     return regions if regions and not pending else None
 
 
-def _number_bound(op: str, a: Node, b: Node) -> tuple[str, str, Fraction] | None:
-    """``x > 0`` or ``0 < x`` as (x, '>', 0); None unless an inequality between a plain name and a number."""
-    flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+def number_bound(op: str, a: Node, b: Node, *, equal: bool = False) -> tuple[str, str, Fraction] | None:
+    """``x > 0`` or ``0 < x`` as (x, '>', 0) (with ``equal``, ``y = 1`` too); None unless an inequality (or equation)
+    between a plain name and a number."""
+    flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", **({"=": "="} if equal else {})}
     if op not in flip:
         return None
     for name_side, number_side, side in ((a, b, op), (b, a, flip[op])):
