@@ -122,6 +122,26 @@ class Notation:
     letters: set[str] = field(default_factory=set)  # X, W declared as matrices or vectors: XW is their product
 
 
+#: ``^{\mathsf{T}}``, ``^\mathsf T``, ``^{\mathrm T}``: the transpose, written in an upright T.
+_UPRIGHT_T = re.compile(
+    r"\^\s*(?:\{\s*\\(?:mathsf|mathrm|textsf|text)\s*(?:\{\s*T\s*\}|T)\s*\}"
+    r"|\\(?:mathsf|mathrm)\s*(?:\{\s*T\s*\}|T(?![A-Za-z])))"
+)
+#: ``\frac12``, ``\frac1n``, ``\frac 1{2m}``, ``\frac{1}2``: TeX's one-token arguments of a fraction (``\fracc``
+#: is another command, a typo).
+_FRAC_TOKENS = re.compile(r"\\([dt]?frac)(?![A-Za-z])\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
+_FRAC_FIRST = re.compile(r"\\([dt]?frac)(?![A-Za-z])\s*([0-9A-Za-z])\s*(?=\{)")
+_FRAC_SECOND = re.compile(r"(\\[dt]?frac\s*\{[^{}]*\})\s*([0-9])")
+
+
+def tex_shorthand(text: str) -> str:
+    """TeX's shorthands spelled out: ``\\frac12`` → ``\\frac{1}{2}``, ``^{\\mathsf{T}}`` → ``^{\\top}``."""
+    text = _UPRIGHT_T.sub(r"^{\\top}", text)
+    text = _FRAC_TOKENS.sub(r"\\\1{\2}{\3}", text)
+    text = _FRAC_FIRST.sub(r"\\\1{\2}", text)
+    return _FRAC_SECOND.sub(r"\1{\2}", text)
+
+
 def _split_declared(tokens: list[Token], letters: set[str]) -> list[Token]:
     """``XW`` with X and W declared (matrices, vectors): the product of the two, not a name of its own."""
     out: list[Token] = []
@@ -142,7 +162,7 @@ class Parser:
                 raise ParseError(f"longer than {MAX_ROW} characters")
             if notation is not None and notation.macros:
                 text = expand(strip_definitions(text), notation.macros)
-            text = replace_unicode(text)
+            text = tex_shorthand(replace_unicode(text))
             text = TRAILING_PUNCTUATION.sub(" ", text)  # "… = -\frac{y_j}{p_j}." : the sentence's full stop
             tokens = tokenize(text)
             if notation is not None and notation.letters:

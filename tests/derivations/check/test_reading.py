@@ -1207,3 +1207,20 @@ def test_a_one_hot_said_later_holds_from_there_on_or_for_the_display_it_explains
     assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved"]
     for after in ("where $y$ is one-hot.", "This holds because $y$ is a one-hot vector."):
         assert verdicts(check_text(tmp_path, displays(r"\sum_k y_k = 1") + f"\n{after}\n")) == ["proved"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"W^{\mathsf T} \mathbf{v} = (W^\top) \mathbf{v}", "proved"),  # an upright T is the transpose
+        (r"W^{\mathsf{T}} \mathbf{v} = (W^\top) \mathbf{v}", "proved"),
+        (r"W^\mathrm{T} \mathbf{v} = (W^\top) \mathbf{v}", "proved"),
+        (r"W^{\mathsf T} \mathbf{v} = 2 (W^\top) \mathbf{v}", "wrong"),
+        (r"\frac12 \mathbf{v}^\top \mathbf{v} = \frac{1}{2}\|\mathbf{v}\|^2", "proved"),  # TeX's \frac12
+        (r"\frac1n \sum_{i=1}^{n} 2 = 2", "proved"),
+        (r"\frac 1{2} \mathbf{v}^\top \mathbf{v} = \|\mathbf{v}\|^2", "wrong"),
+    ],
+)
+def test_tex_shorthands_for_transpose_and_fractions(tmp_path: Path, row: str, expected: str) -> None:
+    prose = r"Let $W \in \mathbb{R}^{2 \times 3}$ and $\mathbf{v} \in \mathbb{R}^{2}$."
+    assert run(tmp_path, row, prose=prose) == [expected]
