@@ -542,12 +542,8 @@ class Checker:
         numbers = [constant_value(v) for v in values]
         if not isinstance(node, Sym) or node.name in self.env.index_letters or None in numbers:
             return Setting(base.envs, base.cases, text)
-        envs = []
-        for value in numbers:
-            env = self.env.copy()
-            env.definitions[node.name] = Definition(node.name, _number(value), 0)
-            envs.append(env)
-        return Setting(envs, base.cases, labels=[f"{name_text.strip()} = {format_point(v)}" for v in numbers])
+        envs, labels = _each_value([self.env], [""], node.name, numbers, name_text.strip())  # type: ignore[arg-type]
+        return Setting(envs, base.cases, labels=labels)
 
     def _introduced(self, rel: str, left: Link, node: Node) -> str | None:
         """``∵ σ(z_i) = P_i = …``: in a row of facts (∵), a name met here first
@@ -776,25 +772,29 @@ def _at_each_value(setting: Setting, nodes: list[Node | None]) -> Setting:
     envs, labels, unused = [env], [""], ""
     for name in names:
         region = env.regions.get(name)
-        values = [v for v in env.value_sets[name] if region is None or _inside(region, v)]
+        values = [v for v in env.value_sets[name] if region is None or region.contains(v)]
         if not values:
             return Setting(setting.envs, setting.cases, f"{name} takes none of its values here", setting.sizes)
         if len(envs) * len(values) > MAX_ALTERNATIVES:
             unused = f"{name} takes only the values said in the text"
             continue
-        envs = [e.copy() for e in envs for _ in values]
-        labels = [f"{label}, {name} = {format_point(v)}".lstrip(", ") for label in labels for v in values]
-        for k, e in enumerate(envs):
-            value = values[k % len(values)]
-            e.definitions[name] = Definition(name, _number(value), 0)
+        envs, labels = _each_value(envs, labels, name, values, name)
     return Setting(envs, setting.cases, setting.unreadable or unused, setting.sizes, labels)
 
 
-def _inside(region: Region, v: Fraction) -> bool:
-    """Whether ``v`` lies in ``region``."""
-    if region.lo is not None and (v < region.lo or (v == region.lo and region.lo_open)):
-        return False
-    return not (region.hi is not None and (v > region.hi or (v == region.hi and region.hi_open)))
+def _each_value(
+    envs: list[Environment], labels: list[str], name: str, values: list[Fraction], written: str
+) -> tuple[list[Environment], list[str]]:
+    """Each environment once per value, ``name`` fixed to it (y ∈ {0, 1}: y = 0, y = 1), each with its label."""
+    out: list[Environment] = []
+    said: list[str] = []
+    for env, label in zip(envs, labels):
+        for value in values:
+            fixed = env.copy()
+            fixed.definitions[name] = Definition(name, _number(value), 0)
+            out.append(fixed)
+            said.append(f"{label}, {written} = {format_point(value)}".lstrip(", "))
+    return out, said
 
 
 def _used_names(nodes: list[Node], env: Environment) -> set[str]:

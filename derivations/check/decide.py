@@ -22,11 +22,20 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from derivations.check.environment import Definition, Environment, SymbolTable, bold_forms, describe_shape, entry_base
+from derivations.check.environment import (
+    Definition,
+    Environment,
+    Region,
+    SymbolTable,
+    bold_forms,
+    describe_shape,
+    entry_base,
+)
 from derivations.check.evaluate import Context, dims_at, is_abstract, is_matrix, sinks
 from derivations.check.graph import Graph, dependencies
 from derivations.check.instances import (
     MATRIX_PROOF_SIZES,
+    Instance,
     Search,
     Setting,
     instances,
@@ -119,6 +128,35 @@ class NumericResult:
     sides: tuple[list[sp.Expr], ...] = ()  # the differing instance's two sides, entry by entry
 
 
+def _found_at(
+    search: Search,
+    inst: Instance,
+    pairs: list[tuple[int, sp.Expr, sp.Expr]],
+    point: tuple[list[sp.Symbol], list[Fraction]],
+    sides: tuple[list[sp.Expr], list[sp.Expr]],
+    component: int | None,
+    **said: mpmath.mpf | str | None,
+) -> NumericResult:
+    """What a point where the sides part found (a difference, or one side alone real): the counterexample at the
+    ``point`` of ``inst`` (``said``: both sides' values, or the reason) and the names of the step there."""
+    symbols, values = point
+    ce = Counterexample(
+        point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
+        n=inst.n,
+        indices=dict(inst.assign),
+        component=pairs[component][0] + 1 if component is not None and len(_flat(inst.left)) > 1 else None,
+        **said,  # type: ignore[arg-type]
+    )
+    return NumericResult(
+        Numbers.PARTIAL,
+        ce,
+        one_sided=_one_sided(search, *sides),
+        constant=not symbols,
+        bases={search.symbols.base.get(v, "") for v in symbols},
+        sides=sides,
+    )
+
+
 def numeric_check(search: Search, rng: random.Random, deadline: float) -> NumericResult:
     """Both sides at ≥ `POINTS` points over the numeric instances: the first certified difference, or agreement."""
     insts = list(instances(search, rng))
@@ -173,48 +211,22 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
             else:  # the first agreements must survive a large increase of precision (saturation)
                 res = compare_at(fn, len(left), values, confirm_bits=CONFIRM_BITS if agreed < 2 else 0)
             if res.status is Point.DIFFERENT:
-                ce = Counterexample(
-                    point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
-                    n=inst.n,
-                    indices=dict(inst.assign),
-                    component=pairs[res.component][0] + 1 if len(_flat(inst.left)) > 1 else None,
-                    left=res.left,
-                    right=res.right,
-                    difference=res.difference,
-                )
-                return NumericResult(
-                    Numbers.DIFFERENT,
-                    ce,
-                    agreed,
-                    len(insts),
-                    one_sided=_one_sided(search, left, right),
-                    constant=not symbols,
-                    bases={search.symbols.base.get(v, "") for v in symbols},
-                    sides=(left, right),
-                )
+                found = _found_at(search, inst, pairs, (symbols, values), (left, right), res.component,
+                                  left=res.left, right=res.right, difference=res.difference)  # fmt: skip
+                found.status, found.points, found.instances = Numbers.DIFFERENT, agreed, len(insts)
+                return found
             if res.status is Point.EQUAL:
                 got += 1
                 agreed += 1
             elif res.status is Point.UNDECIDED:
                 undecided += 1
             elif res.status is Point.NOT_REAL and partial is None:
-                found = one_side_not_real(symbols, left, right, values)
-                if found is not None:
-                    ce = Counterexample(
-                        point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
-                        n=inst.n,
-                        indices=dict(inst.assign),
-                        component=pairs[found.component][0] + 1 if len(_flat(inst.left)) > 1 else None,
-                        reason=f"the {'left' if found.not_real == 'right' else 'right'} side is "
-                        f"{format_number(found.value)} and the {found.not_real} side is not a real number",
-                    )
-                    partial = NumericResult(
-                        Numbers.PARTIAL,
-                        ce,
-                        one_sided=_one_sided(search, left, right),
-                        constant=not symbols,
-                        bases={search.symbols.base.get(v, "") for v in symbols},
-                        sides=(left, right),
+                one = one_side_not_real(symbols, left, right, values)
+                if one is not None:
+                    real = f"the {'left' if one.not_real == 'right' else 'right'} side is {format_number(one.value)}"
+                    said = f"{real} and the {one.not_real} side is not a real number"
+                    partial = _found_at(
+                        search, inst, pairs, (symbols, values), (left, right), one.component, reason=said
                     )
             if not symbols:
                 break
@@ -813,16 +825,17 @@ def _signs(search: Search, left: sp.Basic, right: sp.Basic) -> dict[sp.Symbol, s
     for s in sorted(left.free_symbols | right.free_symbols, key=lambda s: s.name):
         base = search.symbols.base.get(s, "")
         region = search.env.regions.get(base)
-        lo, hi, lo_open, hi_open = (region.lo, region.hi, region.lo_open, region.hi_open) if region else (None,) * 4
         if region is None and base in search.env.domains:
-            (lo, hi), lo_open, hi_open = search.env.domains[base], False, False
-        if lo is not None and (lo > 0 or (lo == 0 and lo_open)):
+            region = Region(*search.env.domains[base])  # a closed interval
+        if region is None:
+            continue
+        if region.lo is not None and (region.lo > 0 or (region.lo == 0 and region.lo_open)):
             out[s] = "positive"
-        elif lo is not None and lo == 0:
+        elif region.lo == 0:
             out[s] = "nonnegative"
-        elif hi is not None and (hi < 0 or (hi == 0 and hi_open)):
+        elif region.hi is not None and (region.hi < 0 or (region.hi == 0 and region.hi_open)):
             out[s] = "negative"
-        elif hi is not None and hi == 0:
+        elif region.hi == 0:
             out[s] = "nonpositive"
     return out
 

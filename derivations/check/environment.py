@@ -108,6 +108,12 @@ class Region:
     lo_open: bool = False
     hi_open: bool = False
 
+    def contains(self, v: Fraction) -> bool:
+        """Whether ``v`` lies in the interval."""
+        if self.lo is not None and (v < self.lo or (v == self.lo and self.lo_open)):
+            return False
+        return not (self.hi is not None and (v > self.hi or (v == self.hi and self.hi_open)))
+
     def place(self, v: Fraction) -> Fraction:
         """A sample of the whole line moved into the region (0 to the region's inside, its sign kept apart)."""
         if self.lo is not None and self.hi is not None:
@@ -829,12 +835,16 @@ class Knowledge:
             parsed.regions[name] = region if name not in parsed.regions else Region(lo=None, hi=None)
         return True
 
-    def _entry_family(self, text: str) -> str | None:
-        """``y_i``: the family y whose entries a letter index runs over, else None."""
+    def _read(self, text: str) -> Node | None:
+        """``text`` parsed, or None if it cannot be read."""
         try:
-            node = parse_expression(text, self.notation)
+            return parse_expression(text, self.notation)
         except ParseError:
             return None
+
+    def _entry_family(self, text: str) -> str | None:
+        """``y_i``: the family y whose entries a letter index runs over, else None."""
+        node = self._read(text)
         if isinstance(node, Index) and isinstance(node.base, Sym) and len(node.indices) == 1:
             if isinstance(node.indices[0], Sym) and node.base.name not in self.env.definitions:
                 return node.base.name
@@ -842,10 +852,7 @@ class Knowledge:
 
     def _plain_name(self, text: str) -> str | None:
         """The name ``text`` is, if it is a plain one (not an index letter, not defined), else None."""
-        try:
-            node = parse_expression(text, self.notation)
-        except ParseError:
-            return None
+        node = self._read(text)
         if not isinstance(node, Sym) or node.name in self.env.index_letters or node.name in self.env.definitions:
             return None
         return node.name
@@ -860,9 +867,8 @@ class Knowledge:
             self.declare(formula)  # "let $y \in \mathbb{R}^K$ be one-hot": the shape is said too
         names = head.split(",") if "(" not in head else [head]
         for name_text in names:
-            try:
-                node = parse_expression(name_text, self.notation)
-            except ParseError:
+            node = self._read(name_text)
+            if node is None:
                 continue
             if (
                 isinstance(node, Vector)
@@ -1168,8 +1174,8 @@ CLAIMING = re.compile(
 AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless|until|approaches|gives?)\s*$", re.I)
 
 
-#: What may stand before a variable's domain in prose: "let $y \in \{0,1\}$", "assume $x > 0$", "with $p \in (0,1)$".
-#: An assumption's own words ("let", "assume", "suppose", "given"); each, every, all may follow.
+#: What may stand before a variable's domain in prose, an assumption's own words: "let $y \in \{0,1\}$", "assume
+#: $x > 0$", "suppose", "given"; each, every, all may follow.
 DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|suppose|given)\b"
                           r"(?:\s+(?:that|we\s+have))?(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)  # fmt: skip
 #: What may introduce a set of values or an interval (``\\in``) but not a bound: "where $y \\in \\{0, 1\\}$ is the

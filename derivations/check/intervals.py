@@ -36,6 +36,7 @@ IV_NAMESPACE = VOCABULARY.interval_namespace()
 SIDE_BITS = 256
 #: |Im| above 2^-128 of the value's magnitude is not rounding (at 256 bits rounding leaves about 2^-250).
 NOT_REAL_BITS = 128
+_NOT_REAL = mpmath.ldexp(1, -NOT_REAL_BITS)
 
 
 class Point(Enum):
@@ -167,7 +168,15 @@ def _real_value(z: object) -> tuple[bool, bool]:
         return False, False
     imag = abs(mpmath.im(z))
     scale = max(abs(z), mpmath.mpf(1))
-    return True, imag <= scale * mpmath.ldexp(1, -NOT_REAL_BITS)
+    return True, imag <= scale * _NOT_REAL
+
+
+@lru_cache(maxsize=64)
+def _complex_lambdified(symbols: tuple[sp.Symbol, ...], entries: tuple[sp.Expr, ...]) -> Callable:
+    """The entries as one function in mpmath's numbers (complex where a log or root takes a negative number), made
+    once for a step however many of its points leave the real numbers."""
+    namespaces = [VOCABULARY.mpmath_namespace(), "mpmath"]
+    return sp.lambdify(list(symbols), list(entries), modules=namespaces, docstring_limit=0)
 
 
 def one_side_not_real(symbols: list[sp.Symbol], left: list[sp.Expr], right: list[sp.Expr],
@@ -180,8 +189,7 @@ def one_side_not_real(symbols: list[sp.Symbol], left: list[sp.Expr], right: list
     """
     with mpmath.workprec(SIDE_BITS):
         try:
-            namespaces = [VOCABULARY.mpmath_namespace(), "mpmath"]
-            fn = sp.lambdify(symbols, left + right, modules=namespaces, docstring_limit=0)
+            fn = _complex_lambdified(tuple(symbols), tuple(left + right))
             out = fn(*[mpmath.mpf(v.numerator) / v.denominator for v in values])
         except (ZeroDivisionError, ValueError, OverflowError, TypeError, NameError, ArithmeticError):
             return None

@@ -346,6 +346,7 @@ def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int]
     k = 0
     while k < len(rest):
         p = rest[k].strip()
+        unwrapped = _unwrap(p)  # the piece as a condition: less its parentheses and punctuation
         if _CLAIM_START.match(p):
             claim = p
             while _CLAIM_START.fullmatch(claim.strip()) and k + 1 < len(rest):  # "\Rightarrow \quad 1 - σ = …"
@@ -353,28 +354,28 @@ def _rows(piece: str, line: int, display: int, index: int, span: tuple[int, int]
                 claim += " " + rest[k].strip()
             extra.append(claim)
         elif not condition and _INDEX_CONDITION.match(p):  # "…, \quad i = j": the step's condition
-            condition = _unwrap(p)
+            condition = unwrapped
             kept.append(p)
         elif not condition and _VALUE_OF_LEFT.match(p) and _names_left_side(_VALUE_OF_LEFT.match(p).group(1), text):
-            condition = _unwrap(p)  # σ(z) = ½, \quad z = 0: the point it holds at
+            condition = unwrapped  # σ(z) = ½, \quad z = 0: the point it holds at
             kept.append(p)
         elif not kept and not condition and text.rstrip().endswith((",", ";")) and "=" in p:
             extra.append(p)  # x = …, \quad w = …: two statements side by side
         elif not condition and (m := CONDITION.match(p)):
             condition = m.group(2).strip().rstrip(".,;")
             kept.append(p)
-        elif not condition and ONE_HOT_CONDITION.match(_unwrap(p)):
-            condition = _unwrap(p)
+        elif not condition and ONE_HOT_CONDITION.match(unwrapped):
+            condition = unwrapped
             kept.append(p)
         elif not condition and _BARE_CONDITION.match(p):
-            condition = _unwrap(p)
+            condition = unwrapped
             kept.append(p)
         elif not kept and not condition and "\\text" not in p and _DEFINITION_START.match(p):
             extra.append(p)  # a definition beside the row
         elif not condition and _RELATION.search(p):
             # ‖x‖² = 1 \quad ‖x‖ = 1: a relation beside the row, neither a claim nor a definition — the row
             # holds under it, perhaps; kept as a condition the checker cannot use, never joined to the row
-            condition = _unwrap(p)
+            condition = unwrapped
             kept.append(p)
         else:
             kept.append(p)
