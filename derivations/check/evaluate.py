@@ -80,6 +80,7 @@ class Flags:
     near_reach: bool = False  # read such an operator as differentiating the first term only
     jets: dict = field(default_factory=dict)  # jet symbol → `Jet`: values of functions the file never defines
     arities: dict[str, set[int]] = field(default_factory=dict)  # names indexed: with how many indices (x_1, x_{i1})
+    entries: dict = field(default_factory=dict)  # (definition, index, context) → its entry, made once (`_component`)
 
 
 @dataclass
@@ -147,30 +148,72 @@ def _dim(d: int | str, ctx: Context) -> int:
     return d if isinstance(d, int) else ctx.size(d)
 
 
-def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
-    """A declared (or bold) vector or matrix as a matrix of its entries' symbols, or None if it has no shape."""
+def _shape_at(name: str, ctx: Context) -> tuple[int, int] | None:
+    """(rows, columns) of a declared (or bold) vector or matrix at this instance; None for a scalar."""
     found = ctx.env.shape_of(name)
     if found is None:
         return None
     (rows, cols), declared = found
     ctx.flags.default_shape |= not declared
-    r, c = _dim(rows, ctx), _dim(cols, ctx)
-    if (c == 1 or r == 1) and name in ctx.env.one_hot:  # y ∈ ℝ^K, one-hot: 1 at its hot index, 0 elsewhere
-        letter = ctx.env.one_hot[name]
-        hot = ctx.assign.get(letter)
-        if hot is None:
-            raise MissingIndex(letter)
-        ctx.flags.used_n = True
-        if not 1 <= hot <= max(r, c):
-            raise OutOfRange(f"the 1 of '{name}' at {hot}, outside 1…{max(r, c)}")
-        entries = [sp.Integer(int(k == hot)) for k in range(1, max(r, c) + 1)]
-        return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
-    if c == 1 or r == 1:
-        entries = [ctx.symbols.get(name, (k,)) for k in range(1, max(r, c) + 1)]
+    return _dim(rows, ctx), _dim(cols, ctx)
+
+
+def _hot(name: str, size: int, ctx: Context) -> int:
+    """The index of the 1 of the one-hot ``name`` (of ``size`` entries) at this instance."""
+    letter = ctx.env.one_hot[name]
+    hot = ctx.assign.get(letter)
+    if hot is None:
+        raise MissingIndex(letter)
+    ctx.flags.used_n = True
+    if not 1 <= hot <= size:
+        raise OutOfRange(f"the 1 of '{name}' at {hot}, outside 1…{size}")
+    return hot
+
+
+def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
+    """A declared (or bold) vector or matrix as a matrix of its entries' symbols, or None if it has no shape."""
+    shape = _shape_at(name, ctx)
+    if shape is None:
+        return None
+    r, c = shape
+    if r > 1 and c > 1:
+        return sp.Matrix(r, c, [ctx.symbols.get(name, (i, j)) for i in range(1, r + 1) for j in range(1, c + 1)])
+    size = max(r, c)
+    if name in ctx.env.one_hot:  # y ∈ ℝ^K, one-hot: 1 at its hot index, 0 elsewhere
+        hot = _hot(name, size, ctx)
+        entries = [sp.Integer(int(k == hot)) for k in range(1, size + 1)]
+    else:
+        entries = [ctx.symbols.get(name, (k,)) for k in range(1, size + 1)]
         if name in ctx.env.probability:  # Σ_k y_k = 1: the last entry is 1 − the others, by substitution
             entries[-1] = 1 - sp.Add(*entries[:-1])
-        return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
-    return sp.Matrix(r, c, [ctx.symbols.get(name, (i, j)) for i in range(1, r + 1) for j in range(1, c + 1)])
+    return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
+
+
+def shaped_entry(name: str, idx: tuple[int, ...], ctx: Context, label: str = "") -> sp.Expr | None:
+    """Entry idx of `shaped_value` (name, ctx), made alone, as `_pick` (…, label) takes it from the whole matrix."""
+    label = label or name
+    shape = _shape_at(name, ctx)
+    if shape is None:
+        return None
+    r, c = shape
+    if r > 1 and c > 1:
+        if len(idx) != 2:
+            raise ShapeMismatch(f"'{label}' is a {r}×{c} matrix, but it has {len(idx)} index(es)")
+        if not (1 <= idx[0] <= r and 1 <= idx[1] <= c):
+            raise OutOfRange(f"entry {idx} of '{label}' outside its {r}×{c} shape")
+        return ctx.symbols.get(name, idx)
+    size = max(r, c)
+    hot = _hot(name, size, ctx) if name in ctx.env.one_hot else 0
+    if len(idx) != 1:
+        raise ShapeMismatch(f"'{label}' is a vector, but it has {len(idx)} indices")
+    (k,) = idx
+    if not 1 <= k <= size:
+        raise OutOfRange(f"index {k} of '{label}' outside 1…{size}")
+    if hot:
+        return sp.Integer(int(k == hot))
+    if name in ctx.env.probability and k == size:
+        return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(1, size)])
+    return ctx.symbols.get(name, (k,))
 
 
 def is_matrix(v: object) -> bool:
@@ -355,7 +398,14 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
             raise Unsupported(f"'{name}' is defined with {len(d.index_params)} index(es), used with {len(idx)}")
         binds = dict(ctx.bindings)
         binds.update({p: sp.Integer(v) for p, v in zip(d.index_params, idx)})
-        return evaluate(d.body, ctx.bind(bindings=binds, expanding=(*ctx.expanding, name)))
+        key = _entry_key(name, idx, binds, ctx)
+        hit = ctx.flags.entries.get(key) if key is not None else None
+        if hit is not None:
+            return hit
+        value = evaluate(d.body, ctx.bind(bindings=binds, expanding=(*ctx.expanding, name)))
+        if key is not None and not is_matrix(value):
+            ctx.flags.entries[key] = value
+        return value
     if name in env.one_hot and len(idx) == 1:
         ctx.flags.used_n = True
         hot = ctx.assign.get(env.one_hot[name])
@@ -373,6 +423,21 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
         if name in env.probability and idx == (size,):  # Σ_j y_j = 1, by substitution
             return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(1, size)])
     return ctx.symbols.get(name, idx)
+
+
+def _entry_key(name: str, idx: tuple[int, ...], binds: dict[str, sp.Basic], ctx: Context) -> tuple | None:
+    """Everything an entry of a definition is a function of: the instance, the bound names, the definitions
+    being expanded and the reading; None when a bound value (a matrix) cannot be a key. The effects on the
+    flags of making the entry were had the first time, in the same flags."""
+    f = ctx.flags
+    key = (name, idx, ctx.n, tuple(sorted(ctx.assign.items())), tuple(sorted(binds.items())),
+           tuple(sorted(ctx.keep.items())), ctx.expanding, f.scalar_bare, f.denominator, f.cdot_elementwise,
+           f.near_reach)  # fmt: skip
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _index(node: Index, ctx: Context) -> Value:
@@ -416,12 +481,12 @@ def _index(node: Index, ctx: Context) -> Value:
                 return _pick(_sym(Sym(bold), ctx), idx, bold)
             ctx.flags.arities.setdefault(name, set()).add(len(idx))
             one_of_two = len(idx) == 1 and name in ctx.env.matrix_families and name not in ctx.env.shapes
-            shaped = None if one_of_two else shaped_value(name, ctx)  # x_1 beside x_{i1}: a name of its own
+            shaped = None if one_of_two else shaped_entry(name, idx, ctx)  # x_1 beside x_{i1}: a name of its own
             if shaped is None and not one_of_two:  # W_{ij} of a declared \mathbf{W}: its entries, in its shape
                 declared = next((key for key in bold_forms(name) if key in ctx.env.shapes), "")
-                shaped = shaped_value(declared, ctx) if declared else None
+                shaped = shaped_entry(declared, idx, ctx, name) if declared else None
             if shaped is not None:
-                return _pick(shaped, idx, name)
+                return shaped
         return _component(base, idx, ctx)
     value = _eval(base, ctx)
     if isinstance(base, Call) and base.func.name == "sigmoid" and is_matrix(value) and value.shape != (1, 1):

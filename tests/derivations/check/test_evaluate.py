@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from derivations.check.environment import Definition, Environment, SymbolTable
-from derivations.check.evaluate import Context, evaluate
+from derivations.check.evaluate import Context, _pick, evaluate, shaped_entry, shaped_value
 from derivations.errors import OutOfRange, ShapeMismatch, Unsupported
 from derivations.notation.functions import sigmoid
 from derivations.notation.parser import Notation, parse_expression
@@ -172,3 +172,45 @@ def test_an_inline_partial_alone_has_no_value() -> None:
 
 def test_a_fraction_point_is_a_rational_not_a_float() -> None:
     assert value("x", table=SymbolTable()) != Fraction(0)
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        (Environment(shapes={"W": ("m", "n")}), "W"),
+        (Environment(shapes={"x": (3, 1)}), "x"),
+        (Environment(shapes={"r": (1, 4)}), "r"),
+        (Environment(shapes={"y": (3, 1)}, one_hot={"y": "k"}, index_letters={"k"}), "y"),
+        (Environment(shapes={"p": (4, 1)}, probability={"p"}), "p"),
+        (Environment(), "\\mathbf{v}"),
+    ],
+)
+def test_an_entry_made_alone_is_the_entry_of_the_whole_vector_or_matrix(env: Environment, name: str) -> None:
+    """shaped_entry(x, idx) = shaped_value(x)[idx], and each fails as the other does (one, two or three indices,
+    in range or not)."""
+    table = SymbolTable()
+    for idx in [(i,) for i in range(0, 6)] + [(i, j) for i in range(0, 5) for j in range(0, 5)] + [(1, 1, 1)]:
+        outcomes = []
+        for alone in (True, False):
+            ctx = Context(env, table, 3, {"k": 2})
+            try:
+                got = shaped_entry(name, idx, ctx) if alone else _pick(shaped_value(name, ctx), idx, name)
+            except (OutOfRange, ShapeMismatch) as exc:
+                got = (type(exc), str(exc))
+            outcomes.append((got, ctx.flags))
+        assert outcomes[0] == outcomes[1], idx
+
+
+def test_an_entry_of_a_definition_is_made_once_per_context_and_is_the_same_each_time() -> None:
+    """z_j = Σ_k w_{jk} a_k used at every term of Σ_j: one evaluation of each z_j, the same value as afresh."""
+    env = Environment(families={"w", "a"}, index_letters={"j", "k"})
+    define(env, "z", "\\sum_k w_{jk} a_k", index=("j",))
+    table = SymbolTable()
+    ctx = Context(env, table, 3, {})
+    node = parse_expression("\\sum_j z_j z_j + z_1")
+    first = evaluate(node, ctx)
+    assert {key[:2] for key in ctx.flags.entries} == {("z", (1,)), ("z", (2,)), ("z", (3,))}
+    assert first == evaluate(node, Context(env, table, 3, {})) and sp.expand(first - evaluate(node, ctx)) == 0
+    w, a = (lambda j, k: table.get("w", (j, k))), (lambda k: table.get("a", (k,)))
+    z = [sum(w(j, k) * a(k) for k in range(1, 4)) for j in range(1, 4)]
+    assert sp.expand(first - (sum(zj * zj for zj in z) + z[0])) == 0
