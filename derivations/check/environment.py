@@ -355,8 +355,10 @@ def definable(node: Node, env: Environment) -> Target | None:
         name = node.func.name
         if name in VOCABULARY.by_name or name in env.definitions:
             return None
-        if all(isinstance(a, Sym) for a in node.args):
-            return name, tuple(a.name for a in node.args), ()
+        params = tuple(a.name if isinstance(a, Sym) else entry_key(a.base.name, a.indices)
+                       if isinstance(a, Index) and isinstance(a.base, Sym) else "" for a in node.args)  # fmt: skip
+        if all(params) and len(set(params)) == len(params):  # J(w_1, w_2, b): parameters w_1, w_2 and b
+            return name, params, ()
     if isinstance(node, Index) and isinstance(node.base, Sym):
         name = node.base.name
         if name in env.definitions or name in env.one_hot:

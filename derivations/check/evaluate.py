@@ -455,6 +455,9 @@ def _index(node: Index, ctx: Context) -> Value:
         return _index(Index(Sym(valued), node.indices), ctx)
     if isinstance(base, Sym):
         name = base.name
+        param = entry_key(name, node.indices)
+        if param in ctx.bindings:  # w_1 in the body of J(w_1, w_2, b) = …: the argument given for it
+            return ctx.bindings[param]
         key = own_entry(name, node.indices, ctx.env)
         if key and key not in ctx.expanding:  # a_0 = x, W_1 ∈ ℝ^{h×n}: a name of its own, not an entry
             return _sym(Sym(key), ctx)

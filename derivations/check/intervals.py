@@ -17,6 +17,7 @@ import mpmath
 import sympy as sp
 from mpmath import iv
 from mpmath.libmp.libmpf import ComplexResult, finf, fnan, fninf
+from sympy.printing.pycode import PythonCodePrinter
 
 from derivations.notation.vocabulary import VOCABULARY
 
@@ -56,12 +57,29 @@ def lambdify_sides(symbols: list[sp.Symbol], entries: list[sp.Expr]) -> Callable
     return _lambdified(tuple(symbols), tuple(entries))
 
 
+class _IntervalPrinter(PythonCodePrinter):
+    """Python code in which every number is exact: a rational p/q is ``mpf(p)/mpf(q)``, an interval around p/q
+    (Python's ``1/3`` is a float, 2^-55 off: a difference certified where there is none), and a SymPy Float its
+    own binary value."""
+
+    def _print_Rational(self, expr: sp.Rational) -> str:  # noqa: N802 (the name SymPy dispatches on)
+        return f"mpf({expr.p})/mpf({expr.q})"
+
+    _print_Half = _print_Rational  # noqa: N815
+
+    def _print_Float(self, expr: sp.Float) -> str:  # noqa: N802
+        return self._print_Rational(sp.Rational(expr))  # its binary value, exactly
+
+
 @lru_cache(maxsize=256)
 def _lambdified(symbols: tuple[sp.Symbol, ...], entries: tuple[sp.Expr, ...]) -> Callable:
     """The function of `lambdify_sides`: ``cse`` computes each σ(…) once per point; ``docstring_limit=0`` makes no
     docstring with the expression printed in it, which nobody reads and which cost as much as the code
     generation itself (the function is the same)."""
-    return sp.lambdify(list(symbols), list(entries), modules=[IV_NAMESPACE], cse=True, docstring_limit=0)
+    printer = _IntervalPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                                "user_functions": {name: name for name in IV_NAMESPACE}})  # fmt: skip
+    return sp.lambdify(list(symbols), list(entries), modules=[IV_NAMESPACE], printer=printer, cse=True,
+                       docstring_limit=0)  # fmt: skip
 
 
 @dataclass

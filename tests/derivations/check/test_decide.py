@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
 
 from derivations.check.decide import decide, rounded_value
 from derivations.check.environment import Environment, SymbolTable
@@ -24,6 +26,23 @@ def at(left: sp.Expr, right: sp.Expr, point: Fraction):
 def test_true_pair_is_equal_where_float64_would_say_different() -> None:
     # σ(x)σ(−x) = σ(x)(1 − σ(x)); at x = 529, 1 − σ(x) is 0 in float64 and even at 96 bits
     assert at(sigmoid(x) * sigmoid(-x), sigmoid(x) * (1 - sigmoid(x)), Fraction(529)).status is Point.EQUAL
+
+
+@given(st.fractions(min_value=-50, max_value=50, max_denominator=12), st.integers(1, 40), st.integers(1, 40))
+def test_a_rational_coefficient_is_exact_in_interval_arithmetic(point: Fraction, p: int, q: int) -> None:
+    """(p/q)·σ(x) = p/q − p·e^{−x}/(q(1 + e^{−x})) at every point: p/q is not rounded to a float (1/3 is 2^-55 off
+    as one, and a difference was certified between two equal sides)."""
+    c = sp.Rational(p, q)
+    left = c * sigmoid(x)
+    right = c - p * sp.exp(-x) / (q * (1 + sp.exp(-x)))
+    assert at(left, right, point).status is Point.EQUAL
+
+
+def test_a_sympy_float_is_its_own_binary_value_exactly() -> None:
+    """0.1 as a SymPy Float is the binary number nearest 1/10: equal to that rational, different from 1/10."""
+    binary = sp.Rational(sp.Float(0.1))
+    assert at(sp.Float(0.1) * x, binary * x, Fraction(3)).status is Point.EQUAL
+    assert at(sp.Float(0.1) * x, sp.Rational(1, 10) * x, Fraction(3)).status is Point.DIFFERENT
 
 
 def test_false_pair_is_different_with_both_values() -> None:

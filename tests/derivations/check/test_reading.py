@@ -1224,3 +1224,24 @@ def test_a_one_hot_said_later_holds_from_there_on_or_for_the_display_it_explains
 def test_tex_shorthands_for_transpose_and_fractions(tmp_path: Path, row: str, expected: str) -> None:
     prose = r"Let $W \in \mathbb{R}^{2 \times 3}$ and $\mathbf{v} \in \mathbb{R}^{2}$."
     assert run(tmp_path, row, prose=prose) == [expected]
+
+
+# -- a function whose parameters are entries of a vector: J(w_1, w_2, b) = …
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # J = (1/N) Σ [ln(1 + e^{−z_i}) + (1 − y_i) z_i], z_i = w_1 x_{i1} + w_2 x_{i2} + b: dJ/dz_i = σ(z_i) − y_i
+        (r"\frac{dJ}{db} = \frac{1}{N}\sum_{i=1}^{N}(\sigma(z_i) - y_i)", "proved"),
+        (r"\frac{dJ}{dw_2} = \frac{1}{N}\sum_{i=1}^{N}(\sigma(z_i) - y_i) x_{i2}", "proved"),
+        (r"\frac{dJ}{dw_2} = \frac{1}{N}\sum_{i=1}^{N}(\sigma(z_i) - y_i) x_{i1}", "wrong"),  # the other feature
+        (r"\frac{dJ}{db} = \frac{1}{N}\sum_{i=1}^{N}(y_i - \sigma(z_i))", "wrong"),  # the sign
+        # J at its own parameters is J; at others, its body there: J(0, 0, b) drops the features
+        (r"J(w_1, w_2, b) = J", "proved"),
+        (r"J(0, 0, b) = \frac{1}{N}\sum_{i=1}^{N}[\ln(1 + e^{-b}) + (1 - y_i) b]", "proved"),
+        (r"J(0, 0, b) = \frac{1}{N}\sum_{i=1}^{N}[\ln(1 + e^{-b}) + (1 - y_i) w_1]", "wrong"),
+    ],
+)
+def test_a_function_of_entries_of_a_vector(tmp_path: Path, row: str, expected: str) -> None:
+    prose = r"Let $z_i = w_1 x_{i1} + w_2 x_{i2} + b$."
+    definition = r"J(w_1, w_2, b) = \frac{1}{N}\sum_{i=1}^{N}[\ln(1 + e^{-z_i}) + (1 - y_i)z_i]"
+    assert run(tmp_path, definition, row, prose=prose) == ["definition", expected]
