@@ -19,7 +19,23 @@ from derivations.notation import macros
 from derivations.notation.document import Document, Event, EventKind, Row
 from derivations.notation.layout import read_group, split_top
 from derivations.notation.parser import GREEK, Notation, parse_expression, parse_relation_chain, parse_relation_spans
-from derivations.notation.tree import Add, Call, Div, Index, Mul, Neg, Node, Num, Rel, Sum, Sym, Transpose, Vector, walk
+from derivations.notation.tree import (
+    Add,
+    Call,
+    Div,
+    Index,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Rel,
+    Sum,
+    Sym,
+    Tabulated,
+    Transpose,
+    Vector,
+    walk,
+)
 from derivations.notation.vocabulary import VOCABULARY
 
 RESERVED = {"e", "\\pi", "n"}
@@ -1337,8 +1353,9 @@ def summed_families(node: Node) -> set[tuple[str, str]]:
 
 
 def sum_bounds(node: Node) -> set[str]:
-    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``): vector lengths, valued n."""
-    return {n.hi.name for n in walk(node) if isinstance(n, Sum) and isinstance(n.hi, Sym)}
+    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``) or of entries written with an ellipsis
+    (x_1, …, x_m): vector lengths, valued n."""
+    return {n.hi.name for n in walk(node) if isinstance(n, (Sum, Tabulated)) and isinstance(n.hi, Sym)}
 
 
 def subscript_letters(node: Node) -> tuple[set[str], set[str]]:

@@ -961,13 +961,15 @@ def _abs(node: Abs, ctx: Context) -> Value:
 
 
 def _tabulated(node: Tabulated, ctx: Context) -> Value:
-    """(x_1, …, x_n): the body at var = lo … hi, a row or a column."""
+    """(x_1, …, x_n): the body at var = lo … hi, a row or a column; a column of such rows, a matrix."""
     lo, hi = index_value(node.lo, ctx), index_value(node.hi, ctx)
     if hi - lo + 1 > MAX_RANGE or hi < lo:
         raise Unsupported(f"a vector written with '…' of {hi - lo + 1} entries")
     entries = [
         evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)})) for j in range(lo, hi + 1)
     ]
+    if node.column and entries and all(is_matrix(e) and e.shape == (1, entries[0].shape[1]) for e in entries):
+        return sp.Matrix.vstack(*entries)  # rows (a_{i1}, …, a_{in}) for i = 1 … m: the matrix of the a_{ij}
     if any(is_matrix(e) for e in entries):
         raise ShapeMismatch("a vector of vectors")
     return sp.Matrix(entries) if node.column else sp.Matrix([entries])

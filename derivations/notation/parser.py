@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -134,8 +134,14 @@ _FRAC_FIRST = re.compile(r"\\([dt]?frac)(?![A-Za-z])\s*([0-9A-Za-z])\s*(?=\{)")
 _FRAC_SECOND = re.compile(r"(\\[dt]?frac\s*\{[^{}]*\})\s*([0-9])")
 
 
+#: ``\\\\[0.6em]`` inside a matrix: the space after a row break (the rows of a display are split before this).
+_ROW_BREAK_SPACE = re.compile(r"(?<=\\\\)\s*\[\s*-?[\d.]+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\]")
+
+
 def tex_shorthand(text: str) -> str:
-    """TeX's shorthands spelled out: ``\\frac12`` → ``\\frac{1}{2}``, ``^{\\mathsf{T}}`` → ``^{\\top}``."""
+    """TeX's shorthands spelled out: ``\\frac12`` → ``\\frac{1}{2}``, ``^{\\mathsf{T}}`` → ``^{\\top}``; the space
+    after a row break, ``\\\\[0.6em]``, blanked (each column stays where it was)."""
+    text = _ROW_BREAK_SPACE.sub(lambda m: " " * len(m.group(0)), text)
     text = _UPRIGHT_T.sub(r"^{\\top}", text)
     text = _FRAC_TOKENS.sub(r"\\\1{\2}{\3}", text)
     text = _FRAC_FIRST.sub(r"\\\1{\2}", text)
@@ -1139,6 +1145,8 @@ class Parser:
             if len(cells) == 1:  # one row: a row vector
                 entries = tuple(self._cell(c, tk.pos) for c in cells[0])
                 return self.postfix(Vector(entries, column=False))
+            if max(len(c) for c in cells) > 1 and any(_is_dots(x) for c in cells for x in c):
+                return self.postfix(self._grid(cells, begin.end))
             if any(len(c) != len(cells[0]) for c in cells):
                 raise ParseError("the rows of a matrix have different numbers of entries", begin.end)
             if len(cells[0]) > 1:
@@ -1154,6 +1162,50 @@ class Parser:
                 branches.append((self._cell(cols[0], tk.pos), self.condition(cols[1], tk.pos)))
             return Cases(tuple(branches))
         raise ParseError(f"environment '{env}' is not supported inside a formula", begin.end)
+
+    def _grid(self, cells: list[list[list[Token]]], pos: int) -> Node:
+        """grid := rows '\\\\' …, one of them ⋮ (\\vdots, \\ddots, …), each other row entries '&' … with ⋯ in one same
+        column: the matrix whose entry (i, j) follows the entries written — one pattern, or one on the diagonal and
+        one off it (s_i − s_i² at i = j, −s_i s_j elsewhere) — from the first written row and column to the
+        last. Every entry written must be that pattern's at its row and column, else the matrix is unreadable."""
+        unreadable = ParseError("an ellipsis ('\\dots') among the entries that the checker cannot read", pos)
+        width = max(len(row) for row in cells)
+        dots_rows = [r for r, row in enumerate(cells) if all(_is_dots(c) or not c for c in row)]
+        data = [r for r in range(len(cells)) if r not in dots_rows]
+        if len(dots_rows) != 1 or not 0 < dots_rows[0] == len(cells) - 2 or any(len(cells[r]) != width for r in data):
+            raise unreadable
+        gaps = {tuple(c for c, x in enumerate(cells[r]) if _is_dots(x)) for r in data}
+        if len(gaps) != 1 or len(gap := next(iter(gaps))) != 1 or not 0 < gap[0] == width - 2:
+            raise unreadable
+        columns = [c for c in range(width) if c != gap[0]]
+        if any(not cells[r][c] for r in data for c in columns):
+            raise ParseError("an empty entry", pos)
+        grid = _two_digit_entries([[self._cell(cells[r][c], pos) for c in columns] for r in data])
+        names = {n.name for row in grid for x in row for n in _nodes(x) if isinstance(n, Sym)}
+        i, j = [v for v in ("i", "j", "k", "l", "p", "q", "r", "u") if v not in names][:2] or (None, None)
+        rows = _run_values(grid)
+        cols = _run_values([list(col) for col in zip(*grid)])
+        if i is None or rows is None or cols is None:
+            raise unreadable
+        off: Node | None = None
+        diagonal: Node | None = None
+        for r, row in enumerate(grid):  # a candidate for each pattern from every entry; the entries then decide
+            for c, x in enumerate(row):
+                if rows[r] != cols[c] and off is None:
+                    off = _at_indices(x, {rows[r]: i, cols[c]: j})
+                elif rows[r] == cols[c] and diagonal is None:
+                    diagonal = _at_indices(x, {rows[r]: i})
+        if off is None:
+            raise unreadable
+        if diagonal is not None and diagonal == _substituted(off, j, Sym(i)):
+            diagonal = None
+        for r, row in enumerate(grid):
+            for c, x in enumerate(row):
+                pattern = diagonal if diagonal is not None and rows[r] == cols[c] else off
+                if _substituted(_substituted(pattern, i, rows[r]), j, cols[c]) != x:
+                    raise ParseError("an ellipsis ('\\dots') whose entries follow no pattern the checker can read", pos)
+        body = off if diagonal is None else Cases(((diagonal, Rel("=", Sym(i), Sym(j))), (off, None)))
+        return Tabulated(i, Tabulated(j, body, cols[0], cols[-1], column=False), rows[0], rows[-1], column=True)
 
     def _cell(self, tokens: list[Token], end: int) -> Node:
         if not tokens:
@@ -1364,19 +1416,21 @@ def _nodes(node: Node):
 
 def _substituted(node: Node, var: str, value: Node) -> Node:
     """``node`` with Sym(var) replaced by ``value``."""
+    return _rewritten(node, lambda n: value if n == Sym(var) else None)
 
-    def f(n: Node) -> Node:
-        if n == Sym(var):
-            return value
-        changes = {}
-        for key, v in vars(n).items():
-            if isinstance(v, Node):
-                changes[key] = f(v)
-            elif isinstance(v, tuple):
-                changes[key] = tuple(f(x) if isinstance(x, Node) else x for x in v)
-        return dataclasses.replace(n, **changes) if changes else n
 
-    return f(node)
+def _rewritten(node: Node, rule: Callable[[Node], Node | None]) -> Node:
+    """``node`` with every part that ``rule`` rewrites (its value not None) rewritten, outermost first."""
+    new = rule(node)
+    if new is not None:
+        return new
+    changes = {}
+    for key, v in vars(node).items():
+        if isinstance(v, Node):
+            changes[key] = _rewritten(v, rule)
+        elif isinstance(v, tuple):
+            changes[key] = tuple(_rewritten(x, rule) if isinstance(x, Node) else x for x in v)
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 def _hole_value(template: Node, var: str, last: Node) -> Node:
@@ -1403,6 +1457,64 @@ def _pattern_value(t: Node, var: str, b: Node) -> Node | None:
                         if got is not None:
                             return got
     return None
+
+
+def _run_values(grid: list[list[Node]]) -> list[Node] | None:
+    """The index each row of ``grid`` is written at — whole numbers a, a + 1, … then the last row's (n, m − 1) —
+    found where an entry of the row before the last and the last's entry in that column follow one pattern;
+    None if no column shows it, or two columns disagree."""
+    found = set()
+    for a, b in zip(grid[-2], grid[-1]):
+        pattern = _pattern(a, b)
+        if pattern is not None:
+            template, k, var = pattern
+            found.add((k, _pattern_value(template, var, b)))
+    if not found:  # corners only, one on the diagonal (s_1 − s_1² above −s_n s_1): the subscripts say it
+        first_row, last_row = (_subscripts(x) for x in (grid[0][0], grid[-1][0]))
+        numbers = {x for x in first_row if isinstance(x, Num)}
+        if len(grid) != 2 or len(numbers) != 1 or set(first_row) != numbers or len(set(last_row) - numbers) != 1:
+            return None
+        (k,) = (int(x.value) for x in numbers)
+        found = {(k, next(iter(set(last_row) - numbers)))}
+    if len(found) != 1:
+        return None
+    k, last = found.pop()
+    if last is None:
+        return None
+    first = k - (len(grid) - 2)
+    return [*(Num(Fraction(first + r)) for r in range(len(grid) - 1)), last]
+
+
+def _subscripts(node: Node) -> list[Node]:
+    """Every subscript in ``node`` (1 and n in −s_1 s_n)."""
+    return [i for n in _nodes(node) if isinstance(n, Index) for i in n.indices]
+
+
+def _two_digit_entries(grid: list[list[Node]]) -> list[list[Node]]:
+    """a_{11} beside a_{1n} in one matrix: the entry (1, 1), not the eleventh."""
+    pairs = {n.base for row in grid for x in row for n in _nodes(x) if isinstance(n, Index) and len(n.indices) == 2}
+
+    def split(node: Node) -> Node | None:
+        if isinstance(node, Index) and node.base in pairs and len(node.indices) == 1:
+            (i,) = node.indices
+            if isinstance(i, Num) and i.value.denominator == 1 and 11 <= i.value <= 99 and i.value % 10:
+                return Index(node.base, (Num(Fraction(int(i.value) // 10)), Num(Fraction(int(i.value) % 10))))
+        return None
+
+    return [[_rewritten(x, split) for x in row] for row in grid]
+
+
+def _at_indices(node: Node, names: dict[Node, str]) -> Node:
+    """``node`` with each subscript that is a key of ``names`` replaced by that name (−s_1 s_n → −s_i s_j for
+    {1: i, n: j}); the numbers elsewhere (the 1 of 1 − s_1) stay."""
+
+    def rule(n: Node) -> Node | None:
+        if not isinstance(n, Index):
+            return None
+        indices = tuple(Sym(names[x]) if x in names else _at_indices(x, names) for x in n.indices)
+        return Index(_at_indices(n.base, names), indices)
+
+    return _rewritten(node, rule)
 
 
 def _is_dots(tokens: list[Token]) -> bool:

@@ -1245,3 +1245,30 @@ def test_a_function_of_entries_of_a_vector(tmp_path: Path, row: str, expected: s
     prose = r"Let $z_i = w_1 x_{i1} + w_2 x_{i2} + b$."
     definition = r"J(w_1, w_2, b) = \frac{1}{N}\sum_{i=1}^{N}[\ln(1 + e^{-z_i}) + (1 - y_i)z_i]"
     assert run(tmp_path, definition, row, prose=prose) == ["definition", expected]
+
+
+# -- matrices written with ellipses: the pattern of their entries
+JACOBIAN = (r"\begin{bmatrix} s_1 - s_1^2 & \cdots & -s_1 s_n \\ \vdots & \ddots & \vdots \\ -s_n s_1 & \cdots & "
+            r"s_n - s_n^2 \end{bmatrix}")  # fmt: skip
+FLIPPED = JACOBIAN.replace("-s_1 s_n", "s_1 s_n").replace("-s_n s_1", "s_n s_1")
+A = r"\begin{bmatrix} a_{11} & \cdots & a_{1n} \\ \vdots & \ddots & \vdots \\ a_{m1} & \cdots & a_{mn} \end{bmatrix}"
+A_T = r"\begin{bmatrix} a_{11} & \cdots & a_{m1} \\ \vdots & \ddots & \vdots \\ a_{1n} & \cdots & a_{mn} \end{bmatrix}"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = " + JACOBIAN, "proved"),  # ∂s_i/∂z_j = s_i(δ_ij − s_j)
+        (JACOBIAN + r" = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top", "proved"),
+        (r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = " + FLIPPED, "wrong"),  # the off-diagonal minus lost
+        (JACOBIAN + r" = \operatorname{diag}(\mathbf{s}) - \mathbf{s}^\top\mathbf{s}", "unchecked"),  # sᵀs: a number
+    ],
+)
+def test_the_softmax_jacobian_written_by_its_corners(tmp_path: Path, row: str, expected: str) -> None:
+    prose = r"Let $\mathbf{s} = \operatorname{softmax}(\mathbf{z})$."
+    assert run(tmp_path, row, prose=prose) == [expected]
+
+
+def test_a_matrix_written_by_its_corners_and_its_transpose(tmp_path: Path) -> None:
+    """(a_{ij})ᵀ = (a_{ji}): proved; a matrix is not its own transpose (a_{12} ≠ a_{21}): wrong."""
+    assert run(tmp_path, A + r"^\top = " + A_T, A + r"^\top = " + A) == ["proved", "wrong"]

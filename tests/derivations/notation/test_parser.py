@@ -9,7 +9,7 @@ import pytest
 from derivations.errors import ParseError
 from derivations.notation.layout import check_balanced
 from derivations.notation.parser import MAX_DEPTH, Notation, parse_expression, parse_relation_chain
-from derivations.notation.tree import Call, Const, Deriv, Func, Index, Mul, Num, Pow, Sum, Sym
+from derivations.notation.tree import Call, Cases, Const, Deriv, Func, Index, Mul, Num, Pow, Rel, Sum, Sym, Tabulated
 
 
 def test_e_is_eulers_number_and_e_to_a_power_is_exp() -> None:
@@ -169,3 +169,70 @@ def test_a_word_in_a_subscript_labels_the_name() -> None:
     assert parse_expression(r"N_{out}") == Sym("N_{out}")
     assert parse_expression(r"y_{actual}") == Sym("y_{actual}")
     assert isinstance(parse_expression(r"W_{ijk}"), Index)
+
+
+DOTS_ROW = r"\vdots & \ddots & \vdots"
+
+
+def _grid(*rows: str) -> str:
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def test_a_matrix_with_ellipses_is_its_entries_pattern_from_the_first_row_and_column_to_the_last() -> None:
+    """A (m×n, a_{ij}) written a_{11} ⋯ a_{1n} ⋮ a_{m1} ⋯ a_{mn}: rows 1 … m of columns 1 … n of a_{ij}."""
+    node = parse_expression(_grid(r"a_{11} & \cdots & a_{1n}", DOTS_ROW, r"a_{m1} & \cdots & a_{mn}"))
+    a_ij = Index(Sym("a"), (Sym("i"), Sym("j")))
+    one = Num(Fraction(1))
+    assert node == Tabulated("i", Tabulated("j", a_ij, one, Sym("n"), column=False), one, Sym("m"), column=True)
+
+
+def test_a_matrix_with_ellipses_may_have_one_pattern_on_its_diagonal_and_one_off_it() -> None:
+    """The softmax Jacobian s_i − s_i² at i = j, −s_i s_j elsewhere — written by its corners or with two rows."""
+    corners = _grid(r"s_1 - s_1^2 & \cdots & -s_1 s_n", DOTS_ROW, r"-s_n s_1 & \cdots & s_n - s_n^2")
+    two_rows = _grid(
+        r"s_1 - s_1^2 & -s_1 s_2 & \cdots & -s_1 s_n",
+        r"-s_2 s_1 & s_2 - s_2^2 & \cdots & -s_2 s_n",
+        r"\vdots & \vdots & \ddots & \vdots",
+        r"-s_n s_1 & -s_n s_2 & \cdots & s_n - s_n^2",
+    )
+    diagonal = parse_expression("s_i - s_i^2")
+    off = parse_expression("-s_i s_j")
+    one, n = Num(Fraction(1)), Sym("n")
+    body = Cases(((diagonal, Rel("=", Sym("i"), Sym("j"))), (off, None)))
+    expected = Tabulated("i", Tabulated("j", body, one, n, column=False), one, n, column=True)
+    assert parse_expression(corners) == expected and parse_expression(two_rows) == expected
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # the lower triangle is not the upper's pattern: the corners do not say what is between
+        (r"a_{11} & \cdots & 0", DOTS_ROW, r"a_{n1} & \cdots & a_{nn}"),
+        # one entry of another name
+        (r"a_{11} & \cdots & a_{1n}", DOTS_ROW, r"a_{n1} & \cdots & b_{nn}"),
+        # the ellipsis column first, or two rows of ellipses
+        (r"\cdots & a_{11} & a_{1n}", DOTS_ROW, r"\cdots & a_{n1} & a_{nn}"),
+        (
+            r"a_{11} & \cdots & a_{1n}",
+            DOTS_ROW,
+            DOTS_ROW,
+            r"a_{n1} & \cdots & a_{nn}",
+        ),
+        # a second row that is not the row after the first
+        (
+            r"a_{11} & \cdots & a_{1n}",
+            r"a_{31} & \cdots & a_{3n}",
+            DOTS_ROW,
+            r"a_{n1} & \cdots & a_{nn}",
+        ),
+    ],
+)
+def test_a_matrix_with_ellipses_whose_entries_follow_no_one_pattern_is_unreadable(rows: tuple[str, ...]) -> None:
+    with pytest.raises(ParseError, match="ellipsis"):
+        parse_expression(_grid(*rows))
+
+
+def test_the_space_after_a_row_break_is_no_entry() -> None:
+    r"""``\\[0.6em]`` between the rows of a matrix: the rows, as if written ``\\``."""
+    spaced = parse_expression(r"\begin{bmatrix} a & b \\[0.6em] c & d \\ [2pt] e & f \end{bmatrix}")
+    assert spaced == parse_expression(r"\begin{bmatrix} a & b \\ c & d \\ e & f \end{bmatrix}")
