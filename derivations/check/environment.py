@@ -151,6 +151,7 @@ class Environment:
 
     definitions: dict[str, Definition] = field(default_factory=dict)
     families: set[str] = field(default_factory=set)  # names used with letter subscripts: vectors of size n
+    zero_based: set[str] = field(default_factory=set)  # families numbered from 0 (Σ_{i=0}^{n-1} x_i): x_0 … x_{n-1}
     index_letters: set[str] = field(default_factory=set)
     one_hot: dict[str, str] = field(default_factory=dict)  # family → index letter of its 1
     probability: set[str] = field(default_factory=set)  # families that are probability vectors
@@ -226,6 +227,7 @@ class Environment:
             self,
             definitions=dict(self.definitions),
             families=set(self.families),
+            zero_based=set(self.zero_based),
             index_letters=set(self.index_letters),
             one_hot=dict(self.one_hot),
             probability=set(self.probability),
@@ -500,6 +502,7 @@ class Knowledge:
         self.env = Environment()
         self.symbols = SymbolTable()
         self.notation = Notation(tags={"o", *doc.front.tags})
+        self.from_one: set[str] = set()  # families some sum runs over from 1
 
     def learn_front_matter(self) -> None:
         """The ``assume:`` lines: definitions, aliases, one-hot labels, probability vectors, domains, indices."""
@@ -621,9 +624,11 @@ class Knowledge:
         """Sizes (sum bounds), vector families and index letters that ``node`` uses; the length of a family a
         sum runs over to a named bound (Σ_{k=1}^{q} o_k: o has q entries; two bounds: neither)."""
         self.env.sizes |= sum_bounds(node)
-        for family, bound in summed_families(node):
+        for family, bound, first in summed_families(node):
             known = self.env.family_sizes.get(family, bound)
             self.env.family_sizes[family] = bound if known == bound else ""
+            (self.env.zero_based if first == 0 else self.from_one).add(family)
+        self.env.zero_based -= self.from_one  # x_0 … x_{n-1} in one sum and x_1 … x_n in another: neither
         families, letters = subscript_letters(node)
         matrices = {f.removeprefix(MATRIX_MARK) for f in families if f.startswith(MATRIX_MARK)}
         families = {f.removeprefix(MATRIX_MARK) for f in families}
@@ -1339,23 +1344,38 @@ def literal_lengths(chains) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return out
 
 
-def summed_families(node: Node) -> set[tuple[str, str]]:
-    """(family, bound) for each ``\\sum_{k=1}^{q}`` (from 1) whose body has the family's entry at k alone
-    (``o_k``, ``y_k``)."""
+def summed_families(node: Node) -> set[tuple[str, str, int]]:
+    """(family, bound, first index) for each ``\\sum_{k=1}^{q}`` (from 1) or ``\\sum_{k=0}^{q-1}`` (from 0) whose
+    body has the family's entry at k alone (``o_k``, ``y_k``): q entries, numbered from 1 or from 0."""
     out = set()
     for s in walk(node):
-        if not (isinstance(s, Sum) and isinstance(s.hi, Sym) and s.lo in (None, Num(Fraction(1)))):
+        if not isinstance(s, Sum):
+            continue
+        if isinstance(s.hi, Sym) and s.lo in (None, Num(Fraction(1))):
+            bound, first = s.hi.name, 1
+        elif s.lo == Num(Fraction(0)) and _less_one(s.hi):
+            bound, first = _less_one(s.hi), 0
+        else:
             continue
         for n in walk(s.body):
             if isinstance(n, Index) and isinstance(n.base, Sym) and n.indices == (Sym(s.var),):
-                out.add((n.base.name, s.hi.name))
+                out.add((n.base.name, bound, first))
     return out
 
 
+def _less_one(node: Node | None) -> str:
+    """q for the bound q − 1 (a sum from 0 of q terms), else ""."""
+    if isinstance(node, Add) and len(node.terms) == 2 and isinstance(node.terms[0], Sym):
+        if node.terms[1] == Neg(Num(Fraction(1))):
+            return node.terms[0].name
+    return ""
+
+
 def sum_bounds(node: Node) -> set[str]:
-    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``) or of entries written with an ellipsis
-    (x_1, …, x_m): vector lengths, valued n."""
-    return {n.hi.name for n in walk(node) if isinstance(n, (Sum, Tabulated)) and isinstance(n.hi, Sym)}
+    """Names used as the upper bound of a sum (``\\sum_{i=1}^{m}``, ``\\sum_{i=0}^{m-1}``) or of entries written
+    with an ellipsis (x_1, …, x_m): vector lengths, valued n."""
+    ranged = [n for n in walk(node) if isinstance(n, (Sum, Tabulated))]
+    return {n.hi.name for n in ranged if isinstance(n.hi, Sym)} | {_less_one(n.hi) for n in ranged} - {""}
 
 
 def subscript_letters(node: Node) -> tuple[set[str], set[str]]:

@@ -359,7 +359,8 @@ def _sym(node: Sym, ctx: Context) -> Value:
     if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.scalar_bare:
         ctx.flags.used_n = True
         ctx.flags.default_shape = True  # y for the vector of the y_i: its length n is the convention's
-        return sp.Matrix([_component(node, (j,), ctx) for j in range(1, ctx.length(name) + 1)])
+        first = 0 if name in env.zero_based else 1
+        return sp.Matrix([_component(node, (j,), ctx) for j in range(first, first + ctx.length(name))])
     return ctx.symbols.get(name)
 
 
@@ -417,11 +418,12 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
         return sp.Integer(1 if idx[0] == hot else 0)
     if name in env.families or name in env.probability:
         ctx.flags.used_n = True
-        size = ctx.length(name)
-        if not all(1 <= i <= size for i in idx):
-            raise OutOfRange(f"index {idx} of '{name}' outside 1…{size}")
-        if name in env.probability and idx == (size,):  # Σ_j y_j = 1, by substitution
-            return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(1, size)])
+        first = 0 if name in env.zero_based else 1  # x_0 … x_{n-1}, or x_1 … x_n
+        last = ctx.length(name) - 1 + first
+        if not all(first <= i <= last for i in idx):
+            raise OutOfRange(f"index {idx} of '{name}' outside {first}…{last}")
+        if name in env.probability and idx == (last,):  # Σ_j y_j = 1, by substitution
+            return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(first, last)])
     return ctx.symbols.get(name, idx)
 
 

@@ -216,5 +216,14 @@ def is_variable(node: Node) -> bool:
     if isinstance(node, Sym):
         return True
     if isinstance(node, Index):
-        return isinstance(node.base, Sym) and all(isinstance(i, (Sym, Num)) for i in node.indices)
+        return isinstance(node.base, Sym) and all(_index_arithmetic(i) for i in node.indices)
     return False
+
+
+def _index_arithmetic(node: Node) -> bool:
+    """An index: a name, a number, or a sum of them (w_{m-1}, x_{i+1})."""
+    if isinstance(node, Neg):
+        return _index_arithmetic(node.arg)
+    if isinstance(node, Add):
+        return all(_index_arithmetic(t) for t in node.terms)
+    return isinstance(node, (Sym, Num))

@@ -1272,3 +1272,26 @@ def test_the_softmax_jacobian_written_by_its_corners(tmp_path: Path, row: str, e
 def test_a_matrix_written_by_its_corners_and_its_transpose(tmp_path: Path) -> None:
     """(a_{ij})ᵀ = (a_{ji}): proved; a matrix is not its own transpose (a_{12} ≠ a_{21}): wrong."""
     assert run(tmp_path, A + r"^\top = " + A_T, A + r"^\top = " + A) == ["proved", "wrong"]
+
+
+# -- families numbered from 0: Σ_{i=0}^{n-1} x_i, w_0 x_0 + … + w_{m-1} x_{m-1}
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{\partial u}{\partial w_0} = -x_0", "proved"),  # u = y − Σ_{k=0}^{m−1} w_k x_k
+        (r"\frac{\partial u}{\partial w_0} = x_0", "wrong"),  # the sign of u's sum lost
+        (r"\frac{\partial u}{\partial w_{m-1}} = -x_{m-1}", "proved"),  # the last weight
+        (r"\frac{\partial u}{\partial w_{m-1}} = -x_{m-2}", "wrong"),
+        (r"\sum_{k=0}^{m-1} w_k x_k = w_0 x_0 + \sum_{k=1}^{m-1} w_k x_k", "proved"),
+        (r"\sum_{k=0}^{m-1} w_k x_k = \sum_{k=1}^{m-1} w_k x_k", "wrong"),  # the first term dropped
+    ],
+)
+def test_a_family_numbered_from_zero(tmp_path: Path, row: str, expected: str) -> None:
+    assert run(tmp_path, r"u = y - (w_0x_0 + w_1x_1 + \dots + w_{m-1}x_{m-1})", row) == ["definition", expected]
+
+
+def test_a_family_summed_from_zero_in_one_row_and_from_one_in_another_is_numbered_neither_way(tmp_path: Path) -> None:
+    """x_0 … x_{n−1} beside x_1 … x_n: which entries x has is in doubt — never a counterexample from either."""
+    zero = r"\sum_{i=0}^{n-1} x_i = x_0 + \sum_{i=1}^{n-1} x_i"  # true for x_0 … x_{n−1}
+    one = r"\sum_{i=1}^{n} x_i = \sum_{i=1}^{n-1} x_i + x_n"  # true for x_1 … x_n
+    assert run(tmp_path, zero, one) == ["unchecked", "proved"]
