@@ -422,17 +422,22 @@ class Checker:
         self.prev = left
 
     def _operand_lines(self, row: Row, texts: list[str]) -> list[int]:
-        """The file's line of each operand of a row (the row's first line where it cannot be told)."""
+        """The file's line of the relation before each operand of a row — where ``&=`` ends a line and the right
+        side starts the next, the line of ``&=`` — and of the first operand itself (the row's first line where
+        it cannot be told)."""
         if row.start < 0 or "\n" not in self.doc.text[row.start : row.end]:
             return [row.line] * len(texts)
         out, cursor = [], 0
-        for text in texts:
+        for k, text in enumerate(texts):
             pos = row.text.find(text, cursor) if text else -1
             if pos < 0:
                 out.append(row.line)
                 continue
+            relation = pos
+            if k:
+                relation = cursor + len(row.text[cursor:pos]) - len(row.text[cursor:pos].lstrip())
             cursor = pos + len(text)
-            out.append(self.doc.line_and_column(source_offset(self.doc, row, pos))[0])
+            out.append(self.doc.line_and_column(source_offset(self.doc, row, relation))[0])
         return out
 
     def _unreadable(self, row: Row) -> None:

@@ -375,3 +375,11 @@ def test_a_case_written_as_a_heading_is_in_force_until_the_next(tmp_path: Path, 
         "$$\\frac{\\partial p_j}{\\partial x_i} = p_i p_j$$\n"
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "wrong"]
+
+
+def test_a_link_of_a_row_over_several_lines_is_on_the_line_of_its_relation(tmp_path: Path) -> None:
+    """``A &=`` at the end of a line and ``B`` on the next: the step A = B is on A's line, where its '=' is; a
+    '= C' starting a later line of the same row is on that line."""
+    text = "$$\n\\begin{aligned}\nx^2 - 1 &=\n(x - 1)(x + 1)\n= x^2 + x - x - 1\n\\end{aligned}\n$$\n"
+    steps = check_text(tmp_path, text).steps
+    assert [(s.line, s.verdict) for s in steps] == [(3, "proved"), (5, "proved")]
