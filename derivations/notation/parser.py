@@ -955,18 +955,26 @@ class Parser:
                 raise ParseError("'\\boxed' needs a group", t.pos)
             tokens, end = self.group()
             return self.sub(tokens, end).parse_relation_or_expression()
+        order = 1
+        if name == "nabla" and self.at_op("^"):  # \nabla^2_{w} L: the Hessian by w
+            before = self.i
+            self.next()
+            tokens, _ = self.script()
+            if self.source(tokens).strip() == "2" and self.at_op("_"):
+                order = 2
+            else:
+                self.i = before
         if name in ("nabla", "partial") and self.at_op("_"):  # \nabla_{W} L, \partial_{z_j} L: ∂L/∂W
             self.next()
             tokens, end = self.script()
             wrt = self.sub(tokens, end).parse_expression()
             if not is_variable(wrt):
                 raise ParseError(f"'\\{name}_{{…}}' must name a variable", t.pos)
-            order = 1
-            if name == "partial" and self.at_op("^"):  # \partial_{x}^2 f: the second derivative
+            if order == 1 and self.at_op("^"):  # \partial_{x}^2 f, \nabla_{w}^2 L: the second derivative
                 op = self.next()
                 tokens, _ = self.script()
                 if self.source(tokens).strip() != "2":
-                    raise ParseError("'\\partial_{…}^{…}': only the second derivative (^2) is supported", op.pos)
+                    raise ParseError(f"'\\{name}_{{…}}^{{…}}': only the second derivative (^2) is supported", op.pos)
                 order = 2
             if self.at_op("(", "["):
                 operand = self.postfix(self.paren())
@@ -976,6 +984,8 @@ class Parser:
                 operand = self.postfix(self.primary())
             if isinstance(operand, Func):
                 operand = Call(operand, (wrt,))
+            if name == "nabla" and order == 2:  # the Hessian: the Jacobian of the gradient (∂²L/∂w_i∂w_j)
+                return Deriv(Deriv(operand, wrt), wrt)
             return Deriv(operand, wrt, order)
         if name == "nabla":
             return self.nabla(t.pos)

@@ -1295,3 +1295,18 @@ def test_a_family_summed_from_zero_in_one_row_and_from_one_in_another_is_numbere
     zero = r"\sum_{i=0}^{n-1} x_i = x_0 + \sum_{i=1}^{n-1} x_i"  # true for x_0 … x_{n−1}
     one = r"\sum_{i=1}^{n} x_i = \sum_{i=1}^{n-1} x_i + x_n"  # true for x_1 … x_n
     assert run(tmp_path, zero, one) == ["unchecked", "proved"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\nabla^2_{\mathbf{w}} L = \mathbf{a}\mathbf{a}^\top", "proved"),  # L = ½(aᵀw)²: ∇L = (aᵀw)a, ∇²L = aaᵀ
+        (r"\nabla_{\mathbf{w}}^2 L = \mathbf{a}\mathbf{a}^\top", "proved"),
+        (r"\nabla^2_{\mathbf{w}} L = 2\mathbf{a}\mathbf{a}^\top", "wrong"),  # ½ forgotten
+        (r"\nabla_{\mathbf{w}} L = (\mathbf{a}^\top\mathbf{w})\mathbf{a}", "proved"),
+    ],
+)
+def test_the_hessian_by_a_subscript(tmp_path: Path, row: str, expected: str) -> None:
+    """∇²_w L is the matrix of ∂²L/∂w_i∂w_j (the Jacobian of the gradient), not the second derivatives alone."""
+    prose = r"Let $\mathbf{a}, \mathbf{w} \in \mathbb{R}^3$."
+    assert run(tmp_path, r"L = \frac{1}{2}(\mathbf{a}^\top\mathbf{w})^2", row, prose=prose) == ["definition", expected]
