@@ -1006,6 +1006,8 @@ class Parser:
         if name in ("sum", "prod"):
             self.i -= 1
             return self.sum()
+        if name in ("in", "notin", "subset", "subseteq"):  # p_i \in [0, 1]: a statement about a set, no value
+            raise ParseError(f"'\\{name}' states where a value lies: not checked (only equalities are)", t.pos)
         raise ParseError(f"unknown command '\\{name}'{VOCABULARY.did_you_mean(name)}", t.pos)
 
     def _filled(self, terms: list[Node], at: int) -> list[Node]:

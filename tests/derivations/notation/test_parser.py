@@ -236,3 +236,10 @@ def test_the_space_after_a_row_break_is_no_entry() -> None:
     r"""``\\[0.6em]`` between the rows of a matrix: the rows, as if written ``\\``."""
     spaced = parse_expression(r"\begin{bmatrix} a & b \\[0.6em] c & d \\ [2pt] e & f \end{bmatrix}")
     assert spaced == parse_expression(r"\begin{bmatrix} a & b \\ c & d \\ e & f \end{bmatrix}")
+
+
+@pytest.mark.parametrize("text", [r"p_i \in [0, 1]", r"x \notin A", r"\mathbf{x} \in \mathbb{R}^n + 1"])
+def test_a_membership_is_named_as_one_not_taken_for_a_typo(text: str) -> None:
+    r"""``\in`` is no misspelt ``\sin``: the reason says what it is."""
+    with pytest.raises(ParseError, match="states where a value lies"):
+        parse_expression(text)
