@@ -427,16 +427,17 @@ class Checker:
         it cannot be told)."""
         if row.start < 0 or "\n" not in self.doc.text[row.start : row.end]:
             return [row.line] * len(texts)
-        out, cursor = [], 0
+        out, cursor, after = [], 0, False  # after: the cursor is at the end of the operand before
         for k, text in enumerate(texts):
             pos = row.text.find(text, cursor) if text else -1
             if pos < 0:
                 out.append(row.line)
+                after = False
                 continue
             relation = pos
-            if k:
+            if k and after:
                 relation = cursor + len(row.text[cursor:pos]) - len(row.text[cursor:pos].lstrip())
-            cursor = pos + len(text)
+            cursor, after = pos + len(text), True
             out.append(self.doc.line_and_column(source_offset(self.doc, row, relation))[0])
         return out
 

@@ -383,3 +383,14 @@ def test_a_link_of_a_row_over_several_lines_is_on_the_line_of_its_relation(tmp_p
     text = "$$\n\\begin{aligned}\nx^2 - 1 &=\n(x - 1)(x + 1)\n= x^2 + x - x - 1\n\\end{aligned}\n$$\n"
     steps = check_text(tmp_path, text).steps
     assert [(s.line, s.verdict) for s in steps] == [(3, "proved"), (5, "proved")]
+
+
+def test_a_link_after_operands_written_with_a_macro_keeps_its_own_line(tmp_path: Path) -> None:
+    """The operands before it spelt out by a macro (not found as written): the link is still on the line where
+    its own operand starts, not on the row's first line."""
+    text = (
+        "$$\n\\gdef\\sq#1{#1^2}\n$$\n\n$$\n\\begin{aligned}\n\\sq{x} - 1 &= \\sq{x} - 1\n"
+        "= (x - 1)(x + 1)\n\\end{aligned}\n$$\n"
+    )
+    steps = check_text(tmp_path, text).steps
+    assert [(s.line, s.verdict) for s in steps] == [(7, "proved"), (8, "proved")]
