@@ -1481,13 +1481,22 @@ def _run_values(grid: list[list[Node]]) -> list[Node] | None:
         if pattern is not None:
             template, k, var = pattern
             found.add((k, _pattern_value(template, var, b)))
-    if not found:  # corners only, one on the diagonal (s_1 − s_1² above −s_n s_1): the subscripts say it
-        first_row, last_row = (_subscripts(x) for x in (grid[0][0], grid[-1][0]))
-        numbers = {x for x in first_row if isinstance(x, Num)}
-        if len(grid) != 2 or len(numbers) != 1 or set(first_row) != numbers or len(set(last_row) - numbers) != 1:
+    if not found:  # no column shows it (s_1 − s_1² above −s_n s_1, a diagonal matrix): the subscript each row's
+        # entries share — one number in the rows before the last, going up by 1, and one in the last
+        shared = []
+        for row in grid:
+            sets = [set(_subscripts(x)) for x in row if _subscripts(x)]
+            common = set.intersection(*sets) if sets else set()
+            if len(common) != 1:
+                return None
+            shared.append(common.pop())
+        numbers = [x for x in shared[:-1] if isinstance(x, Num) and x.value.denominator == 1]
+        if len(numbers) != len(shared) - 1 or isinstance(shared[-1], Num):
             return None
-        (k,) = (int(x.value) for x in numbers)
-        found = {(k, next(iter(set(last_row) - numbers)))}
+        k = int(numbers[-1].value)
+        if [int(x.value) for x in numbers] != list(range(k - len(numbers) + 1, k + 1)):
+            return None
+        found = {(k, shared[-1])}
     if len(found) != 1:
         return None
     k, last = found.pop()

@@ -243,3 +243,12 @@ def test_a_membership_is_named_as_one_not_taken_for_a_typo(text: str) -> None:
     r"""``\in`` is no misspelt ``\sin``: the reason says what it is."""
     with pytest.raises(ParseError, match="states where a value lies"):
         parse_expression(text)
+
+
+def test_a_diagonal_matrix_with_ellipses_is_its_diagonal_and_zeros() -> None:
+    """s_1 0 ⋯ 0 / 0 s_2 ⋯ 0 / ⋮ / 0 0 ⋯ s_n: each row's entries share one subscript, its row; s_i at i = j, else 0."""
+    dots = r"\vdots & \vdots & \ddots & \vdots"
+    node = parse_expression(_grid(r"s_1 & 0 & \cdots & 0", r"0 & s_2 & \cdots & 0", dots, r"0 & 0 & \cdots & s_n"))
+    one, n = Num(Fraction(1)), Sym("n")
+    body = Cases(((parse_expression("s_i"), Rel("=", Sym("i"), Sym("j"))), (Num(Fraction(0)), None)))
+    assert node == Tabulated("i", Tabulated("j", body, one, n, column=False), one, n, column=True)
