@@ -378,6 +378,11 @@ def index_value(node: Node, ctx: Context) -> int:
     if isinstance(node, Sym):
         if node.name in ctx.assign:
             return ctx.assign[node.name]
+        d = ctx.env.definitions.get(node.name)
+        if d is not None and not d.params and not d.index_params and node.name not in ctx.expanding:
+            value = _eval(d.body, ctx.bind(expanding=(*ctx.expanding, node.name)))  # m = n − 1: n − 1, not n
+            if isinstance(value, sp.Integer):
+                return int(value)
         if node.name in ctx.env.sizes:
             return ctx.size(node.name)
         if node.name in ctx.env.index_letters:

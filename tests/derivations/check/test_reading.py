@@ -1310,3 +1310,16 @@ def test_the_hessian_by_a_subscript(tmp_path: Path, row: str, expected: str) -> 
     """∇²_w L is the matrix of ∂²L/∂w_i∂w_j (the Jacobian of the gradient), not the second derivatives alone."""
     prose = r"Let $\mathbf{a}, \mathbf{w} \in \mathbb{R}^3$."
     assert run(tmp_path, r"L = \frac{1}{2}(\mathbf{a}^\top\mathbf{w})^2", row, prose=prose) == ["definition", expected]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{1}{N}\sum_{i=1}^{N} i = 2", "proved"),  # N = 3: (1 + 2 + 3)/3
+        (r"\sum_{i=1}^{N} x_i = x_1 + x_2 + x_3", "proved"),
+        (r"\frac{1}{N}\sum_{i=1}^{N} i = \frac{5}{2}", "wrong"),
+    ],
+)
+def test_a_sum_bound_defined_in_prose_is_its_value(tmp_path: Path, row: str, expected: str) -> None:
+    """Let N = 3: Σ_{i=1}^{N} runs to 3 (it ran to the instance's n, and true steps were wrong)."""
+    assert run(tmp_path, row, prose=r"Let $N = 3$.") == [expected]
