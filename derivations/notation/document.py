@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from derivations.errors import InputError, ParseError
-from derivations.notation.layout import check_balanced, read_group, split_top
+from derivations.notation.layout import ROW_SPACING, check_balanced, read_group, split_top
 from derivations.notation.plaintext import CODE, is_derivation, to_latex
 
 MAX_FILE_BYTES = 2_000_000
@@ -273,7 +273,7 @@ _WRAPPER = re.compile(
     re.DOTALL,
 )  # a \label{…} after \end{equation} (inside the $$ … $$) too
 #: ``\\[1em]``: the optional space after a row break.
-_ROW_SPACING = re.compile(r"^\s*\[\s*-?[\d.]+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\]")
+_ROW_SPACING = re.compile("^" + ROW_SPACING)
 #: A relation between two index letters: ``i = j``, ``k \\neq i`` — a condition even after ``, \\quad``.
 _INDEX_CONDITION = re.compile(r"^\s*\(?\s*[a-z]\s*(=|\\neq|\\ne)\s*[a-z]\s*\)?\s*[.,;]?\s*$")
 _DEFINITION_START = re.compile(r"^\s*(\\[A-Za-z]+\{[A-Za-z]\}|\\?[A-Za-z]+)(\^\{?[^{}=]{1,4}\}?)?\s*=")

@@ -6,6 +6,9 @@ import re
 
 from derivations.errors import ParseError
 
+#: ``[0.6em]`` after a row break ``\\\\``: the space TeX leaves there (no mathematics).
+ROW_SPACING = r"\s*\[\s*-?[\d.]+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\]"
+
 
 def read_group(text: str, pos: int, open_: str = "{", close: str = "}") -> tuple[str, int]:
     """The content of the balanced group starting at text[pos] == open_, and the position after it."""

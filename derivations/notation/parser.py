@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derivations.errors import ParseError
+from derivations.notation.layout import ROW_SPACING
 from derivations.notation.macros import Macro, expand, strip_definitions
 from derivations.notation.tokens import AT, LEFT_DOT, MAX_DIGITS, NORM, Kind, Token, replace_unicode, tokenize
 from derivations.notation.tree import (
@@ -135,7 +136,7 @@ _FRAC_SECOND = re.compile(r"(\\[dt]?frac\s*\{[^{}]*\})\s*([0-9])")
 
 
 #: ``\\\\[0.6em]`` inside a matrix: the space after a row break (the rows of a display are split before this).
-_ROW_BREAK_SPACE = re.compile(r"(?<=\\\\)\s*\[\s*-?[\d.]+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\]")
+_ROW_BREAK_SPACE = re.compile(r"(?<=\\\\)" + ROW_SPACING)
 
 
 def tex_shorthand(text: str) -> str:
