@@ -22,6 +22,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from derivations.check.closed import equal_for_every_size
 from derivations.check.environment import (
     Definition,
     Environment,
@@ -527,7 +528,9 @@ def _decide_as_read(
     if env.dim_names and not sizes:
         # matrices of named dimensions: first at the proof's sizes alone (its evaluations are the costly part);
         # a proof there is the verdict the full check would reach, anything else is decided again in full
-        quick = _decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=MATRIX_PROOF_SIZES)
+        quick = _decide(
+            env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=MATRIX_PROOF_SIZES, quick=True
+        )
         if quick.verdict is Verdict.PROVED:
             return quick
     decision = _decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=sizes)
@@ -628,7 +631,9 @@ def _decide(
     seconds: float = 5.0,
     seed: str = "",
     sizes: tuple[int, ...] = (),
+    quick: bool = False,
 ) -> Decision:
+    """`decide` in one shape reading; ``quick``: at the proof's sizes alone, ``sizes`` not fixed by a condition."""
     rng = _seeded(seed)
     start = cpu_time()
     deadline = start + seconds
@@ -764,16 +769,71 @@ def _decide(
     else:
         scope = f" ({where})" if where else ""
         evidence = f"agrees at {points} points{scope} to ≥ {AGREE_BITS} bits (interval arithmetic)"
-    remaining = deadline - cpu_time()
+    proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
+                          cdot_elementwise=search.cdot_elementwise, near_reach=search.near_reach,
+                          scalar_bare=search.scalar_bare, cache=search.cache)  # fmt: skip
+    methods, failure = _prove_instances(proof_search, deadline, seconds)
+    every_size = not sizes or quick  # the step is about every size n, not the sizes a condition fixed
+    if failure or not methods:
+        if found.status is Numbers.UNDECIDED or found.constant:
+            # no agreement to lean on (only "both near 0"), or a step about numbers, which agreement at one
+            # precision never decides (σ(100) = 1 agrees to 144 bits): no verdict without a proof
+            what = "a step about numbers needs an exact decision" if found.constant else "no point decided it"
+            reason = f"{evidence}; {failure or 'no proof instance'} — {what}"
+            return Decision(Verdict.UNCHECKED, "", reason, None, points)
+        reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
+        if reading:
+            return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}: {reason}")
+        if every_size and (search.n_value or proof_search.n_value):
+            summed = _summed_in_closed_form(search, deadline)
+            if summed is not None:
+                return summed
+            larger = _at_larger_sizes(search, seed, deadline)
+            if isinstance(larger, Decision):
+                return larger
+            reason = f"{evidence}{larger}; {failure or 'no proof instance'} — evidence, not proof"
+        return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
+    where = _describe_instances(proof_search, proof=True)
+    if reading:  # true only in the other reading: which one the author meant, the notation does not say
+        scope = f" ({where})" if where else ""
+        fix = ("put the derivative's operand in parentheses" if proof_search.near_reach else
+               "write the operation out (\\odot, \\mathbf{a}^\\top \\mathbf{b})")  # fmt: skip
+        return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}{scope}; in the first reading "
+                        f"it does not — {fix} to have it checked")  # fmt: skip
+    if every_size and proof_search.n_value:
+        summed = _summed_in_closed_form(search, deadline)
+        if summed is not None:
+            return summed
+        # n is a number in the step as well as its length ((1/n)Σ_{i=1}^{n}, n(n+1)/2): a proof at n = 2, 3, 4 says
+        # nothing of n = 5 unless it holds with that number read as any value
+        for counted in (False, True):  # Σ_{i=1}^{n} (x_i − c) summed term by term, then with the c counted: n·c
+            apart = dataclasses.replace(proof_search, size_symbols=True, count_shared=counted, n_value=False, free=[])
+            apart_methods, apart_failure = _prove_instances(apart, deadline, seconds)
+            if apart_methods and not apart_failure:
+                break
+        if apart_methods and not apart_failure:
+            scope = f"{where}; " if where else ""
+            return Decision(Verdict.PROVED, " then ".join(apart_methods),
+                            f"{scope}for every value of {_sizes_named(search)} as a number", None, points)  # fmt: skip
+        larger = _at_larger_sizes(search, seed, deadline)
+        if isinstance(larger, Decision):
+            return larger
+        named = _sizes_named(search)
+        reason = (
+            f"{evidence}{larger}; proved only at some sizes ({where}): {named} is a number in the step as well "
+            f"as a length, so a proof at some sizes is not one for every {named} — evidence, not proof"
+        )
+        return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
+    return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
+
+
+def _prove_instances(search: Search, deadline: float, seconds: float) -> tuple[list[str], str]:
+    """Prove both sides equal at every proof instance: the methods used, and why not (empty when proved)."""
     methods: list[str] = []
     failure = ""
     try:
-        proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
-                              cdot_elementwise=search.cdot_elementwise, near_reach=search.near_reach,
-                              scalar_bare=search.scalar_bare, cache=search.cache)  # fmt: skip
-        with time_limit(max(remaining, 0.05)):
-            proof_insts = list(instances(proof_search, random.Random(0), proof=True))
-            for inst in proof_insts:
+        with time_limit(max(deadline - cpu_time(), 0.05)):
+            for inst in list(instances(search, random.Random(0), proof=True)):
                 left_v, right_v = inst.left, inst.right
                 if is_matrix(left_v) and is_matrix(right_v) and left_v.shape != right_v.shape:
                     right_v = right_v.T
@@ -783,7 +843,7 @@ def _decide(
                 remaining = deadline - cpu_time()
                 if remaining <= 0:
                     raise ProofTimeout("no time left")
-                signs = _signs(proof_search, left_v, right_v)
+                signs = _signs(search, left_v, right_v)
                 proof = prove_equal(left_v, right_v, signs=signs, seconds=max(remaining, 0.05))
                 if not proof.proved:
                     failure = proof.reason or "no method closed it"
@@ -797,25 +857,49 @@ def _decide(
         failure = f"SymPy could not build the proof instances: {exc}"
     except Unsupported as exc:
         failure = f"SymPy could not build the proof instances: {exc}"
-    if failure or not methods:
-        if found.status is Numbers.UNDECIDED or found.constant:
-            # no agreement to lean on (only "both near 0"), or a step about numbers, which agreement at one
-            # precision never decides (σ(100) = 1 agrees to 144 bits): no verdict without a proof
-            what = "a step about numbers needs an exact decision" if found.constant else "no point decided it"
-            reason = f"{evidence}; {failure or 'no proof instance'} — {what}"
-            return Decision(Verdict.UNCHECKED, "", reason, None, points)
-        reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
-        if reading:
-            return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}: {reason}")
-        return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
-    where = _describe_instances(proof_search, proof=True)
-    if reading:  # true only in the other reading: which one the author meant, the notation does not say
-        scope = f" ({where})" if where else ""
-        fix = ("put the derivative's operand in parentheses" if proof_search.near_reach else
-               "write the operation out (\\odot, \\mathbf{a}^\\top \\mathbf{b})")  # fmt: skip
-        return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}{scope}; in the first reading "
-                        f"it does not — {fix} to have it checked")  # fmt: skip
-    return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
+    return methods, failure
+
+
+#: The sizes n a step in which n is also a number is checked at besides the usual ones (a difference such as
+#: (n − 2)(n − 3)(n − 4) vanishes at the usual sizes and no further ones)
+LARGER_SIZES = (6, 7, 8, 9)
+MATRIX_LARGER_SIZES = (4, 5, 6, 7)
+
+
+def _summed_in_closed_form(search: Search, deadline: float) -> Decision | None:
+    """`proved` for every n if both sides are functions of the sizes alone whose closed forms are equal, else None."""
+    try:
+        with time_limit(max(deadline - cpu_time(), 0.05)):
+            if not equal_for_every_size(search.left, search.right, search.env):
+                return None
+    except (ProofTimeout, RecursionError, ValueError, TypeError, NotImplementedError):
+        return None
+    named = _sizes_named(search)
+    return Decision(Verdict.PROVED, "summation in closed form",
+                    f"both sides summed with {named} a symbol: for every {named}")  # fmt: skip
+
+
+def _sizes_named(search: Search) -> str:
+    """The size names the step uses as numbers, for a sentence ("n", "m, n")."""
+    used = {n.name for side in (search.left, search.right) for n in walk(side) if isinstance(n, Sym)}
+    names = sorted(name for name in used if name in search.env.sizes) or ["n"]
+    return ", ".join(names)
+
+
+def _at_larger_sizes(search: Search, seed: str, deadline: float) -> Decision | str:
+    """The numeric check again at larger sizes: `wrong` with the counterexample if the sides differ there, else
+    what it found, as a clause of the evidence."""
+    larger = MATRIX_LARGER_SIZES if search.env.dim_names else LARGER_SIZES
+    again = dataclasses.replace(search, sizes=larger, free=[], cache={})
+    found = _check_again(again, seed + ":larger", deadline)
+    if found is None or found.status is Numbers.NONE:
+        return f"; not checked at n = {larger[0]}…{larger[-1]} ({found.why if found else 'no time left'})"
+    if found.status is Numbers.DIFFERENT and found.counterexample is not None:
+        return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", found.counterexample.sentence(),
+                        found.counterexample)  # fmt: skip
+    if found.status in (Numbers.EQUAL, Numbers.UNDECIDED):
+        return f", and at n = {larger[0]}…{larger[-1]}"
+    return f"; at n = {larger[0]}…{larger[-1]}: {found.why or found.status.name.lower()}"
 
 
 def _signs(search: Search, left: sp.Basic, right: sp.Basic) -> dict[sp.Symbol, str]:
@@ -844,7 +928,9 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
     """A side written as a rounded decimal (σ(2) = 0.8808, or ≈ 0.88) is right if it is the rounding.
 
     Only for constant steps (the counterexample names no variable): the exact value of the other side
-    must round to the written number, |exact − written| ≤ ½·10^−decimals.
+    must round to the written number, |exact − written| ≤ ½·10^−decimals. With '=', the number must show
+    at least two significant digits (σ(0.1) = 0.5 and 1/3 = 0.3 look exact, and are false), and the other
+    side must be worked out, not a number written itself (0.34 = 0.3 is false); '≈' says it is rounded.
     """
 
     number = _written_decimal(right) or _written_decimal(left)
@@ -867,6 +953,9 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
         return decision
     exact = ce.left if _written_decimal(right) is not None else ce.right
     value, half_unit, digits = number
+    other = left if _written_decimal(right) is not None else right
+    if not approx and (digits < MIN_ROUNDED_DIGITS or _written_number(other)):
+        return decision
     with mpmath.workprec(256):
         close = abs(exact - mpmath.mpf(value.numerator) / value.denominator) <= (
             mpmath.mpf(half_unit.numerator) / half_unit.denominator * (1 + mpmath.mpf(10) ** -12)
@@ -878,6 +967,23 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
     return decision
 
 
+#: Significant digits a number written after '=' needs to be read as a rounding: 0.88, not 0.5 or 0.02.
+MIN_ROUNDED_DIGITS = 2
+
+
+def _written_number(node: Node) -> bool:
+    """A number as written (0.34, −2, 3 × 10^{-2}): nothing to work out, so nothing to round."""
+    if isinstance(node, Neg):
+        return _written_number(node.arg)
+    return isinstance(node, Num) or _written_decimal(node) is not None
+
+
+def _significant(value: Fraction, decimals: int) -> int:
+    """Significant digits of a decimal written with ``decimals`` places (0.020: 2, 0.5: 1, 12.5: 3, 0.0: 0)."""
+    scaled = abs(value) * 10**decimals
+    return 0 if scaled == 0 else len(str(int(scaled)))
+
+
 def _written_decimal(node: Node) -> tuple[Fraction, Fraction, int] | None:
     """A rounded decimal as written — ``0.8808``, ``-0.25``, ``4.2484 \\times 10^{-18}`` — as (value, half a unit
     in its last written digit, significant digits); None for anything else (an integer alone is exact)."""
@@ -885,7 +991,7 @@ def _written_decimal(node: Node) -> tuple[Fraction, Fraction, int] | None:
         inner = _written_decimal(node.arg)
         return (-inner[0], inner[1], inner[2]) if inner else None
     if isinstance(node, Num) and node.decimals is not None:
-        return node.value, Fraction(1, 2 * 10**node.decimals), len(str(node.value.numerator))
+        return node.value, Fraction(1, 2 * 10**node.decimals), _significant(node.value, node.decimals)
     if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Num):
         mantissa, power = node.factors
         if isinstance(power, Pow) and power.base == Num(Fraction(10)):
@@ -894,7 +1000,7 @@ def _written_decimal(node: Node) -> tuple[Fraction, Fraction, int] | None:
                 e = int(exp.value) * (-1 if isinstance(power.exp, Neg) else 1)
                 scale = Fraction(10) ** e
                 decimals = mantissa.decimals or 0
-                return mantissa.value * scale, scale / (2 * 10**decimals), decimals + 1
+                return mantissa.value * scale, scale / (2 * 10**decimals), _significant(mantissa.value, decimals)
     return None
 
 

@@ -12,6 +12,7 @@ than read as 0 (the trap of reading ``\\frac{dL}{dz}`` as the derivative of a co
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -81,6 +82,10 @@ class Flags:
     jets: dict = field(default_factory=dict)  # jet symbol → `Jet`: values of functions the file never defines
     arities: dict[str, set[int]] = field(default_factory=dict)  # names indexed: with how many indices (x_1, x_{i1})
     entries: dict = field(default_factory=dict)  # (definition, index, context) → its entry, made once (`_component`)
+    n_value: bool = False  # a size (n) was used as a number, not only as a length or an index bound: (1/n)Σ…
+    size_symbols: bool = False  # read a size used as a number as a free symbol (n in (1/n)Σ_{i=1}^{n}, not 3)
+    count_shared: bool = False  # with size_symbols: Σ_{i=1}^{n} c is n·c with n that symbol (`_counted`)
+    indexing: int = 0  # > 0 while an index or a bound is being evaluated (n in x_{n-1} is an index)
 
 
 @dataclass
@@ -353,7 +358,12 @@ def _sym(node: Sym, ctx: Context) -> Value:
     if shaped is not None:
         return shaped
     if name in env.sizes:
-        return sp.Integer(ctx.size(name))
+        value = ctx.size(name)
+        if not ctx.flags.indexing:
+            ctx.flags.n_value = True
+            if ctx.flags.size_symbols:
+                return size_symbol(name)
+        return sp.Integer(value)
     if name in env.index_letters:
         raise MissingIndex(name)
     if (name in env.families or name in env.probability or name in env.one_hot) and not ctx.flags.scalar_bare:
@@ -380,7 +390,7 @@ def index_value(node: Node, ctx: Context) -> int:
             return ctx.assign[node.name]
         d = ctx.env.definitions.get(node.name)
         if d is not None and not d.params and not d.index_params and node.name not in ctx.expanding:
-            value = _eval(d.body, ctx.bind(expanding=(*ctx.expanding, node.name)))  # m = n − 1: n − 1, not n
+            value = _as_index(d.body, ctx.bind(expanding=(*ctx.expanding, node.name)))  # m = n − 1: n − 1, not n
             if isinstance(value, sp.Integer):
                 return int(value)
         if node.name in ctx.env.sizes:
@@ -388,10 +398,24 @@ def index_value(node: Node, ctx: Context) -> int:
         if node.name in ctx.env.index_letters:
             raise MissingIndex(node.name)
         raise Unsupported(f"'{node.name}' is not an index")
-    v = _eval(node, ctx)
+    v = _as_index(node, ctx)
     if isinstance(v, sp.Integer):
         return int(v)
     raise Unsupported("an index must evaluate to a whole number")
+
+
+def _as_index(node: Node, ctx: Context) -> Value:
+    """The value of an index expression (n − 1, i + 1): a size in it is the size, never a symbol."""
+    ctx.flags.indexing += 1
+    try:
+        return _eval(node, ctx)
+    finally:
+        ctx.flags.indexing -= 1
+
+
+def size_symbol(name: str) -> sp.Symbol:
+    """The size ``name`` as a number of any value (a positive integer): n in (1/n)Σ read apart from the length."""
+    return sp.Symbol(f"{name}__size", positive=True, integer=True)
 
 
 def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
@@ -439,7 +463,7 @@ def _entry_key(name: str, idx: tuple[int, ...], binds: dict[str, sp.Basic], ctx:
     f = ctx.flags
     key = (name, idx, ctx.n, tuple(sorted(ctx.assign.items())), tuple(sorted(binds.items())),
            tuple(sorted(ctx.keep.items())), ctx.expanding, f.scalar_bare, f.denominator, f.cdot_elementwise,
-           f.near_reach)  # fmt: skip
+           f.near_reach, f.size_symbols, f.count_shared, f.indexing > 0)  # fmt: skip
     try:
         hash(key)
     except TypeError:
@@ -838,6 +862,10 @@ def _sum(node: Sum, ctx: Context) -> Value:
     ]
     if not terms:
         return sp.Integer(1 if node.product else 0)
+    if ctx.flags.size_symbols and ctx.flags.count_shared and not node.product and not skip:
+        counted = _counted(node, lo, terms, ctx)
+        if counted is not None:
+            return counted
     if any(is_matrix(t) for t in terms):
         shapes = {t.shape if is_matrix(t) else None for t in terms}
         if node.product or len(shapes) != 1:
@@ -847,6 +875,31 @@ def _sum(node: Sum, ctx: Context) -> Value:
             total = total + t  # Σ_i x_i x_iᵀ: a sum of matrices of one shape
         return total
     return sp.Mul(*terms) if node.product else sp.Add(*terms)
+
+
+def _counted(node: Sum, lo: int, terms: list[Value], ctx: Context) -> Value | None:
+    """Σ_{i=lo}^{hi} (a_i + c) = Σ a_i + (hi − lo + 1)·c with the size in hi a symbol, when the sizes are read as
+    numbers of any value: Σ_i (s_i − 1) = 1 − n at each size, for every value of n; c the summands every term
+    shares. None if no summand is shared, or the count is not a size."""
+    if len(terms) < 2 or any(is_matrix(t) for t in terms):
+        return None
+    shared = Counter(sp.Add.make_args(terms[0]))
+    for t in terms[1:]:
+        shared &= Counter(sp.Add.make_args(t))
+    if not shared:
+        return None
+    if node.hi is not None:
+        count = _eval(node.hi, ctx) - lo + 1
+    else:
+        length = lo + len(terms) - 1
+        names = [name for name in ctx.env.sizes | set(ctx.env.dim_names) if ctx.size(name) == length]
+        if len(names) != 1:
+            return None
+        count = size_symbol(names[0]) - lo + 1
+    if is_matrix(count) or not count.free_symbols:
+        return None
+    common = sp.Add(*shared.elements())
+    return sp.Add(*[t - common for t in terms]) + count * common
 
 
 def _range_of(var: str, body: Node, ctx: Context) -> int:

@@ -63,6 +63,9 @@ class Search:
     cases: tuple[Rel, ...]
     free: list[str] = field(default_factory=list)
     used_n: bool = False
+    n_value: bool = False  # found: a size was used as a number ((1/n)Σ…), not only as a length or bound
+    size_symbols: bool = False  # the reading: such a size is a free symbol (a proof for every value of it)
+    count_shared: bool = False  # with it: a sum's terms that do not depend on its index counted by that symbol
     symmetric: bool = True
     out_of_range: bool = False
     scalar_bare: bool = False
@@ -86,6 +89,8 @@ class Search:
         ctx.flags.denominator = self.denominator
         ctx.flags.cdot_elementwise = self.cdot_elementwise
         ctx.flags.near_reach = self.near_reach
+        ctx.flags.size_symbols = self.size_symbols
+        ctx.flags.count_shared = self.count_shared
         return ctx
 
     def learn(self, ctx: Context) -> None:
@@ -94,6 +99,7 @@ class Search:
 
     def learn_flags(self, flags: Flags) -> None:
         self.used_n |= flags.used_n
+        self.n_value |= flags.n_value
         self.symmetric &= not flags.asymmetric
         self.jacobian |= flags.jacobian
         self.cdot_vectors |= flags.cdot_vectors
@@ -108,7 +114,7 @@ class Search:
     def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
         """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""
         key = (n, tuple(sorted(assign.items())), self.denominator, self.cdot_elementwise, self.near_reach,
-               self.scalar_bare)  # fmt: skip
+               self.scalar_bare, self.size_symbols, self.count_shared)  # fmt: skip
         hit = self.cache.get(key)
         if hit is not None:
             left, right, flags, scalar_bare = hit
