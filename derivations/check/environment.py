@@ -362,6 +362,23 @@ def parse_declaration(text: str, notation: Notation) -> tuple[list[str], Shape |
     return None
 
 
+def _definition_pieces(formula: str) -> list[str]:
+    """``a = σ(z), b = …`` split at the commas that begin another ``name = …``, outside brackets (so that
+    ``g(w_1, w_2) = …`` and ``\\{0, 1\\}`` stay whole)."""
+    pieces: list[str] = []
+    depth, start = 0, 0
+    for k, ch in enumerate(formula):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0 and re.match(r",\s*[^,=]+=", formula[k:]):
+            pieces.append(formula[start:k])
+            start = k + 1
+    pieces.append(formula[start:])
+    return pieces
+
+
 def definable(node: Node, env: Environment) -> Target | None:
     """(name, params, index params) if ``node = …`` would define a new name here, else None."""
     if isinstance(node, Sym):
@@ -959,7 +976,7 @@ class Knowledge:
                 name = _defined_name(shaped.group(1), self.notation)
                 if name and self.declare(f"{name} {shaped.group(2)}"):
                     formula = shaped.group(1)
-            for piece in re.split(r",\s*(?=[^,=]+=)", formula):  # $a = σ(z), b = …$
+            for piece in _definition_pieces(formula):  # $a = σ(z), b = …$
                 try:
                     chain = parse_relation_chain(piece, self.notation)
                 except ParseError:

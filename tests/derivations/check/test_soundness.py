@@ -299,3 +299,39 @@ def test_after_an_unreadable_right_side_the_chain_goes_on_from_its_left_side(tmp
     d = check_text(tmp_path, displays(*rows))
     # σ' ≠ σ + σ²: checked against σ'(x), and the chain fails — in the unreadable right side or in this row
     assert verdicts(d) == ["unchecked", "unchecked"] and "the chain fails" in d.steps[1].reason
+
+
+# -- a rounded value: a worked-out number given to two significant digits or more
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sigma(0.1) = 0.525", "numeric"),  # 0.524979… rounds to 0.525
+        (r"\sigma(\ln 2) = 0.667", "numeric"),  # 2/3
+        (r"\sigma(0.1) = 0.5", "wrong"),  # 0.52498: one digit looks exact, and σ(0.1) ≠ ½
+        (r"\frac{1}{3} + \frac{1}{3} = 0.7", "wrong"),  # 0.6667, not 0.7
+        (r"\frac{1}{3}\ln 3 = 0.4", "wrong"),  # 0.3662
+        (r"\sigma(0.1) - \sigma(0) = 0.02", "wrong"),  # 0.02498
+        (r"\sigma(0.1) - \frac{1}{2} = 0.0", "wrong"),
+        (r"0.34 = 0.3", "wrong"),  # two numbers as written: nothing was rounded
+        (r"0.345 = 0.35", "wrong"),
+        (r"\sigma(0.1) \approx 0.5", "numeric"),  # '≈' says it is rounded, to any number of digits
+        (r"\sigma(0.1) \approx 0.6", "wrong"),  # 0.52 does not round to 0.6
+    ],
+)
+def test_a_rounded_value_needs_two_significant_digits_after_an_equals_sign(
+    tmp_path: Path, row: str, expected: str
+) -> None:
+    assert one(tmp_path, row) == [expected]
+
+
+# -- a function defined in prose with several parameters
+
+
+def test_a_function_of_two_parameters_defined_in_prose_is_read_whole(tmp_path: Path) -> None:
+    # g(a, b) = a − 2b: g(w_2, w_1) = w_2 − 2w_1, not w_1 − 2w_2 (false at w_1 = 2, w_2 = 1: 0 vs −3)
+    text = "Let $g(w_1, w_2) = w_1 - 2 w_2$.\n\n" + displays(
+        r"g(w_2, w_1) = w_1 - 2 w_2", r"g(0, 1) = -2", r"g(1, 0) = 1", r"g(w_2, w_1) = w_2 - 2 w_1"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved", "proved", "proved"]
