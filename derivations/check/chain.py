@@ -29,9 +29,11 @@ from derivations.check.environment import (
     ParsedEvent,
     ParsedRow,
     Region,
+    Target,
     bounds,
     constant_value,
     definable,
+    entry_base,
     intersect,
     number_bound,
     region_of,
@@ -605,6 +607,23 @@ class Checker:
                 return True
         return False
 
+    def _contradicts_declaration(self, parsed: ParsedRow, target: Target, left: Link, right: Link) -> bool:
+        """``x = (x_1, …, x_{n−1})`` for a declared x: its own entries, written out, false as a claim about the
+        declared x or of another shape; a definition that agrees with the declaration stays one."""
+        name = target[0]
+        found = self.env.shape_of(name)
+        if target[1] or target[2] or found is None or not found[1] or right.node is None or left.node is None:
+            return False
+        base = entry_base(name)
+        own = any(isinstance(n, Index) and isinstance(n.base, Sym) and n.base.name == base for n in walk(right.node))
+        if not own:
+            return False
+        setting = _at_each_value(self._step_condition(parsed), [left.node, right.node])
+        seed = f"{self.doc.path}:{parsed.row.line}:{parsed.row.row}:declared"
+        trial = decide_all(setting, self.symbols, left.node, right.node, cases=setting.cases, seconds=self.seconds,
+                           seed=seed)  # fmt: skip
+        return trial.verdict is Verdict.WRONG or (trial.verdict is Verdict.UNCHECKED and trial.method == "shapes")
+
     def _link(self, parsed: ParsedRow, left: Link, rel: str, right: Link, latex: str) -> None:
         row = parsed.row
         if rel not in ("=", "=>", "~"):
@@ -625,6 +644,8 @@ class Checker:
             # a claim about x. (C = ½(a − y)², then a = σ(z): a definition given after its use.)
             target = None
         again = self._defined_again(left.node) if left.line == row.line and not self._claim else None
+        if target is not None and rel == "=" and self._contradicts_declaration(parsed, target, left, right):
+            target = None  # x ∈ ℝ^n, then x = (x_1, …, x_{n−1}): not what x was declared to be — a claim, and false
         if target is not None and rel == "=":
             self.known.define(target, right.node, row.line)
             kind = "function" if target[1] else "name"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
@@ -736,6 +737,9 @@ def _neg(node: Neg, ctx: Context) -> Value:
 def _mul(node: Mul, ctx: Context) -> Value:
     """A product; ``a \\cdot b`` of two vectors of one shape is their dot product (or, in the other reading
     the notation allows, their elementwise product: the step is then tried both ways)."""
+    at = _derivative_at(node, ctx)
+    if at is not None:
+        return at
     result = _operand(node.factors[0], ctx)
     for k, f in enumerate(node.factors[1:], start=1):
         v = _operand(f, ctx)
@@ -752,6 +756,36 @@ def _mul(node: Mul, ctx: Context) -> Value:
     if isinstance(result, Ones):
         raise Unsupported("the length of '\\mathbf{1}' is not clear here")
     return result
+
+
+def _derivative_at(node: Mul, ctx: Context) -> Value | None:
+    """∂J/∂w_1 (0, 0, 0) of J(w_1, w_2, b) defined: the derivative at the point its parameters take those values
+    (a tuple as long as J's parameters after its derivative), not a product; None for any other product."""
+    if len(node.factors) != 2 or node.dots:
+        return None
+    deriv, point = node.factors
+    if not (isinstance(deriv, Deriv) and isinstance(deriv.of, Sym) and isinstance(point, Vector)):
+        return None
+    d = ctx.env.definitions.get(deriv.of.name)
+    if d is None or len(d.params) < 2 or point.column or len(point.entries) != len(d.params):
+        return None
+    value = evaluate(deriv, ctx)
+    if is_matrix(value):
+        return None
+    free = {p: v for p, v in ctx.bindings.items() if p not in d.params}
+    at = {}
+    for param, arg in zip(d.params, point.entries):
+        symbol = evaluate(_param_node(param), ctx.bind(bindings=free))
+        at[symbol] = evaluate(arg, ctx)
+    return value.subs(at, simultaneous=True)
+
+
+def _param_node(param: str) -> Node:
+    """The node a parameter's name stands for: ``w_{1}`` (an entry, as `entry_key` writes it) or a name."""
+    m = re.fullmatch(r"(.+)_\{(\d+(?:,\d+)*)\}", param)
+    if m is None:
+        return Sym(param)
+    return Index(Sym(m.group(1)), tuple(Num(Fraction(int(k))) for k in m.group(2).split(",")))
 
 
 def _product(a: Value, b: Value, elementwise: bool) -> Value:

@@ -1239,6 +1239,10 @@ def test_tex_shorthands_for_transpose_and_fractions(tmp_path: Path, row: str, ex
         (r"J(w_1, w_2, b) = J", "proved"),
         (r"J(0, 0, b) = \frac{1}{N}\sum_{i=1}^{N}[\ln(1 + e^{-b}) + (1 - y_i) b]", "proved"),
         (r"J(0, 0, b) = \frac{1}{N}\sum_{i=1}^{N}[\ln(1 + e^{-b}) + (1 - y_i) w_1]", "wrong"),
+        # a derivative followed by as many values as J has parameters: at that point (z_i = 0, σ(0) = ½)
+        (r"\frac{\partial J}{\partial w_1}(0, 0, 0) = \frac{1}{N}\sum_{i=1}^{N}(\tfrac{1}{2} - y_i) x_{i1}", "proved"),
+        (r"\frac{\partial J}{\partial w_1}(0, 0, 0) = \frac{1}{N}\sum_{i=1}^{N}(\tfrac{1}{2} - y_i) x_{i2}", "wrong"),
+        (r"\frac{\partial J}{\partial b}(0, 0, 1) = \frac{1}{N}\sum_{i=1}^{N}(\sigma(1) - y_i)", "proved"),
     ],
 )
 def test_a_function_of_entries_of_a_vector(tmp_path: Path, row: str, expected: str) -> None:
@@ -1323,3 +1327,13 @@ def test_the_hessian_by_a_subscript(tmp_path: Path, row: str, expected: str) -> 
 def test_a_sum_bound_defined_in_prose_is_its_value(tmp_path: Path, row: str, expected: str) -> None:
     """Let N = 3: Σ_{i=1}^{N} runs to 3 (it ran to the instance's n, and true steps were wrong)."""
     assert run(tmp_path, row, prose=r"Let $N = 3$.") == [expected]
+
+
+def test_a_declared_vector_written_by_its_entries_is_a_definition_only_if_it_fits_the_declaration(
+    tmp_path: Path,
+) -> None:
+    # x ∈ ℝ^n written as x_1 … x_n names its entries; as x_1 … x_{n−1} it is one entry short: not a definition
+    prose = r"Let $\mathbf{x} \in \mathbb{R}^n$."
+    fits = run(tmp_path, r"\mathbf{x} = \begin{bmatrix} x_1 \\ \vdots \\ x_n \end{bmatrix}", prose=prose)
+    short = run(tmp_path, r"\mathbf{x} = \begin{bmatrix} x_1 \\ \vdots \\ x_{n-1} \end{bmatrix}", prose=prose)
+    assert fits == ["definition"] and short == ["unchecked"]
