@@ -1253,9 +1253,12 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
         else:
             ph = sp.Dummy("p", real=True)
         inner = ctx.bind(keep={**ctx.keep, name: ph})
-        var = ph if not idx_nodes else _pick(ph, tuple(index_value(i, ctx) for i in idx_nodes), name)
+        idx = tuple(index_value(i, ctx) for i in idx_nodes)
+        var = ph if not idx_nodes else _pick(ph, idx, name)
         f = evaluate(node.of, inner)
         family = set(ph) if is_matrix(ph) else {ph}
+        if not is_matrix(var):
+            f = _through(f, var, keep_value if not idx_nodes else _pick(keep_value, idx, name), family)
         result = _differentiate(f, var, node.order, family, node, ctx.flags)
         pairs = list(zip(ph, keep_value)) if is_matrix(ph) else [(ph, keep_value)]
         if has_unknown(result):
@@ -1269,6 +1272,20 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
     family = {s for s, base in ctx.symbols.base.items() if base == name}
     family |= set(var) if is_matrix(var) else {var}
     return _differentiate(f, var, node.order, family, node, ctx.flags)
+
+
+def _through(f: Value, var: sp.Expr, value: sp.Expr, family: set[sp.Basic]) -> Value:
+    """f, written through the variable ``var`` stands for, when f does not name it: p̂ = σ(wᵀx) as σ(z) for
+    dp̂/dz with z = wᵀx — only if every appearance of what z is made of is within z (f a function of z alone),
+    else f unchanged."""
+    if is_matrix(f) or is_matrix(value) or f.free_symbols & family or not value.free_symbols:
+        return f
+    if isinstance(value, (sp.Symbol, sp.Number)):
+        return f
+    through = f.subs(value, var)
+    if var not in through.free_symbols or through.free_symbols & value.free_symbols:
+        return f
+    return through
 
 
 def _jacobian(f: sp.MatrixBase, var: sp.MatrixBase, order: int, flags: Flags) -> sp.MatrixBase:

@@ -1337,3 +1337,21 @@ def test_a_declared_vector_written_by_its_entries_is_a_definition_only_if_it_fit
     fits = run(tmp_path, r"\mathbf{x} = \begin{bmatrix} x_1 \\ \vdots \\ x_n \end{bmatrix}", prose=prose)
     short = run(tmp_path, r"\mathbf{x} = \begin{bmatrix} x_1 \\ \vdots \\ x_{n-1} \end{bmatrix}", prose=prose)
     assert fits == ["definition"] and short == ["unchecked"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\frac{d\hat{p}_i}{dz_i} = \hat{p}_i(1 - \hat{p}_i)", "proved"),  # p̂_i = σ(z_i): σ' = σ(1 − σ)
+        (r"\frac{d\hat{p}_i}{dz_i} = \hat{p}_i(1 + \hat{p}_i)", "wrong"),  # ¼ vs ¾ at z_i = 0
+        (r"\frac{dq_i}{dz_i} = 1", "unchecked"),  # q_i = σ(wᵀx_i) + w_1 is no function of z_i alone
+    ],
+)
+def test_a_derivative_by_a_name_defined_after_the_expression_it_is_hidden_in(
+    tmp_path: Path, row: str, expected: str
+) -> None:
+    # p̂_i was defined through wᵀx_i before z_i = wᵀx_i was named: dp̂_i/dz_i is p̂_i as a function of z_i
+    first = r"\hat{p}_i = \sigma(\mathbf{w}^\top \mathbf{x}_i), \quad q_i = \sigma(\mathbf{w}^\top \mathbf{x}_i) + w_1"
+    prose = r"Let $z_i = \mathbf{w}^\top \mathbf{x}_i$."
+    text = displays(first) + "\n" + prose + "\n\n" + displays(row)
+    assert verdicts(check_text(tmp_path, text))[-1] == expected
