@@ -60,7 +60,7 @@ from derivations.notation.tree import (
     children,
     is_variable,
 )
-from derivations.notation.vocabulary import VOCABULARY, Role
+from derivations.notation.vocabulary import LOG_BASES, VOCABULARY, Role
 
 #: A full stop or comma that ends a formula (the sentence's, before any \label or \tag): not maths.
 TRAILING_PUNCTUATION = re.compile(r"(?<![.\\])[.,;](?=(?:\s|\\(?:label|tag\*?|nonumber|notag)\b(?:\s*\{[^{}]*\})?)*$)")
@@ -455,9 +455,11 @@ class Parser:
                 pos = self.next().pos  # \log_2 x, \log_{10} x: the logarithm to that base
                 tokens, _ = self.script()
                 base = "".join(t.text for t in tokens)
-                if base not in ("2", "10", "e"):
-                    raise ParseError(f"a logarithm to base '{base}' is not supported (2, 10 or e)", pos)
-                node = Func({"2": "log2", "10": "log10", "e": "log"}[base], 0, node.power)
+                named = {"2": "log2", "10": "log10", "e": "log"} | {str(b): f"log{b}" for b in LOG_BASES}
+                if base not in named:
+                    raise ParseError(f"a logarithm to base '{base}' is not supported (a whole number 2…10, 16, or e)",
+                                     pos)  # fmt: skip
+                node = Func(named[base], 0, node.power)
             elif self.at_op("_"):
                 pos = self.next().pos
                 tokens, end = self.script()

@@ -99,6 +99,10 @@ def _mp_sigmoid(u: mpmath.mpf) -> mpmath.mpf:
     return 1 / (1 + mpmath.exp(-u))
 
 
+#: The whole-number bases of \\log_b besides 2 and 10 (and e): log_3 9 = 2 in a worked example.
+LOG_BASES = (3, 4, 5, 6, 7, 8, 9, 16)
+
+
 @dataclass(frozen=True)
 class Function:
     """A function the notes may apply: how it is spelled, what it means, how each stage evaluates it.
@@ -140,6 +144,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("sech", lambda u: 1 / sp.cosh(u), (), ("sech",)),
     Function("log2", lambda u: sp.log(u) / sp.log(2), (), ("log2",), bare_operand=True),
     Function("log10", lambda u: sp.log(u) / sp.log(10), (), ("log10",), bare_operand=True),
+    *(Function(f"log{b}", lambda u, b=b: sp.log(u) / sp.log(b), (), (f"log{b}",), bare_operand=True)
+      for b in LOG_BASES),
     Function("logit", lambda p: sp.log(p / (1 - p)), (), ("logit",), inverse="sigmoid"),
     Function("log", sp.log, ("log", "ln"), ("log", "ln"), bare_operand=True, printed="log",
              interval=iv.log, mpmath=mpmath.log, inverse="exp"),

@@ -367,6 +367,9 @@ def test_layers_numbered_in_superscripts(tmp_path: Path) -> None:
         (r"\nabla_{w} (w x)^2 = 2 w x", "wrong"),
         (r"\log_2 8 = 3", "proved"),
         (r"\log_{10} 100 = 3", "wrong"),
+        (r"\log_{3} 9 = \log_3 3^2", "proved"),  # any whole-number base: ln 9 / ln 3 = 2
+        (r"\log_3 81 = 3", "wrong"),  # it is 4
+        (r"\frac{d}{dx}\log_3 x = \frac{1}{x \ln 3}", "proved"),
         (r"\operatorname{sech}(x)^2 = 1 - \tanh(x)^2", "proved"),
         (r"\sum_k \mathbb{1}[k = 2] x_k = x_2", "proved"),
         (r"\sum_k \mathbb{1}_{k = 2} x_k = x_1", "wrong"),
