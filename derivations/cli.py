@@ -15,6 +15,7 @@ import difflib
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -34,6 +35,7 @@ from derivations.errors import (
 from derivations.files import VERSION_KEY, cache_dir, refuse_foreign, tool_version, unwritable_reason, write_json_atomic
 
 if TYPE_CHECKING:
+    from derivations.check.memo import StepMemo
     from derivations.check.results import Derivation
 
 
@@ -127,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--seconds", type=positive_float, default=5.0, metavar="S", help="time limit per step (default 5)"
     )
+    check.add_argument(
+        "--watch", action="store_true", help="check again each time a file is saved (steps that did not change "
+        "are answered from memory); Ctrl-C stops"
+    )  # fmt: skip
     report = sub.add_parser("report", help="write the derivation report (LaTeX, and a PDF with --pdf)")
     report.add_argument(
         "-o",
@@ -274,6 +280,9 @@ def positive_float(text: str) -> float:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    not_files = [str(path) for path in args.files if not path.is_file()] if args.watch else []
+    if not_files:  # before reading: a pipe read once could not be watched
+        raise InputError(f"--watch needs files it can look at again: {', '.join(not_files)} is not one")
     identity = None
     if args.against:  # the registry (SymPy, Hypothesis, 0.8 s) only when the file is checked against one
         from derivations import identities
@@ -285,11 +294,8 @@ def _run_check(args: argparse.Namespace) -> int:
         raise UnknownIdentityError(
             f"identity {identity.name!r} has no statement in the notes' notation to check against"
         )
-    from rich.console import Console
 
-    from derivations.check import check_document
     from derivations.notation.document import read_document
-    from derivations.report.terminal import render_check
 
     unusable: dict[Path, str] = {}
     documents = {}  # read once: /dev/stdin or <(…) cannot be read twice
@@ -302,6 +308,23 @@ def _run_check(args: argparse.Namespace) -> int:
             unusable[path] = _skip(args, exc)
     if len(unusable) == len(args.files):
         return EXIT_USAGE
+    if args.watch:
+        from derivations.check.memo import StepMemo, remembering
+
+        with remembering(StepMemo()) as memo:
+            return _watch(args, documents, unusable, identity, memo)
+    return _check_all(args, documents, unusable, identity)
+
+
+def _check_all(
+    args: argparse.Namespace, documents: dict, unusable: dict[Path, str], identity: object, *, paths: list | None = None
+) -> int:
+    """Check ``paths`` (default: every file) of the documents read, print them, write the JSON: the exit code."""
+    from rich.console import Console
+
+    from derivations.check import check_document
+    from derivations.report.terminal import render_check
+
     console = Console(stderr=True, quiet=args.quiet)
     entries: list[dict] = []  # the JSON, one entry per file in command-line order
     codes = [EXIT_USAGE] * len(unusable)
@@ -309,13 +332,15 @@ def _run_check(args: argparse.Namespace) -> int:
         if path in unusable:
             entries.append({"file": str(path), "error": unusable[path]})
             continue
+        if paths is not None and path not in paths:
+            continue
         try:
             with console.status(f"checking {path}…") as status:
                 derivation = check_document(
                     documents[path],
                     seconds=args.seconds,
                     progress=lambda text, p=path: status.update(f"checking {p}, {text}…"),
-                    against=(identity.name, identity.notation) if identity else None,
+                    against=(identity.name, identity.notation) if identity else None,  # type: ignore[attr-defined]
                     cache=not args.no_cache,
                 )
         except InputError as exc:  # a front matter line found unusable only when it is read
@@ -327,10 +352,53 @@ def _run_check(args: argparse.Namespace) -> int:
         render_check(derivation, quiet=args.quiet)
         entries.append(derivation.to_json())
         codes.append(_check_code(derivation, allow_unreadable=args.allow_unreadable))
-    if args.json:
+    if args.json and paths is None:
         data = entries[0] if len(args.files) == 1 else {"files": entries}
         write_json_atomic(args.json, {VERSION_KEY: tool_version(), **data})
     return max(codes, key=CHECK_SEVERITY.index)
+
+
+#: How often ``check --watch`` looks at the files (seconds).
+WATCH_POLL = 0.05
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is saved (also by an editor that writes a new file and renames it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def _watch(
+    args: argparse.Namespace, documents: dict, unusable: dict[Path, str], identity: object, memo: StepMemo
+) -> int:
+    """Check every file, then each file again when it is saved, until Ctrl-C: the last exit code."""
+    from derivations.notation.document import read_document
+
+    code = _check_all(args, documents, unusable, identity)
+    stamps = {path: _stamp(path) for path in args.files}
+    print(f"derivations check: watching {len(args.files)} file(s); Ctrl-C stops", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(WATCH_POLL)
+            changed = [path for path in args.files if _stamp(path) != stamps[path]]
+            for path in changed:
+                stamps[path] = _stamp(path)
+                start, hits = time.perf_counter(), memo.hits
+                try:
+                    documents[path] = read_document(path)
+                    unusable.pop(path, None)
+                    code = _check_all(args, documents, unusable, identity, paths=[path])
+                except InputError as exc:  # saved half-way, or not readable now: say so and keep watching
+                    print(f"derivations check: {exc}", file=sys.stderr, flush=True)
+                    continue
+                took = time.perf_counter() - start
+                print(f"derivations check: {path} checked again in {took:.2f} s ({memo.hits - hits} step(s) from "
+                      "memory)", file=sys.stderr, flush=True)  # fmt: skip
+    except KeyboardInterrupt:
+        return code
 
 
 #: ``check`` over several files exits with the worst of their codes, in this order (last is worst): an

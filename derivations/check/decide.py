@@ -55,6 +55,7 @@ from derivations.check.intervals import (
 )
 from derivations.check.jets import jets_rule, repair
 from derivations.check.layers import at_layers
+from derivations.check.memo import active as active_memo
 from derivations.errors import MissingIndex, OutOfRange, ProofTimeout, ShapeMismatch, Unsupported
 from derivations.notation.tree import (
     Add,
@@ -1015,7 +1016,19 @@ def decide_all(
     seed: str = "",
 ) -> Decision:
     """The step under each alternative of its setting (y = 0 and y = 1 for y ∈ {0, 1}): wrong if any is,
-    proved if all are, else the weakest verdict."""
+    proved if all are, else the weakest verdict (from memory under ``check --watch``, `check.memo`)."""
+    memo = active_memo()
+    if memo is not None:
+        parts = (setting, left, right, cases, seconds, seed)
+        return memo.decide(parts, symbols, lambda: _decide_all(setting, symbols, left, right, cases=cases,
+                                                               seconds=seconds, seed=seed))  # fmt: skip
+    return _decide_all(setting, symbols, left, right, cases=cases, seconds=seconds, seed=seed)
+
+
+def _decide_all(
+    setting: Setting, symbols: SymbolTable, left: Node, right: Node, *, cases: tuple[Rel, ...], seconds: float,
+    seed: str,
+) -> Decision:  # fmt: skip
     decisions = [
         decide(env, symbols, left, right, cases=cases, seconds=seconds, seed=seed, sizes=setting.sizes)
         for env in setting.envs

@@ -273,18 +273,31 @@ class SymbolTable:
         self.functions[f] = name
         return f
 
+    def names(self) -> list[str]:
+        """The keys given a symbol so far, in the order they were given one."""
+        return list(self._by_name)
+
+    def describe(self, key: str) -> tuple[str, str, str]:
+        """(key, LaTeX, base name) of a key's symbol: what `put` needs to give it again."""
+        sym = self._by_name[key]
+        return key, self.latex[sym], self.base[sym]
+
+    def put(self, key: str, latex: str, base: str) -> sp.Symbol:
+        """Give ``key`` the next symbol (as `get` would have), unless it has one."""
+        sym = self._by_name.get(key)
+        if sym is None:
+            sym = sp.Symbol(f"v{len(self._by_name)}", real=True)
+            self._by_name[key] = sym
+            self.latex[sym] = latex
+            self.base[sym] = base
+        return sym
+
     def get(self, name: str, index: tuple[int, ...] = ()) -> sp.Symbol:
         """The symbol of ``name`` or of its entry ``index`` (\\mathbf{x}'s entries are x's: x_1 …)."""
         if index:
             name = entry_base(name)
         key = name if not index else f"{name}_{{{','.join(map(str, index))}}}"
-        sym = self._by_name.get(key)
-        if sym is None:
-            sym = sp.Symbol(f"v{len(self._by_name)}", real=True)
-            self._by_name[key] = sym
-            self.latex[sym] = key
-            self.base[sym] = name
-        return sym
+        return self.put(key, key, name)
 
 
 #: ``f(u) = …``, ``CE(y, \hat{y}) = …``: a name applied to plain names, then '=' — a function being defined.

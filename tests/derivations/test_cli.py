@@ -403,3 +403,50 @@ def test_a_bad_width_or_an_ascii_terminal_still_shows_every_verdict(tmp_path: Pa
     assert result.returncode == 1, result.stderr
     assert "wrong" in result.stdout and "counterexample at x = 0" in result.stdout
     assert "wrong at line 1" in result.stdout
+
+
+def test_check_watch_checks_a_file_again_when_it_is_saved(tmp_path: Path) -> None:
+    import signal
+
+    note = tmp_path / "note.md"
+    note.write_text("$$f(x) = x^2$$\n\n$$f(2) = 4$$\n", encoding="utf-8")
+    env = {**os.environ, "COLUMNS": "200", "DERIVATIONS_CACHE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "derivations", "check", str(note), "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        assert "watching 1 file" in _line_with(proc, "watching")
+        note.write_text("$$f(x) = x^3$$\n\n$$f(2) = 4$$\n", encoding="utf-8")  # now 8 ≠ 4
+        assert "checked again" in _line_with(proc, "checked again")
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: the exit code of the last check
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1
+    assert 0 <= out.index("✓ proved") < out.index("✗ wrong")  # the first check, then the second
+
+
+def _line_with(proc: subprocess.Popen, text: str) -> str:
+    """The first line of the child's stderr that holds ``text`` (the child is killed after 120 s)."""
+    import threading
+
+    timer = threading.Timer(120, proc.kill)
+    timer.start()
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if text in line:
+                return line
+        return ""
+    finally:
+        timer.cancel()
+
+
+def test_check_watch_needs_a_file_it_can_look_at_again() -> None:
+    result = run("check", "/dev/stdin", "--watch")
+    assert result.returncode == 2 and "--watch needs files" in result.stderr and "Traceback" not in result.stderr
