@@ -28,16 +28,31 @@ def closed_form(node: Node, env: Environment) -> sp.Expr | None:
         return None
 
 
+#: The sizes at which closed forms that differ are looked at for where they differ.
+LOOK_UP_TO = 60
+
+
+def closed_forms(left: Node, right: Node, env: Environment) -> tuple[bool, list[int]] | None:
+    """For two sides that are functions of one size alone: (equal for every size, the sizes ≤ 60 at which the
+    closed forms differ, the first three); None if a side is not such a function."""
+    a = closed_form(left, env)
+    b = closed_form(right, env)
+    if a is None or b is None:
+        return None
+    diff = a - b
+    if any(sp.simplify(f(diff)) == 0 for f in (lambda d: d, sp.gammasimp, lambda d: sp.expand(sp.expand_func(d)))):
+        return True, []
+    names = diff.free_symbols
+    if len(names) != 1:
+        return False, []
+    (n,) = names
+    return False, [k for k in range(1, LOOK_UP_TO + 1) if sp.simplify(diff.subs(n, k)) != 0][:3]
+
+
 def equal_for_every_size(left: Node, right: Node, env: Environment) -> bool:
     """Both sides functions of the sizes alone, and their closed forms equal for every size (False when not shown)."""
-    a = closed_form(left, env)
-    if a is None:
-        return False
-    b = closed_form(right, env)
-    if b is None:
-        return False
-    diff = a - b
-    return any(sp.simplify(f(diff)) == 0 for f in (lambda d: d, sp.gammasimp, lambda d: sp.expand(sp.expand_func(d))))
+    found = closed_forms(left, right, env)
+    return found is not None and found[0]
 
 
 def size_symbol(name: str) -> sp.Symbol:

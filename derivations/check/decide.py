@@ -22,7 +22,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from derivations.check.closed import equal_for_every_size
+from derivations.check.closed import closed_forms
 from derivations.check.environment import (
     Definition,
     Environment,
@@ -785,8 +785,8 @@ def _decide(
         reason = f"{evidence}; {failure or 'no proof instance'} — evidence, not proof"
         if reading:
             return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}: {reason}")
-        if every_size and (search.n_value or proof_search.n_value):
-            summed = _summed_in_closed_form(search, deadline)
+        if every_size and (search.n_value or proof_search.n_value or search.index_number):
+            summed = _summed_in_closed_form(search, seed, deadline)
             if summed is not None:
                 return summed
             larger = _at_larger_sizes(search, seed, deadline)
@@ -801,13 +801,17 @@ def _decide(
                "write the operation out (\\odot, \\mathbf{a}^\\top \\mathbf{b})")  # fmt: skip
         return Decision(Verdict.UNCHECKED, reason=f"holds only reading {reading}{scope}; in the first reading "
                         f"it does not — {fix} to have it checked")  # fmt: skip
-    if every_size and proof_search.n_value:
-        summed = _summed_in_closed_form(search, deadline)
+    index_number = search.index_number or proof_search.index_number
+    if every_size and (proof_search.n_value or index_number):
+        summed = _summed_in_closed_form(search, seed, deadline)
         if summed is not None:
             return summed
         # n is a number in the step as well as its length ((1/n)Σ_{i=1}^{n}, n(n+1)/2): a proof at n = 2, 3, 4 says
-        # nothing of n = 5 unless it holds with that number read as any value
-        for counted in (False, True):  # Σ_{i=1}^{n} (x_i − c) summed term by term, then with the c counted: n·c
+        # nothing of n = 5 unless it holds with that number read as any value. An index used as a number
+        # (Σ_i (i − 1)(i − 2)(i − 3) x_i) has no such reading: its terms at n = 2, 3 say nothing of the 4th.
+        apart_methods: list[str] = []
+        apart_failure = "an index is a number in the step"
+        for counted in (False, True) if not index_number else ():  # the c of Σ_{i=1}^{n} (x_i − c) counted: n·c
             apart = dataclasses.replace(proof_search, size_symbols=True, count_shared=counted, n_value=False, free=[])
             apart_methods, apart_failure = _prove_instances(apart, deadline, seconds)
             if apart_methods and not apart_failure:
@@ -820,10 +824,10 @@ def _decide(
         if isinstance(larger, Decision):
             return larger
         named = _sizes_named(search)
-        reason = (
-            f"{evidence}{larger}; proved only at some sizes ({where}): {named} is a number in the step as well "
-            f"as a length, so a proof at some sizes is not one for every {named} — evidence, not proof"
-        )
+        what = (f"an index is a number in the step (its value, not only the entry it picks), so a proof at some "
+                f"sizes is not one for every {named}" if index_number else f"{named} is a number in the step as "
+                f"well as a length, so a proof at some sizes is not one for every {named}")  # fmt: skip
+        reason = f"{evidence}{larger}; proved only at some sizes ({where}): {what} — evidence, not proof"
         return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
     return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
 
@@ -863,21 +867,32 @@ def _prove_instances(search: Search, deadline: float, seconds: float) -> tuple[l
 
 #: The sizes n a step in which n is also a number is checked at besides the usual ones (a difference such as
 #: (n − 2)(n − 3)(n − 4) vanishes at the usual sizes and no further ones)
-LARGER_SIZES = (6, 7, 8, 9)
-MATRIX_LARGER_SIZES = (4, 5, 6, 7)
+LARGER_SIZES = (6, 7, 8, 9, 12)
+MATRIX_LARGER_SIZES = (4, 5, 6, 7, 10)
 
 
-def _summed_in_closed_form(search: Search, deadline: float) -> Decision | None:
-    """`proved` for every n if both sides are functions of the sizes alone whose closed forms are equal, else None."""
+def _summed_in_closed_form(search: Search, seed: str, deadline: float) -> Decision | None:
+    """Both sides functions of the sizes alone, summed in closed form: `proved` for every n if the closed forms
+    are equal; if they differ, `wrong` at the first n (≤ 60) where the checker's own evaluation certifies it;
+    else None."""
     try:
         with time_limit(max(deadline - cpu_time(), 0.05)):
-            if not equal_for_every_size(search.left, search.right, search.env):
+            found = closed_forms(search.left, search.right, search.env)
+            if found is None:
                 return None
+            equal, differs_at = found
     except (ProofTimeout, RecursionError, ValueError, TypeError, NotImplementedError):
         return None
     named = _sizes_named(search)
-    return Decision(Verdict.PROVED, "summation in closed form",
-                    f"both sides summed with {named} a symbol: for every {named}")  # fmt: skip
+    if equal:
+        return Decision(Verdict.PROVED, "summation in closed form",
+                        f"both sides summed with {named} a symbol: for every {named}")  # fmt: skip
+    for n in differs_at:  # the closed forms say where; the evaluation at that size is the certificate
+        again = _check_again(dataclasses.replace(search, sizes=(n,), free=[], cache={}), f"{seed}:n={n}", deadline)
+        if again is not None and again.status is Numbers.DIFFERENT and again.counterexample is not None:
+            ce = again.counterexample
+            return Decision(Verdict.WRONG, "counterexample (interval arithmetic)", ce.sentence(), ce)
+    return None
 
 
 def _sizes_named(search: Search) -> str:
@@ -891,7 +906,7 @@ def _at_larger_sizes(search: Search, seed: str, deadline: float) -> Decision | s
     """The numeric check again at larger sizes: `wrong` with the counterexample if the sides differ there, else
     what it found, as a clause of the evidence."""
     larger = MATRIX_LARGER_SIZES if search.env.dim_names else LARGER_SIZES
-    again = dataclasses.replace(search, sizes=larger, free=[], cache={})
+    again = dataclasses.replace(search, sizes=larger, free=[], cache={}, larger=True)
     found = _check_again(again, seed + ":larger", deadline)
     if found is None or found.status is Numbers.NONE:
         return f"; not checked at n = {larger[0]}…{larger[-1]} ({found.why if found else 'no time left'})"

@@ -83,6 +83,7 @@ class Flags:
     jets: dict = field(default_factory=dict)  # jet symbol → `Jet`: values of functions the file never defines
     arities: dict[str, set[int]] = field(default_factory=dict)  # names indexed: with how many indices (x_1, x_{i1})
     entries: dict = field(default_factory=dict)  # (definition, index, context) → its entry, made once (`_component`)
+    index_number: bool = False  # an index was used as a number, not only to pick an entry: Σ_i i·x_i, (−1)^i
     n_value: bool = False  # a size (n) was used as a number, not only as a length or an index bound: (1/n)Σ…
     size_symbols: bool = False  # read a size used as a number as a free symbol (n in (1/n)Σ_{i=1}^{n}, not 3)
     count_shared: bool = False  # with size_symbols: Σ_{i=1}^{n} c is n·c with n that symbol (`_counted`)
@@ -102,10 +103,12 @@ class Context:
     expanding: tuple[str, ...] = ()
     flags: Flags = field(default_factory=lambda: Flags())
     dims: dict[str, int] = field(default_factory=dict)
+    counters: frozenset[str] = frozenset()  # names bound to an index value: a sum's index, an entry's i
+    larger: bool = False  # the named dimensions all large (`dims_at`)
 
     def __post_init__(self) -> None:
         if not self.dims:
-            self.dims = dims_at(self.n, self.env.dim_names)
+            self.dims = dims_at(self.n, self.env.dim_names, larger=self.larger)
 
     def size(self, name: str) -> int:
         """The value of a size name at this instance (a declared dimension, else n)."""
@@ -129,9 +132,13 @@ Value = sp.Expr | sp.MatrixBase
 SIZE_POOL = (2, 3, 4)  # the values of named dimensions: small, as a matrix has rows × columns entries
 
 
-def dims_at(n: int, names: tuple[str, ...]) -> dict[str, int]:
+def dims_at(n: int, names: tuple[str, ...], *, larger: bool = False) -> dict[str, int]:
     """Values of the named dimensions at instance n: n itself for 'n', the others distinct from each other
-    and from n where the pool allows (so that a product of mismatched shapes never fits by accident)."""
+    and from n where the pool allows (so that a product of mismatched shapes never fits by accident);
+    ``larger``: the others n + 1, n + 2, … (a check at large sizes must move every size, not n alone)."""
+    if larger:
+        others = [name for name in names if name != "n"]
+        return {name: n if name == "n" else n + 1 + others.index(name) for name in names}
     pool = [v for v in SIZE_POOL if v != n] or list(SIZE_POOL)
     others = sum(name != "n" for name in names)
     extra = max(SIZE_POOL) + 1
@@ -338,6 +345,8 @@ def _sym(node: Sym, ctx: Context) -> Value:
     name = node.name
     env = ctx.env
     if name in ctx.bindings:
+        if name in ctx.counters and not ctx.flags.indexing:
+            ctx.flags.index_number = True  # Σ_i i·x_i: the index is a number of the step
         return ctx.bindings[name]
     valued = at_tag_values(name, ctx)
     if valued != name:  # Σ_i x^{(i)}: the examples x^{(1)}, x^{(2)}, … — names of their own, shaped like x^{(i)}
@@ -345,6 +354,8 @@ def _sym(node: Sym, ctx: Context) -> Value:
     if name in ctx.keep:
         return ctx.keep[name]
     if name in ctx.assign:
+        if not ctx.flags.indexing:
+            ctx.flags.index_number = True
         return sp.Integer(ctx.assign[name])
     d = env.definitions.get(name)
     if d is not None and name not in ctx.expanding:
@@ -433,7 +444,8 @@ def _component(base: Sym, idx: tuple[int, ...], ctx: Context) -> sp.Expr:
         hit = ctx.flags.entries.get(key) if key is not None else None
         if hit is not None:
             return hit
-        value = evaluate(d.body, ctx.bind(bindings=binds, expanding=(*ctx.expanding, name)))
+        inner = ctx.bind(bindings=binds, expanding=(*ctx.expanding, name), counters=ctx.counters | set(d.index_params))
+        value = evaluate(d.body, inner)
         if key is not None and not is_matrix(value):
             ctx.flags.entries[key] = value
         return value
@@ -464,7 +476,7 @@ def _entry_key(name: str, idx: tuple[int, ...], binds: dict[str, sp.Basic], ctx:
     f = ctx.flags
     key = (name, idx, ctx.n, tuple(sorted(ctx.assign.items())), tuple(sorted(binds.items())),
            tuple(sorted(ctx.keep.items())), ctx.expanding, f.scalar_bare, f.denominator, f.cdot_elementwise,
-           f.near_reach, f.size_symbols, f.count_shared, f.indexing > 0)  # fmt: skip
+           f.near_reach, f.size_symbols, f.count_shared, f.indexing > 0, ctx.larger)  # fmt: skip
     try:
         hash(key)
     except TypeError:
@@ -590,7 +602,10 @@ def _call(node: Call, ctx: Context) -> Value:
     entry = _entry_argument(node, ctx)
     if entry is not None:
         return entry
-    args = [evaluate(a, ctx) for a in node.args]
+    if name == "kronecker" and name not in ctx.env.definitions:  # δ_ij compares indices: no number of the step
+        args = [_as_index(a, ctx) for a in node.args]
+    else:
+        args = [evaluate(a, ctx) for a in node.args]
     if name in ctx.env.definitions and ctx.env.definitions[name].params:
         value = _user_call(ctx.env.definitions[name], func.primes, args, ctx)
     elif name in VOCABULARY.by_name:
@@ -637,7 +652,13 @@ def _user_call(d: Definition, primes: int, args: list[Value], ctx: Context) -> V
         binds = {**ctx.bindings, **dict(zip(d.params, args))}
         return sp.Matrix(
             [
-                evaluate(d.body, inner.bind(bindings={**binds, d.index_params[0]: sp.Integer(j)}))
+                evaluate(
+                    d.body,
+                    inner.bind(
+                        bindings={**binds, d.index_params[0]: sp.Integer(j)},
+                        counters=inner.counters | {d.index_params[0]},
+                    ),
+                )
                 for j in range(1, ctx.n + 1)
             ]
         )
@@ -890,7 +911,9 @@ def _sum(node: Sum, ctx: Context) -> Value:
     if skip:
         ctx.flags.asymmetric = True  # proved at every assignment, not one per pattern
     terms = [
-        evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)}))
+        evaluate(
+            node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)}, counters=ctx.counters | {node.var})
+        )
         for j in range(lo, hi + 1)
         if j not in skip
     ]
@@ -1060,7 +1083,10 @@ def _tabulated(node: Tabulated, ctx: Context) -> Value:
     if hi - lo + 1 > MAX_RANGE or hi < lo:
         raise Unsupported(f"a vector written with '…' of {hi - lo + 1} entries")
     entries = [
-        evaluate(node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)})) for j in range(lo, hi + 1)
+        evaluate(
+            node.body, ctx.bind(bindings={**ctx.bindings, node.var: sp.Integer(j)}, counters=ctx.counters | {node.var})
+        )
+        for j in range(lo, hi + 1)
     ]
     if node.column and entries and all(is_matrix(e) and e.shape == (1, entries[0].shape[1]) for e in entries):
         return sp.Matrix.vstack(*entries)  # rows (a_{i1}, …, a_{in}) for i = 1 … m: the matrix of the a_{ij}

@@ -63,6 +63,8 @@ class Search:
     cases: tuple[Rel, ...]
     free: list[str] = field(default_factory=list)
     used_n: bool = False
+    index_number: bool = False  # found: an index was used as a number (Σ_i i·x_i)
+    larger: bool = False  # every named dimension large, not only n (`dims_at`)
     n_value: bool = False  # found: a size was used as a number ((1/n)Σ…), not only as a length or bound
     size_symbols: bool = False  # the reading: such a size is a free symbol (a proof for every value of it)
     count_shared: bool = False  # with it: a sum's terms that do not depend on its index counted by that symbol
@@ -85,7 +87,7 @@ class Search:
 
     def context(self, n: int, assign: dict[str, int]) -> Context:
         """An evaluation context at size n and index assignment, in this search's reading."""
-        ctx = Context(self.env, self.symbols, n, dict(assign))
+        ctx = Context(self.env, self.symbols, n, dict(assign), larger=self.larger)
         ctx.flags.denominator = self.denominator
         ctx.flags.cdot_elementwise = self.cdot_elementwise
         ctx.flags.near_reach = self.near_reach
@@ -100,6 +102,7 @@ class Search:
     def learn_flags(self, flags: Flags) -> None:
         self.used_n |= flags.used_n
         self.n_value |= flags.n_value
+        self.index_number |= flags.index_number
         self.symmetric &= not flags.asymmetric
         self.jacobian |= flags.jacobian
         self.cdot_vectors |= flags.cdot_vectors
@@ -114,7 +117,7 @@ class Search:
     def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
         """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""
         key = (n, tuple(sorted(assign.items())), self.denominator, self.cdot_elementwise, self.near_reach,
-               self.scalar_bare, self.size_symbols, self.count_shared)  # fmt: skip
+               self.scalar_bare, self.size_symbols, self.count_shared, self.larger)  # fmt: skip
         hit = self.cache.get(key)
         if hit is not None:
             left, right, flags, scalar_bare = hit
@@ -243,7 +246,7 @@ def instances(search: Search, rng: random.Random, *, proof: bool = False) -> Ite
             if built is not None:
                 yield Instance(n, {}, *built)
             continue
-        top = max([n, *dims_at(n, tuple(search.env.dim_names)).values()])
+        top = max([n, *dims_at(n, tuple(search.env.dim_names), larger=search.larger).values()])
         if top > n and any(letter.startswith("hot(") for letter in free):
             # y one-hot of length K (Σ_{k=1}^{K} y_k) beside n: its 1 at every one of the K places, the last too
             ranges = [range(1, (top if letter.startswith("hot(") else n) + 1) for letter in free]

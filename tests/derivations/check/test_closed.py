@@ -8,6 +8,7 @@ else `numeric`. Every expected verdict is judged by hand beside it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,47 @@ def test_a_true_step_that_holds_only_with_n_the_length_is_evidence_not_proof(tmp
         tmp_path, prose + "\n\n" + displays(r"\sum_{i=1}^{n} (x_i - \bar{x})^2 = \sum_{i=1}^{n} x_i^2 - (n-1)\bar{x}^2")
     )
     assert verdicts(d) == ["wrong"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # the index as a number: (i−1)(i−2)(i−3) is 0 for i ≤ 3 and 6 at i = 4
+        (r"\sum_{i=1}^{n} (i-1)(i-2)(i-3) x_i = 0", "wrong"),
+        (r"\sum_{i=1}^{n} i^3 x_i = \sum_{i=1}^{n} (6i^2 - 11i + 6) x_i", "wrong"),  # equal weights for i ≤ 3 only
+        # 8 ≠ 7 at i = 4
+        (r"\sum_{i=1}^{n} 2^{i-1} x_i = \sum_{i=1}^{n} \left(\frac{i(i-1)}{2} + 1\right) x_i", "wrong"),
+        (r"\sum_{i=1}^{n} i x_i = \sum_{i=1}^{n} x_i + \sum_{i=1}^{n} (i - 1) x_i", "numeric"),  # true, term by term
+    ],
+)
+def test_a_step_with_an_index_as_a_number(tmp_path: Path, row: str, expected: str) -> None:
+    assert one(tmp_path, row, prose=VECTORS) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("prose", "row"),
+    [
+        # every named size is moved at the larger sizes, not n alone: m = 5 shows the planted 6
+        (r"Let $\mathbf{x} \in \mathbb{R}^m$.", r"\sum_{i=1}^{m} x_i = \sum_{j=1}^{m} x_j + (m-2)(m-3)(m-4)"),
+        (
+            r"Let $X \in \mathbb{R}^{N \times d}$, $\mathbf{w} \in \mathbb{R}^d$.",
+            r"\frac{1}{N} X^\top X \mathbf{w} = \frac{1}{N} X^\top X \mathbf{w} + (N-2)(N-3)(N-4)(N-5)\mathbf{w}",
+        ),
+    ],
+)
+def test_a_planted_polynomial_in_a_size_other_than_n_is_found(tmp_path: Path, prose: str, row: str) -> None:
+    assert one(tmp_path, row, prose=prose) == ["wrong"]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2} + (n-2)(n-3)(n-4)(n-5)(n-6)(n-7)(n-8)(n-9)",  # 55 vs 40375 at n = 10
+        r"\prod_{i=1}^{n} \frac{i+1}{i} = n + 1 + (n-1)(n-2)(n-3)(n-4)(n-5)(n-6)(n-7)(n-8)(n-9)",
+    ],
+)
+def test_closed_forms_that_differ_give_the_size_of_a_counterexample(tmp_path: Path, row: str) -> None:
+    d = check_text(tmp_path, displays(row))
+    found = re.search(r"for n = (\d+)", d.steps[0].reason)
+    assert verdicts(d) == ["wrong"] and found is not None
+    assert int(found.group(1)) not in range(2, 10)  # 1 or 10: at no size the checks try, the closed forms say where
