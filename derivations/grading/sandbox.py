@@ -236,7 +236,7 @@ def claim_uid() -> int:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 continue
             raise
-        if processes_of(uid):  # left by a grader that died (its lock went with it): not ours to kill
+        if running_processes_of(uid):  # left by a grader that died (its lock went with it): not ours to kill
             os.close(fd)
             continue
         _HELD[uid] = (fd, os.getpid())
@@ -345,6 +345,12 @@ def _limits(limits: Limits) -> Callable[[], None]:
 def processes_of(uid: int) -> list[int]:
     """The pids of every process whose real uid is ``uid``."""
     return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _uid_of(e) == uid]
+
+
+def running_processes_of(uid: int) -> list[int]:
+    """The pids of the processes of ``uid`` that still run: an orphaned zombie under a container's init, which
+    may reap it late, runs nothing and holds nothing."""
+    return [pid for pid in processes_of(uid) if not is_zombie(pid)]
 
 
 def is_zombie(pid: int) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from derivations.grading.config import Config
 from derivations.grading.grade import grade
-from derivations.grading.sandbox import Limits, find_sandbox, processes_of
+from derivations.grading.sandbox import Limits, find_sandbox, running_processes_of
 from derivations.verdict import Outcome
 
 pytestmark = pytest.mark.needs_sandbox  # every test here runs a submission
@@ -157,12 +157,12 @@ def test_hostile_submission(name: str, box, tmp_path: Path, monkeypatch) -> None
         ].output
     assert not Path("/tmp/derivations-pwned").exists()
     if box.uid is not None:
-        assert processes_of(box.uid) == []
+        assert running_processes_of(box.uid) == []
     # No interference: a correct submission right after gets full marks.
     after = grade(EXAMPLES / "correct.py", CONFIG, box=box)
     assert after.score == after.max_score, [t.output for t in after.tests if not t.passed]
     if box.uid is not None:
-        assert processes_of(box.uid) == []
+        assert running_processes_of(box.uid) == []
 
 
 def test_fake_results_do_not_reach_the_results_file(tmp_path: Path, box) -> None:

@@ -608,6 +608,9 @@ def test_a_zombie_is_told_from_a_live_process_and_not_waited_for() -> None:
             time.sleep(0.01)
         assert sandbox.is_zombie(pid)
         assert not sandbox.is_zombie(os.getpid())
+        mine = sandbox.processes_of(os.getuid())
+        assert pid in mine and pid not in sandbox.running_processes_of(os.getuid())  # it runs nothing
+        assert os.getpid() in sandbox.running_processes_of(os.getuid())
     finally:
         os.waitpid(pid, 0)
     assert not sandbox.is_zombie(pid)  # reaped: gone from /proc
