@@ -105,6 +105,7 @@ class Counterexample:
     right: mpmath.mpf | None = None
     reason: str = ""
     difference: mpmath.mpf | None = None  # left − right, kept when the two values print alike
+    entries: tuple = ()  # a step about numbers between vectors: every entry's (left, right), exact (SymPy)
 
     @property
     def has_values(self) -> bool:

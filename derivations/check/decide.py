@@ -21,6 +21,7 @@ from fractions import Fraction
 
 import mpmath
 import sympy as sp
+from mpmath import iv
 
 from derivations.check.closed import closed_forms
 from derivations.check.environment import (
@@ -61,8 +62,10 @@ from derivations.notation.tree import (
     Add,
     Call,
     Deriv,
+    Div,
     Func,
     Index,
+    MatrixLit,
     Mul,
     Neg,
     Node,
@@ -72,6 +75,8 @@ from derivations.notation.tree import (
     Rel,
     Sum,
     Sym,
+    Transpose,
+    Vector,
     walk,
 )
 from derivations.verdict import HOLDS, Counterexample, Decision, Verdict, format_number
@@ -675,6 +680,8 @@ def _decide(
             if again is not None and again.status is not Numbers.SHAPE and again.status is not Numbers.NONE:
                 search, found = bare, again
     ce = found.counterexample
+    if found.status is Numbers.DIFFERENT and found.constant and ce is not None and ce.component and found.sides:
+        ce.entries = tuple(zip(*found.sides))  # a vector of numbers: each entry, for a vector of rounded values
     if found.status is Numbers.SHAPE:
         # Sides whose shapes come from declarations and differ are wrong — unless they are each other's
         # transpose (a transposition error, or ∂L/∂W laid out as Wᵀ: a convention); a mismatch involving a name
@@ -965,6 +972,10 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
             )
         return decision
     ce = decision.counterexample
+    if ce.component is not None and ce.entries and not ce.point:
+        return _rounded_entries(decision, left, right, approx=approx)
+    if not ce.point and ce.component is None and ce.has_values and number is None:
+        return _rounded_working(decision, left, right, approx=approx)
     if ce.point or number is None or ce.component is not None or not ce.has_values:
         return decision
     exact = ce.left if _written_decimal(right) is not None else ce.right
@@ -981,6 +992,121 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
         reason = f"{mpmath.nstr(exact, 17)} rounds to {shown} (as written) — a rounded value, not an identity"
         return Decision(Verdict.NUMERIC, "rounded value", reason)
     return decision
+
+
+def _working_range(node: Node, approx: bool) -> tuple[object, int] | None:
+    """An arithmetic of numbers as written (0.8808 · 0.1192, 1 − 0.7311) as an interval: each rounded decimal
+    anywhere in its rounding (± half a unit in its last digit), with how many decimals it holds; None for
+    anything else, or a decimal of fewer than two significant digits after '='."""
+    if isinstance(node, Num):
+        number = _written_decimal(node)
+        if number is None:
+            return iv.mpf(node.value.numerator) / node.value.denominator, 0
+        at, half, digits = number
+        if digits < MIN_ROUNDED_DIGITS and not approx:
+            return None
+        centre = iv.mpf(at.numerator) / at.denominator
+        h = iv.mpf(half.numerator) / half.denominator
+        return iv.mpf([(centre - h).a, (centre + h).b]), 1
+    parts: list[tuple[object, int]] = []
+    if isinstance(node, Neg):
+        inner = _working_range(node.arg, approx)
+        return None if inner is None else (-inner[0], inner[1])
+    children = node.terms if isinstance(node, Add) else node.factors if isinstance(node, Mul) else None
+    if isinstance(node, Div):
+        children = (node.num, node.den)
+    if isinstance(node, Pow) and isinstance(node.exp, Num) and node.exp.value.denominator == 1:
+        base = _working_range(node.base, approx)
+        return None if base is None else (base[0] ** int(node.exp.value), base[1])
+    if children is None or (isinstance(node, Mul) and node.elementwise):
+        return None
+    for child in children:
+        part = _working_range(child, approx)
+        if part is None:
+            return None
+        parts.append(part)
+    total = parts[0][0]
+    for value, _ in parts[1:]:
+        if isinstance(node, Add):
+            total = total + value
+        elif isinstance(node, Mul):
+            total = total * value
+        else:
+            total = total / value
+    return total, sum(k for _, k in parts)
+
+
+def _rounded_working(decision: Decision, left: Node, right: Node, *, approx: bool) -> Decision:
+    """σ(2)(1 − σ(2)) = 0.8808 · 0.1192: a side worked out from rounded decimals is right if the exact value of
+    the other side lies within what those roundings allow (interval arithmetic); only then `numeric`."""
+    ce = decision.counterexample
+    assert ce is not None
+    for working, exact, other in ((right, ce.left, left), (left, ce.right, right)):
+        if _written_number(other) or _working_range(other, approx) is not None:
+            continue  # two sides of written numbers: nothing was worked out exactly
+        saved = iv.prec
+        try:
+            iv.prec = 256
+            found = _working_range(working, approx)
+            if found is None or not found[1]:
+                continue
+            interval, _ = found
+            inside = interval.a <= exact <= interval.b
+        except (ZeroDivisionError, ValueError, TypeError):
+            continue
+        finally:
+            iv.prec = saved
+        if inside:
+            return Decision(Verdict.NUMERIC, "rounded value", f"{mpmath.nstr(exact, 17)} lies within what the rounded "
+                            "decimals written allow (each ± half a unit in its last digit) — worked from rounded "
+                            "values, not an identity")  # fmt: skip
+    return decision
+
+
+def _written_entries(node: Node) -> list[Node] | None:
+    """The entries of a vector or matrix written out (row by row), else None."""
+    if isinstance(node, Transpose):
+        return _written_entries(node.arg)
+    if isinstance(node, Vector):
+        return list(node.entries)
+    if isinstance(node, MatrixLit):
+        return [e for row in node.rows for e in row]
+    return None
+
+
+def _rounded_entries(decision: Decision, left: Node, right: Node, *, approx: bool) -> Decision:
+    """softmax(z) = (0.0900, 0.2447, 0.6652): a vector of numbers against one of rounded decimals — each entry
+    by the rule for one number (`rounded_value`), the others exactly; `wrong` names the first entry that fails."""
+    ce = decision.counterexample
+    assert ce is not None
+    written, exact_side = (right, 0) if _written_entries(right) is not None else (left, 1)
+    entries = _written_entries(written)
+    if entries is None or len(entries) != len(ce.entries):
+        return decision
+    rounded = 0
+    for k, (pair, node) in enumerate(zip(ce.entries, entries), start=1):
+        exact, shown = pair[exact_side], pair[1 - exact_side]
+        with mpmath.workprec(256):
+            value = mpmath.mpf(sp.N(exact, 80))
+        number = _written_decimal(node)
+        if number is not None and (approx or number[2] >= MIN_ROUNDED_DIGITS):
+            at, half_unit, _ = number
+            with mpmath.workprec(256):
+                unit = mpmath.mpf(half_unit.numerator) / half_unit.denominator * (1 + mpmath.mpf(10) ** -12)
+                if abs(value - mpmath.mpf(at.numerator) / at.denominator) <= unit:
+                    rounded += 1
+                    continue
+        elif sp.simplify(exact - shown) == 0:
+            continue
+        with mpmath.workprec(256):
+            other = mpmath.mpf(sp.N(shown, 80))
+        lhs, rhs = (other, value) if exact_side else (value, other)
+        failed = dataclasses.replace(ce, component=k, left=lhs, right=rhs, entries=())
+        return Decision(Verdict.WRONG, decision.method, failed.sentence(), failed)
+    if not rounded:
+        return decision
+    return Decision(Verdict.NUMERIC, "rounded value", f"each of the {len(entries)} entries is the exact value, or "
+                    "rounds to the digits written — rounded values, not an identity")  # fmt: skip
 
 
 #: Significant digits a number written after '=' needs to be read as a rounding: 0.88, not 0.5 or 0.02.

@@ -335,3 +335,39 @@ def test_a_function_of_two_parameters_defined_in_prose_is_read_whole(tmp_path: P
         r"g(w_2, w_1) = w_1 - 2 w_2", r"g(0, 1) = -2", r"g(1, 0) = 1", r"g(w_2, w_1) = w_2 - 2 w_1"
     )
     assert verdicts(check_text(tmp_path, text)) == ["wrong", "proved", "proved", "proved"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # softmax(1, 2, 3) = (0.0900306…, 0.2447285…, 0.6652410…): each entry by the rule for one number
+        (
+            r"\operatorname{softmax}\left(\begin{bmatrix} 1 \\ 2 \\ 3 \end{bmatrix}\right) = "
+            r"\begin{bmatrix} 0.0900 \\ 0.2447 \\ 0.6652 \end{bmatrix}",
+            "numeric",
+        ),
+        (
+            r"\operatorname{softmax}\left(\begin{bmatrix} 1 \\ 2 \\ 3 \end{bmatrix}\right) = "
+            r"\begin{bmatrix} 0.0900 \\ 0.2447 \\ 0.6653 \end{bmatrix}",
+            "wrong",
+        ),  # the third entry is 0.66524
+        (
+            r"\begin{pmatrix} \sigma(2) \\ \sigma(0) \end{pmatrix} = \begin{pmatrix} 0.8808 \\ 0.5 \end{pmatrix}",
+            "numeric",
+        ),  # σ(0) = ½ exactly: an exact entry may have one digit
+        (
+            r"\begin{pmatrix} \sigma(2) \\ \sigma(1) \end{pmatrix} = \begin{pmatrix} 0.8808 \\ 0.7 \end{pmatrix}",
+            "wrong",
+        ),  # one digit after '=' looks exact: 0.7311 is not 0.7
+        # worked from rounded decimals: within what their roundings allow
+        (r"\sigma(2)(1 - \sigma(2)) = 0.8808 \cdot 0.1192", "numeric"),  # 0.1049936 vs 0.1049914
+        (r"\sigma(2) - \sigma(1) = 0.8808 - 0.7311", "numeric"),
+        (r"\sigma(2)(1 - \sigma(2)) = 0.8808 \cdot 0.1292", "wrong"),  # 0.1138: outside the roundings
+        (r"\sigma(2) - \sigma(1) = 0.9 - 0.7", "wrong"),  # one-digit decimals after '=' are exact
+    ],
+)
+def test_rounded_values_in_a_vector_and_in_working(tmp_path: Path, row: str, expected: str) -> None:
+    d = check_text(tmp_path, displays(row))
+    assert verdicts(d) == [expected]
+    if expected == "wrong" and "6653" in row:
+        assert "component 3" in d.steps[0].reason  # the entry that fails, not the first
