@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.check.environment import Environment
-from derivations.notation.tree import Add, Div, Mul, Neg, Node, Num, Pow, Sum, Sym
+from derivations.notation.tree import Add, Call, Div, Mul, Neg, Node, Num, Pow, Sum, Sym
 
 
 class _NotClosed(Exception):
@@ -90,6 +90,8 @@ def _closed(node: Node, env: Environment, bound: dict[str, sp.Symbol], expanding
         return sp.Pow(_closed(node.base, env, bound, expanding), _closed(node.exp, env, bound, expanding))
     if isinstance(node, Sum):
         return _summed(node, env, bound, expanding)
+    if isinstance(node, Call) and node.func.name == "factorial" and len(node.args) == 1 and not node.func.primes:
+        return sp.factorial(_closed(node.args[0], env, bound, expanding))  # n!
     raise _NotClosed(type(node).__name__)
 
 

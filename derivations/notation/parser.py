@@ -356,16 +356,29 @@ class Parser:
         return node
 
     def at_point(self, node: Node) -> Node:
-        """at := expression ('\\right|' | '\\Big|') '_' '{' variable '=' value '}'."""
+        """at := expression ('\\right|' | '\\Big|') '_' '{' variable '=' value {',' variable '=' value} '}'
+        (``\\Big|_{w=0, b=0}``: at each, in turn)."""
         pos = self.next().pos
         if not self.at_op("_"):
             raise ParseError("'\\right|' needs the point: '\\right|_{x = 0}'", pos)
         self.next()
         tokens, end = self.script()
-        chain = self.sub(tokens, end).parse_relation_chain()
-        if len(chain) != 2 or chain[1][0] != "=" or not is_variable(chain[0][1]):
-            raise ParseError("the point of '\\right|_{…}' must be 'variable = value'", pos)
-        return At(node, chain[0][1], chain[1][1])
+        pieces: list[list[Token]] = [[]]
+        depth = 0
+        for t in tokens:
+            depth += t.is_op("(", "[", "{") - t.is_op(")", "]", "}")
+            if depth == 0 and t.is_op(","):
+                pieces.append([])
+            else:
+                pieces[-1].append(t)
+        for piece in pieces:
+            if not piece:
+                raise ParseError("the point of '\\right|_{…}' must be 'variable = value'", pos)
+            chain = self.sub(piece, piece[-1].end).parse_relation_chain()
+            if len(chain) != 2 or chain[1][0] != "=" or not is_variable(chain[0][1]):
+                raise ParseError("the point of '\\right|_{…}' must be 'variable = value'", pos)
+            node = At(node, chain[0][1], chain[1][1])
+        return node
 
     def signed_term(self) -> Node:
         """signed_term := '-' signed_term | ['+'] term."""
@@ -449,7 +462,7 @@ class Parser:
         return self.postfix(self.primary())
 
     def postfix(self, node: Node) -> Node:
-        """postfix := '_' script | '^' script | "'" (of a function) | '(' arguments ')' | operand of \\log x."""
+        """postfix := '_' script | '^' script | "'" (of a function) | '!' | '(' arguments ')' | operand of \\log x."""
         while True:
             if self.at_op("_") and isinstance(node, Func) and node.name == "log" and not node.primes:
                 pos = self.next().pos  # \log_2 x, \log_{10} x: the logarithm to that base
@@ -477,6 +490,9 @@ class Parser:
             elif self.at_op("'") and isinstance(node, Func):
                 self.next()
                 node = Func(node.name, node.primes + 1, node.power)
+            elif self.at_op("!") and not isinstance(node, Func):
+                self.next()  # n!, (n − 1)!: the factorial
+                node = Call(Func("factorial"), (node,))
             elif isinstance(node, Func) and (
                 self.at_op("(") or (self.at_op("[") and node.name in self.notation.functions)
             ):

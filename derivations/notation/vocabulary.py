@@ -142,6 +142,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("diag", _diag, (), ("diag",), vector=True, differentiable=False),
     Function("trace", _trace, (), ("tr", "trace"), vector=True, differentiable=False),
     Function("sech", lambda u: 1 / sp.cosh(u), (), ("sech",)),
+    Function("factorial", sp.factorial, (), ("factorial",), differentiable=False),
     Function("log2", lambda u: sp.log(u) / sp.log(2), (), ("log2",), bare_operand=True),
     Function("log10", lambda u: sp.log(u) / sp.log(10), (), ("log10",), bare_operand=True),
     *(Function(f"log{b}", lambda u, b=b: sp.log(u) / sp.log(b), (), (f"log{b}",), bare_operand=True)

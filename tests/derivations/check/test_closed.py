@@ -95,6 +95,9 @@ def test_property_a_planted_term_vanishing_at_the_proof_sizes_never_makes_a_sum_
         (r"\sum_{i=0}^{n-1} 2^i = n^2 - n + 1", "wrong"),  # 15 ≠ 13 at n = 4
         (r"\sum_{i=0}^{n-1} 2^i = 2^n - 1", "proved"),
         (r"\sum_{i=1}^{n} \frac{1}{n} = 1", "proved"),
+        (r"\prod_{i=1}^{n} i = n!", "proved"),  # the factorial, written n!
+        (r"\prod_{i=1}^{n} 2i = 2^n \, n!", "proved"),
+        (r"\prod_{i=1}^{n} i = (n-1)!", "wrong"),  # 2 ≠ 1 at n = 2
     ],
 )
 def test_a_step_about_the_size_alone(tmp_path: Path, row: str, expected: str) -> None:

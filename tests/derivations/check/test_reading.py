@@ -360,6 +360,10 @@ def test_layers_numbered_in_superscripts(tmp_path: Path) -> None:
     [
         (r"\left. \frac{d}{dx} \sigma(x) \right|_{x=0} = \frac{1}{4}", "proved"),
         (r"\frac{d}{dx} x^2 \Big|_{x=1} = 3", "wrong"),  # it is 2
+        (r"\frac{\partial}{\partial w} (wx + b)^2 \Big|_{w=0, b=1} = 2x", "proved"),  # 2x(wx + b) at w=0, b=1
+        (r"\frac{\partial}{\partial w} (wx + b)^2 \Big|_{w=0, b=1} = 2", "wrong"),
+        (r"3! = 6", "proved"),
+        (r"\frac{4!}{2!} = 10", "wrong"),  # 12
         (r"x + \left. \frac{d}{dx} x^3 \right|_{x=1} = x + 3", "proved"),  # only the \left. part is evaluated at 1
         (r"\frac{\partial^2}{\partial w \partial x} (w x)^2 = 4 w x", "proved"),
         (r"\frac{\partial^2}{\partial w \partial x} (w x)^2 = 2 w x", "wrong"),
