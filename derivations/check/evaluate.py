@@ -196,10 +196,17 @@ def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
         hot = _hot(name, size, ctx)
         entries = [sp.Integer(int(k == hot)) for k in range(1, size + 1)]
     else:
-        entries = [ctx.symbols.get(name, (k,)) for k in range(1, size + 1)]
+        first = _first_index(name, ctx)
+        entries = [ctx.symbols.get(name, (k,)) for k in range(first, first + size)]
         if name in ctx.env.probability:  # Σ_k y_k = 1: the last entry is 1 − the others, by substitution
             entries[-1] = 1 - sp.Add(*entries[:-1])
     return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
+
+
+def _first_index(name: str, ctx: Context) -> int:
+    """0 for a declared vector the file numbers from 0 (Σ_{i=0}^{n-1} x_i, x ∈ ℝ^n), else 1."""
+    zero = ctx.env.zero_based
+    return 0 if (name in zero or entry_base(name) in zero) and name not in ctx.env.one_hot else 1
 
 
 def shaped_entry(name: str, idx: tuple[int, ...], ctx: Context, label: str = "") -> sp.Expr | None:
@@ -220,6 +227,13 @@ def shaped_entry(name: str, idx: tuple[int, ...], ctx: Context, label: str = "")
     if len(idx) != 1:
         raise ShapeMismatch(f"'{label}' is a vector, but it has {len(idx)} indices")
     (k,) = idx
+    first = 0 if hot else _first_index(name, ctx)
+    if first == 0 and not hot:  # x ∈ ℝ^n written x_0 … x_{n−1}
+        if not 0 <= k < size:
+            raise OutOfRange(f"index {k} of '{label}' outside 0…{size - 1}")
+        if name in ctx.env.probability and k == size - 1:
+            return 1 - sp.Add(*[ctx.symbols.get(name, (j,)) for j in range(size - 1)])
+        return ctx.symbols.get(name, (k,))
     if not 1 <= k <= size:
         raise OutOfRange(f"index {k} of '{label}' outside 1…{size}")
     if hot:

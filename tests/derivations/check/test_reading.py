@@ -1362,3 +1362,17 @@ def test_a_derivative_by_a_name_defined_after_the_expression_it_is_hidden_in(
     prose = r"Let $z_i = \mathbf{w}^\top \mathbf{x}_i$."
     text = displays(first) + "\n" + prose + "\n\n" + displays(row)
     assert verdicts(check_text(tmp_path, text))[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sum_{i=0}^{n-1} (x_i + 1) = \sum_{i=0}^{n-1} x_i + n", "proved"),
+        (r"\sum_{i=0}^{n-1} (x_i + 1) = \sum_{i=0}^{n-1} x_i + n - 1", "wrong"),  # n ones, not n − 1
+        (r"\mathbf{x}^\top \mathbf{x} = \sum_{i=0}^{n-1} x_i^2", "proved"),  # the vector is its entries x_0 … x_{n−1}
+        # a sum from 0 that stops short does not say the entries start at 0: x_0 is no entry of x ∈ ℝ^n
+        (r"\mathbf{x}^\top \mathbf{x} = \sum_{i=0}^{n-2} x_i^2", "unchecked"),
+    ],
+)
+def test_a_declared_vector_numbered_from_zero(tmp_path: Path, row: str, expected: str) -> None:
+    assert run(tmp_path, row, prose=r"Let $\mathbf{x} \in \mathbb{R}^n$.") == [expected]
