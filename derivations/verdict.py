@@ -106,6 +106,7 @@ class Counterexample:
     reason: str = ""
     difference: mpmath.mpf | None = None  # left − right, kept when the two values print alike
     entries: tuple = ()  # a step about numbers between vectors: every entry's (left, right), exact (SymPy)
+    sizes: dict[str, int] = field(default_factory=dict)  # the named sizes the step uses (B = 5), said instead of n
 
     @property
     def has_values(self) -> bool:
@@ -114,7 +115,8 @@ class Counterexample:
 
     def scope(self) -> list[str]:
         """``["n = 2", "k = 1"]``: the size and index assignment the counterexample holds at."""
-        return ([f"n = {self.n}"] if self.n is not None else []) + [f"{k} = {v}" for k, v in self.indices.items()]
+        sizes = [f"{k} = {v}" for k, v in self.sizes.items()] if self.sizes else [f"n = {self.n}"] if self.n else []
+        return sizes + [f"{k} = {v}" for k, v in self.indices.items()]
 
     def where(self) -> str:
         """``at x = 0 (n = 2, k = 1, component 1)``: the point and the scope, in words ("" for numbers)."""
@@ -143,6 +145,8 @@ class Counterexample:
             out["reason"] = self.reason
         if self.n is not None:
             out["n"] = self.n
+        if self.sizes:
+            out["sizes"] = dict(self.sizes)
         if self.indices:
             out["indices"] = dict(self.indices)
         if self.point or self.has_values:

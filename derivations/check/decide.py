@@ -150,6 +150,7 @@ def _found_at(
     ce = Counterexample(
         point={search.symbols.latex[s]: v for s, v in zip(symbols, values)},
         n=inst.n,
+        sizes=_sizes_at(search, inst.n),
         indices=dict(inst.assign),
         component=pairs[component][0] + 1 if component is not None and len(_flat(inst.left)) > 1 else None,
         **said,  # type: ignore[arg-type]
@@ -162,6 +163,19 @@ def _found_at(
         bases={search.symbols.base.get(v, "") for v in symbols},
         sides=sides,
     )
+
+
+def _sizes_at(search: Search, n: int | None) -> dict[str, int]:
+    """The named sizes the step writes (B, N, d) at instance n, for a counterexample; {} when n says it all."""
+    names = search.env.dim_names
+    if n is None or not names:
+        return {}
+    used = {node.name for side in (search.left, search.right) for node in walk(side) if isinstance(node, Sym)}
+    shown = [name for name in names if name in used or name == "n"]
+    if not shown or shown == ["n"]:
+        return {}
+    at = dims_at(n, names, larger=search.larger)
+    return {name: at[name] for name in shown}
 
 
 def numeric_check(search: Search, rng: random.Random, deadline: float) -> NumericResult:
@@ -725,8 +739,9 @@ def _decide(
                             "(f(x) = …) and the step is checked")  # fmt: skip
         unread = sorted({f"{name} (line {env.unread[name]})" for name in found.bases if name in env.unread})
         if unread:
-            return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(unread)}, defined on a line that could not "
-                            f"be read; read as a free variable: {ce.sentence()}")  # fmt: skip
+            return Decision(Verdict.UNCHECKED, reason=f"uses {', '.join(unread)}, given a value there in a form "
+                            "the checker could not read as a definition; read as a free variable: "
+                            f"{ce.sentence()}")  # fmt: skip
         if found.one_sided:
             # S_i on one side only, defined nowhere: most likely an abbreviation (S_i for S(θ)_i) the file
             # never spelled out. Reading it as a free variable would make a correct step wrong.

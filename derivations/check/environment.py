@@ -975,9 +975,16 @@ class Knowledge:
             if self._domain_said(m.group(1), before, parsed, joined):
                 joined = chained = True  # "let $y \in \{0, 1\}$ and $p = …$": what follows "and" is said the same way
                 continue  # "let $y \in \{0, 1\}$ and $p \in (0, 1)$", "assume $x > 0$": where they live
+            if "=" not in m.group(1) and re.fullmatch(r"\s*\\?[A-Za-z]+\s*", m.group(1)):
+                continue  # "let $x ∈ ℝ^B$ be a batch of $B$ values and $μ = …$": a name mentioned breaks no list
             joined = False
             if (intro is None or not chained) and not _loose_definition(m.group(1), before):
                 chained = False
+                name = _defined_name(m.group(1), self.notation) if _single_equation(m.group(1)) else ""
+                if name and name not in self.env.definitions:
+                    # "$μ = …$ their mean" said in words the checker does not take as a definition: a step that
+                    # fails with μ a free variable says nothing of the author's μ
+                    parsed.unread.append(name)
                 continue
             formula = m.group(1)
             if "=" not in formula or self.declare(formula):
@@ -1129,6 +1136,12 @@ def _bare_in(name: str, text: str) -> bool:
 
 def _standard(name: str) -> bool:
     return name.startswith("\\") and name[1:] in STANDARD_OPERATORS
+
+
+def _single_equation(formula: str) -> bool:
+    """``NAME = …`` with one '=' and no other relation (not ``a = b = c``, ``x \\leq y``)."""
+    outside = re.sub(r"[_^]\{[^{}]*\}", "", formula)  # the bounds of \sum_{b=1}^{B} are no equation
+    return outside.count("=") == 1 and not re.search(r"[<>]|\\(?:le|ge|leq|geq|neq|approx|in)\b", outside)
 
 
 def _defined_name(formula: str, notation: Notation) -> str:

@@ -1376,3 +1376,19 @@ def test_a_derivative_by_a_name_defined_after_the_expression_it_is_hidden_in(
 )
 def test_a_declared_vector_numbered_from_zero(tmp_path: Path, row: str, expected: str) -> None:
     assert run(tmp_path, row, prose=r"Let $\mathbf{x} \in \mathbb{R}^n$.") == [expected]
+
+
+def test_a_name_mentioned_between_two_formulas_of_a_let_keeps_the_list_going(tmp_path: Path) -> None:
+    # "Let x ∈ ℝ^B be a batch of $B$ values and $μ = …$ their mean": μ is defined (Σ (x_b − μ) = 0 holds)
+    prose = r"Let $\mathbf{x} \in \mathbb{R}^B$ be a batch of $B$ values and $\mu = \frac{1}{B}\sum_{b=1}^{B} x_b$."
+    assert run(tmp_path, r"\sum_{b=1}^{B} (x_b - \mu) = 0", prose=prose) == ["proved"]
+
+
+def test_a_name_given_a_value_in_words_not_read_as_a_definition_makes_no_wrong(tmp_path: Path) -> None:
+    # "$\mu = …$ is their mean" is not a form the checker takes as a definition; with μ a free variable the step
+    # fails, which says nothing of the author's μ
+    prose = r"The value $\mu = \frac{1}{B}\sum_{b=1}^{B} x_b$ is their mean."
+    d = check_text(tmp_path, prose + "\n\n" + displays(r"\sum_{b=1}^{B} (x_b - \mu) = 0"))
+    assert verdicts(d) in (["proved"], ["unchecked"])
+    if verdicts(d) == ["unchecked"]:
+        assert r"\mu" in d.steps[0].reason
