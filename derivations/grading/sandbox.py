@@ -236,7 +236,8 @@ def claim_uid() -> int:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 continue
             raise
-        if running_processes_of(uid):  # left by a grader that died (its lock went with it): not ours to kill
+        if processes_of(uid):  # left by a grader that died (its lock went with it): not ours to kill — and a
+            # zombie still counts against the uid's process limit (RLIMIT_NPROC), so it is not free either
             os.close(fd)
             continue
         _HELD[uid] = (fd, os.getpid())
@@ -349,7 +350,7 @@ def processes_of(uid: int) -> list[int]:
 
 def running_processes_of(uid: int) -> list[int]:
     """The pids of the processes of ``uid`` that still run: an orphaned zombie under a container's init, which
-    may reap it late, runs nothing and holds nothing."""
+    may reap it late, runs nothing (it still counts against the uid's process limit)."""
     return [pid for pid in processes_of(uid) if not is_zombie(pid)]
 
 
