@@ -30,6 +30,7 @@ from derivations.check.environment import (
     ParsedRow,
     Region,
     Target,
+    as_declared,
     bounds,
     constant_value,
     definable,
@@ -267,6 +268,8 @@ class Checker:
     def _another_definition(self, name_node: Node, body: Node, line: int) -> None:
         """A second definition of a defined name (in prose): both stand, as alternatives."""
         d = self._defined_again(name_node)
+        if d is not None and not d.params and not d.index_params:
+            body = as_declared(d.name, body, self.env)
         if d is None or d.body == body:
             return
         self.env.alternatives.setdefault(d.name, [d]).append(Definition(d.name, body, line, d.params, d.index_params))

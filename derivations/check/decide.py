@@ -889,8 +889,8 @@ def _prove_instances(search: Search, deadline: float, seconds: float) -> tuple[l
 
 #: The sizes n a step in which n is also a number is checked at besides the usual ones (a difference such as
 #: (n − 2)(n − 3)(n − 4) vanishes at the usual sizes and no further ones)
-LARGER_SIZES = (6, 7, 8, 9, 12)
-MATRIX_LARGER_SIZES = (4, 5, 6, 7, 10)
+LARGER_SIZES = (6, 7, 8, 9, 12, 17)
+MATRIX_LARGER_SIZES = (4, 5, 6, 7, 10, 13)
 
 
 def _summed_in_closed_form(search: Search, seed: str, deadline: float) -> Decision | None:
@@ -1009,6 +1009,16 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
     return decision
 
 
+#: Functions of one number, increasing, in interval arithmetic: the image of an interval is the interval of its ends.
+_MONOTONE = {
+    "log": iv.log,
+    "exp": iv.exp,
+    "sqrt": iv.sqrt,
+    "sigmoid": lambda u: 1 / (1 + iv.exp(-u)),
+    "tanh": lambda u: 1 - 2 / (iv.exp(2 * u) + 1),
+}
+
+
 def _working_range(node: Node, approx: bool) -> tuple[object, int] | None:
     """An arithmetic of numbers as written (0.8808 · 0.1192, 1 − 0.7311) as an interval: each rounded decimal
     anywhere in its rounding (± half a unit in its last digit), with how many decimals it holds; None for
@@ -1018,12 +1028,16 @@ def _working_range(node: Node, approx: bool) -> tuple[object, int] | None:
         if number is None:
             return iv.mpf(node.value.numerator) / node.value.denominator, 0
         at, half, digits = number
-        if digits < MIN_ROUNDED_DIGITS and not approx:
-            return None
+        if digits < MIN_ROUNDED_DIGITS and not approx:  # 0.1 in 1.2·0.6225 + 0.1: a number given, not rounded
+            return iv.mpf(at.numerator) / at.denominator, 0
         centre = iv.mpf(at.numerator) / at.denominator
         h = iv.mpf(half.numerator) / half.denominator
         return iv.mpf([(centre - h).a, (centre + h).b]), 1
     parts: list[tuple[object, int]] = []
+    monotone = _MONOTONE.get(node.func.name) if isinstance(node, Call) and not node.func.primes else None
+    if monotone is not None and len(node.args) == 1 and node.func.power is None:  # log 0.6590, σ(0.6588)
+        inner = _working_range(node.args[0], approx)
+        return None if inner is None else (monotone(inner[0]), inner[1])
     if isinstance(node, Neg):
         inner = _working_range(node.arg, approx)
         return None if inner is None else (-inner[0], inner[1])
@@ -1057,8 +1071,8 @@ def _rounded_working(decision: Decision, left: Node, right: Node, *, approx: boo
     ce = decision.counterexample
     assert ce is not None
     for working, exact, other in ((right, ce.left, left), (left, ce.right, right)):
-        if _written_number(other) or _working_range(other, approx) is not None:
-            continue  # two sides of written numbers: nothing was worked out exactly
+        if _written_number(other):
+            continue  # 0.34 = 0.3: two numbers as written, nothing was worked out
         saved = iv.prec
         try:
             iv.prec = 256

@@ -392,6 +392,14 @@ def _definition_pieces(formula: str) -> list[str]:
     return pieces
 
 
+def as_declared(name: str, body: Node, env: Environment) -> Node:
+    """x ∈ ℝ² declared, then x = (1, −1): the tuple is that column vector, not a row."""
+    found = env.shape_of(name)
+    if isinstance(body, Vector) and not body.column and found is not None and found[1] and found[0][1] == 1:
+        return Vector(body.entries, column=True)
+    return body
+
+
 def definable(node: Node, env: Environment) -> Target | None:
     """(name, params, index params) if ``node = …`` would define a new name here, else None."""
     if isinstance(node, Sym):
@@ -645,6 +653,8 @@ class Knowledge:
     def define(self, target: Target, body: Node, line: int) -> None:
         """Learn ``target = body`` (from ``line``) for the rest of the file."""
         name, params, index_params = target
+        if not params and not index_params:
+            body = as_declared(name, body, self.env)
         self.env.definitions[name] = Definition(name, body, line, params, index_params)
         if params:
             self.notation.functions.add(name)

@@ -1126,6 +1126,12 @@ def condition_holds(rel: Rel, ctx: Context) -> bool | sp.Basic:
     """An index relation decided for this assignment (True/False), or a SymPy condition on variables."""
     try:
         a, b = index_value(rel.lhs, ctx), index_value(rel.rhs, ctx)
+        literal = rel.lhs if isinstance(rel.lhs, Num) else rel.rhs if isinstance(rel.rhs, Num) else None
+        if literal is not None and isinstance(rel.lhs, Num) != isinstance(rel.rhs, Num):
+            # 𝟙[t > 5], 𝟙[k = 7]: whether the step holds depends on how far t runs — unless it picks an index
+            # every size has (k = 1, k = 2)
+            if rel.op != "=" or literal.value > 2:
+                ctx.flags.index_number = True
         return {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[rel.op]
     except Unsupported:
         pass

@@ -371,3 +371,41 @@ def test_rounded_values_in_a_vector_and_in_working(tmp_path: Path, row: str, exp
     assert verdicts(d) == [expected]
     if expected == "wrong" and "6653" in row:
         assert "component 3" in d.steps[0].reason  # the entry that fails, not the first
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # rounded decimals inside a function: within what the rounding allows
+        (r"-\log\frac{e^2}{e^2 + e + e^{0.1}} = -\log(0.6590)", "numeric"),  # p = 0.659001
+        (r"\log\sqrt{3.5} = \log 1.8708", "numeric"),  # √3.5 = 1.870829
+        (r"\sigma(1.2 \cdot 0.6225 - 0.7 \cdot 0.2689 + 0.1) = \sigma(0.6588)", "numeric"),  # 0.65877
+        (r"1.2\,\sigma(0.5) - 0.7\,\sigma(-1) + 0.1 = 1.2 \cdot 0.6225 - 0.7 \cdot 0.2689 + 0.1", "numeric"),
+        (r"\log\sqrt{3.5} = \log 1.8718", "wrong"),  # off by 1e-3
+        (r"\sigma(2) = \sigma(0.88)", "wrong"),  # σ(0.88) = 0.7068 is far from σ(2) = 0.8808
+    ],
+)
+def test_rounded_decimals_carried_into_functions(tmp_path: Path, row: str, expected: str) -> None:
+    assert one(tmp_path, row) == [expected]
+
+
+def test_an_indicator_of_the_index_against_a_number_is_checked_past_that_number(tmp_path: Path) -> None:
+    # 𝟙[t > 5] is 0 for every t ≤ 5: the step holds at the small sizes and fails at T = 6 (r_6 γ^6 ≠ 0)
+    prose = r"Let $\mathbf{r} \in \mathbb{R}^T$."
+    text = (
+        prose
+        + "\n\n"
+        + displays(
+            r"\sum_{t=1}^{T} \mathbb{1}[t > 5]\, \gamma^t r_t = 0",
+            r"\sum_{t=1}^{T} \mathbb{1}[t \le 5]\, r_t = \sum_{t=1}^{T} r_t",
+            r"\sum_{t=1}^{T} \mathbb{1}[t = 7]\, r_t = 0",  # r_7 at T ≥ 7
+            r"\sum_{t=1}^{T} \mathbb{1}[t = 2]\, r_t = r_2",  # every size has t = 2: proved as ever
+        )
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong", "wrong", "wrong", "proved"]
+
+
+def test_a_declared_column_vector_given_as_a_tuple_is_that_column(tmp_path: Path) -> None:
+    prose = r"Let $\mathbf{w}, \mathbf{x} \in \mathbb{R}^2$ with $\mathbf{w} = (0.3, 0.7)$ and $\mathbf{x} = (1, -1)$."
+    text = prose + "\n\n" + displays(r"\mathbf{w}^\top \mathbf{x} = -0.4", r"\mathbf{w}^\top \mathbf{x} = 0.4")
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "wrong"]
