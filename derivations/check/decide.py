@@ -40,6 +40,7 @@ from derivations.check.instances import (
     Instance,
     Search,
     Setting,
+    far_values,
     instances,
     probability_fix,
     sample_point,
@@ -219,10 +220,14 @@ def numeric_check(search: Search, rng: random.Random, deadline: float) -> Numeri
         constant &= not symbols
         tries = 0
         got = 0
-        while got < per and tries < 4 * per:
+        # then past the step's own constants (a clip at 1000, max(x, −500)): where a threshold it writes changes
+        # the value, which the standard points may never reach
+        beyond = far_values(left + right) if symbols else []
+        while (got < per and tries < 4 * per) or beyond:
+            far = None if got < per and tries < 4 * per else beyond.pop(0)
             if cpu_time() > deadline:
                 raise ProofTimeout("numeric check ran out of time")
-            values = sample_point(symbols, search.symbols, search.env, rng, tries)
+            values = sample_point(symbols, search.symbols, search.env, rng, tries, far=far)
             probability_fix(symbols, values, search.symbols, search.env)
             if search.jets:  # one undefined function at one argument, however written: one value
                 values = repair(search.jets, symbols, values)

@@ -275,9 +275,15 @@ def _grid(x: float, bits: int = 10) -> Fraction:
 
 
 def sample_point(
-    symbols: list[sp.Symbol], table: SymbolTable, env: Environment, rng: random.Random, k: int
+    symbols: list[sp.Symbol],
+    table: SymbolTable,
+    env: Environment,
+    rng: random.Random,
+    k: int,
+    far: Fraction | None = None,
 ) -> list[Fraction]:
-    """Point number k: simple values first (0, 1, −1, small integers), then random dyadic reals, some large."""
+    """Point number k: simple values first (0, 1, −1, small integers), then random dyadic reals, some large;
+    with ``far``, every unconstrained coordinate j at far ± j (beyond a constant of the step)."""
     out = []
     for j, s in enumerate(symbols):
         base = table.base.get(s, "")
@@ -301,7 +307,28 @@ def sample_point(
             v = simple[k] if k < 3 else lo + (hi - lo) * _grid(rng.random())
             out.append(Fraction(v))
             continue
-        out.append(_standard(rng, j, k))
+        out.append(_standard(rng, j, k) if far is None else far + (j if far > 0 else -j))
+    return out
+
+
+#: A constant of the step larger than this in size puts points beyond it (`far_values`): the standard points
+#: reach ±3 densely and ±800 rarely, so min(max(0, x), 1000) = ReLU(x) agreed at every one of them.
+FAR_FROM = 3
+FAR_CONSTANTS = 4
+
+
+def far_values(entries: list[sp.Expr]) -> list[Fraction]:
+    """±(2|c| + 1) for the largest constants c of the step (|c| > FAR_FROM): past every threshold it writes."""
+    sizes: set[Fraction] = set()
+    for e in entries:
+        for atom in e.atoms(sp.Number):
+            if atom.is_finite and atom.is_real:
+                c = abs(Fraction(str(sp.Rational(atom))))
+                if c > FAR_FROM:
+                    sizes.add(c)
+    out = []
+    for c in sorted(sizes, reverse=True)[:FAR_CONSTANTS]:
+        out += [2 * c + 1, -(2 * c + 1)]
     return out
 
 

@@ -409,3 +409,26 @@ def test_a_declared_column_vector_given_as_a_tuple_is_that_column(tmp_path: Path
     prose = r"Let $\mathbf{w}, \mathbf{x} \in \mathbb{R}^2$ with $\mathbf{w} = (0.3, 0.7)$ and $\mathbf{x} = (1, -1)$."
     text = prose + "\n\n" + displays(r"\mathbf{w}^\top \mathbf{x} = -0.4", r"\mathbf{w}^\top \mathbf{x} = 0.4")
     assert verdicts(check_text(tmp_path, text)) == ["proved", "wrong"]
+
+
+# -- thresholds beyond the sampled range: the step's own constants put points past them
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        r"\min(\max(0, x), 1000) = \text{ReLU}(x)",  # false for x > 1000
+        r"\max(x, -500) = x",  # false for x < −500
+        r"\min(x, 2500) + \max(0, y) = x + \text{ReLU}(y)",  # false for x > 2500
+    ],
+)
+def test_a_clip_at_a_large_constant_is_wrong(tmp_path: Path, row: str) -> None:
+    assert one(tmp_path, row) == ["wrong"]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r"\min(\max(0, x), 1000) = \min(\text{ReLU}(x), 1000)", r"\max(x, -500) = -\min(-x, 500)"],
+)
+def test_a_true_clip_at_a_large_constant_is_not_wrong(tmp_path: Path, row: str) -> None:
+    assert one(tmp_path, row)[0] in ("proved", "numeric")
