@@ -667,16 +667,20 @@ def _decide(
         with time_limit(seconds):
             found = numeric_check(search, rng, deadline)
     except Unsupported as exc:
-        if not (search.jacobian or search.cdot_vectors or search.reach):
+        columns = _tuples_as_columns(search, rng, deadline) if isinstance(exc, ShapeMismatch) else None
+        if columns is not None:
+            (search, found), reading = columns, ""
+        elif not (search.jacobian or search.cdot_vectors or search.reach):
             # a product or sum whose shapes do not fit, with a shape the file never gave: the shapes are in doubt
             doubt = "shapes" if isinstance(exc, ShapeMismatch) and search.default_shape else ""
             return Decision(Verdict.UNCHECKED, doubt, reason=str(exc))
-        # in the first reading the step cannot be evaluated (diag of a dot product): the other readings
-        failed = NumericResult(Numbers.NONE, why=str(exc))
-        shaped = isinstance(exc, ShapeMismatch) and search.default_shape
-        search, found, reading = _other_reading(search, failed, seed, deadline)
-        if found is failed:
-            return Decision(Verdict.UNCHECKED, "shapes" if shaped else "", reason=str(exc))
+        else:
+            # in the first reading the step cannot be evaluated (diag of a dot product): the other readings
+            failed = NumericResult(Numbers.NONE, why=str(exc))
+            shaped = isinstance(exc, ShapeMismatch) and search.default_shape
+            search, found, reading = _other_reading(search, failed, seed, deadline)
+            if found is failed:
+                return Decision(Verdict.UNCHECKED, "shapes" if shaped else "", reason=str(exc))
     except ProofTimeout:
         return Decision(Verdict.UNCHECKED, reason=f"timed out after {seconds:g} s of CPU time (numeric check)")
     except RecursionError:
@@ -698,6 +702,10 @@ def _decide(
                 again = None
             if again is not None and again.status is not Numbers.SHAPE and again.status is not Numbers.NONE:
                 search, found = bare, again
+        if found.status in (Numbers.SHAPE, Numbers.DIFFERENT) and not reading:
+            columns = _tuples_as_columns(search, rng, deadline, holds=found.status is Numbers.DIFFERENT)
+            if columns is not None:
+                search, found = columns
     ce = found.counterexample
     if found.status is Numbers.DIFFERENT and found.constant and ce is not None and ce.component and found.sides:
         ce.entries = tuple(zip(*found.sides))  # a vector of numbers: each entry, for a vector of rounded values
@@ -799,7 +807,8 @@ def _decide(
         evidence = f"agrees at {points} points{scope} to ≥ {AGREE_BITS} bits (interval arithmetic)"
     proof_search = Search(env, symbols, left, right, cases, sizes=sizes, denominator=search.denominator,
                           cdot_elementwise=search.cdot_elementwise, near_reach=search.near_reach,
-                          scalar_bare=search.scalar_bare, cache=search.cache)  # fmt: skip
+                          scalar_bare=search.scalar_bare, tuple_columns=search.tuple_columns,
+                          cache=search.cache)  # fmt: skip
     methods, failure = _prove_instances(proof_search, deadline, seconds)
     every_size = not sizes or quick  # the step is about every size n, not the sizes a condition fixed
     if failure or not methods:
@@ -857,6 +866,26 @@ def _decide(
         reason = f"{evidence}{larger}; proved only at some sizes ({where}): {what} — evidence, not proof"
         return Decision(Verdict.NUMERIC, "adaptive-precision evaluation", reason, None, points)
     return Decision(Verdict.PROVED, " then ".join(methods), where, None, points)
+
+
+def _tuples_as_columns(
+    search: Search, rng: random.Random, deadline: float, *, holds: bool = False
+) -> tuple[Search, NumericResult] | None:
+    """The step with its tuples as column vectors, as ℝⁿ's elements are written (w = (0.3, 0.7) in wᵀx), when
+    with them as rows its sides do not fit (or, ``holds``, are not equal: xᵀw = wᵀx): that search and its
+    finding; None unless it uses a tuple and fits that way (and, ``holds``, is equal that way)."""
+    if not search.tuples or search.tuple_columns:
+        return None
+    alt = Search(search.env, search.symbols, search.left, search.right, search.cases, sizes=search.sizes,
+                 scalar_bare=search.scalar_bare, tuple_columns=True)  # fmt: skip
+    try:
+        with time_limit(max(deadline - cpu_time(), 0.01)):
+            found = numeric_check(alt, rng, deadline)
+    except (Unsupported, ProofTimeout, RecursionError):
+        return None
+    if found.status in (Numbers.SHAPE, Numbers.NONE) or (holds and found.status is not Numbers.EQUAL):
+        return None
+    return alt, found
 
 
 def _prove_instances(search: Search, deadline: float, seconds: float) -> tuple[list[str], str]:

@@ -88,6 +88,8 @@ class Flags:
     size_symbols: bool = False  # read a size used as a number as a free symbol (n in (1/n)Σ_{i=1}^{n}, not 3)
     count_shared: bool = False  # with size_symbols: Σ_{i=1}^{n} c is n·c with n that symbol (`_counted`)
     indexing: int = 0  # > 0 while an index or a bound is being evaluated (n in x_{n-1} is an index)
+    tuples: bool = False  # a tuple (a, b) was given a value (a row, unless `tuple_columns`)
+    tuple_columns: bool = False  # read tuples as column vectors, the way ℝⁿ's elements are written
 
 
 @dataclass
@@ -490,7 +492,7 @@ def _entry_key(name: str, idx: tuple[int, ...], binds: dict[str, sp.Basic], ctx:
     f = ctx.flags
     key = (name, idx, ctx.n, tuple(sorted(ctx.assign.items())), tuple(sorted(binds.items())),
            tuple(sorted(ctx.keep.items())), ctx.expanding, f.scalar_bare, f.denominator, f.cdot_elementwise,
-           f.near_reach, f.size_symbols, f.count_shared, f.indexing > 0, ctx.larger)  # fmt: skip
+           f.near_reach, f.size_symbols, f.count_shared, f.indexing > 0, ctx.larger, f.tuple_columns)  # fmt: skip
     try:
         hash(key)
     except TypeError:
@@ -1063,7 +1065,10 @@ def _vector(node: Vector, ctx: Context) -> Value:
     entries = [evaluate(e, ctx) for e in node.entries]
     if any(is_matrix(e) for e in entries):
         raise ShapeMismatch("a vector of vectors")
-    return sp.Matrix(entries) if node.column else sp.Matrix([entries])
+    if node.tuple:
+        ctx.flags.tuples = True
+    column = node.column or (node.tuple and ctx.flags.tuple_columns)
+    return sp.Matrix(entries) if column else sp.Matrix([entries])
 
 
 def _matrix(node: MatrixLit, ctx: Context) -> Value:

@@ -83,6 +83,8 @@ class Search:
     abstract: set[str] = field(default_factory=set)  # found: unspecified functions stood in for (∂L/∂w, L undefined)
     jets: dict = field(default_factory=dict)  # found: jet symbol → `Jet` of a function never defined (g in g'(z))
     arities: dict = field(default_factory=dict)  # found: names indexed, with how many indices
+    tuple_columns: bool = False  # the reading: a tuple (a, b) is a column vector (`Flags.tuple_columns`)
+    tuples: bool = False  # found: a tuple was given a value
     cache: dict = field(default_factory=dict)  # sides built, by instance and reading: shared with the proof search
 
     def context(self, n: int, assign: dict[str, int]) -> Context:
@@ -93,6 +95,7 @@ class Search:
         ctx.flags.near_reach = self.near_reach
         ctx.flags.size_symbols = self.size_symbols
         ctx.flags.count_shared = self.count_shared
+        ctx.flags.tuple_columns = self.tuple_columns
         return ctx
 
     def learn(self, ctx: Context) -> None:
@@ -109,6 +112,7 @@ class Search:
         self.reach |= flags.reach
         self.default_shape |= flags.default_shape
         self.matrix_power |= flags.matrix_power
+        self.tuples |= flags.tuples
         self.abstract |= flags.abstract
         self.jets.update(flags.jets)
         for name, counts in flags.arities.items():
@@ -117,7 +121,7 @@ class Search:
     def sides(self, n: int, assign: dict[str, int]) -> tuple[sp.Basic, sp.Basic]:
         """Both sides at (n, assign) in this reading, built once (the proof reuses the numeric check's)."""
         key = (n, tuple(sorted(assign.items())), self.denominator, self.cdot_elementwise, self.near_reach,
-               self.scalar_bare, self.size_symbols, self.count_shared, self.larger)  # fmt: skip
+               self.scalar_bare, self.size_symbols, self.count_shared, self.larger, self.tuple_columns)  # fmt: skip
         hit = self.cache.get(key)
         if hit is not None:
             left, right, flags, scalar_bare = hit

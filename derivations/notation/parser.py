@@ -1124,12 +1124,12 @@ class Parser:
         self.expect_op(close, f"'{close}'")
         if len(items) == 1:
             return items[0]  # type: ignore[return-value]
-        return self._entries(items, column=False)
+        return self._entries(items, column=False, written_tuple=True)
 
-    def _entries(self, items: list[Node | None], *, column: bool) -> Node:
+    def _entries(self, items: list[Node | None], *, column: bool, written_tuple: bool = False) -> Node:
         """The entries of a vector, None for an ellipsis: (x_1, x_2, \\dots, x_n) is the vector of x_k, k = 1 … n."""
         if None not in items:
-            return Vector(tuple(items), column=column)  # type: ignore[arg-type]
+            return Vector(tuple(items), column=column, tuple=written_tuple)  # type: ignore[arg-type]
         at = items.index(None)
         if items.count(None) != 1 or at == 0 or at == len(items) - 1 or at != len(items) - 2:
             raise ParseError("an ellipsis ('\\dots') among the entries that the checker cannot read", self.tok.pos)

@@ -118,6 +118,7 @@ class Vector(Node):
 
     entries: tuple[Node, ...]
     column: bool = True
+    tuple: bool = False  # written as a tuple (a, b) or [a, b]: which way it stands, the file may not say
 
 
 @dataclass(frozen=True)

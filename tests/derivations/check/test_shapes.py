@@ -117,3 +117,33 @@ def test_entries_of_a_bold_greek_vector_and_of_a_declared_matrix(tmp_path: Path)
         )
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "proved", "unchecked"]
+
+
+# -- a tuple given to an undeclared vector: a row, or a column when only that fits or holds
+
+
+def _tuples(tmp_path: Path, row: str) -> list[str]:
+    text = "Let $\\mathbf{w} = (0.3, 0.7)$ and $\\mathbf{x} = (2, 1)$.\n\n" + displays(row)
+    return [s.verdict for s in check_text(tmp_path, text).steps if s.verdict != "definition"]
+
+
+def test_a_tuple_in_an_inner_product_is_a_column(tmp_path: Path) -> None:
+    """wᵀx = 0.3·2 + 0.7·1 = 1.3: with w and x rows, wᵀx would be a 2×2 matrix."""
+    assert _tuples(tmp_path, r"\mathbf{w}^\top \mathbf{x} = 1.3") == ["proved"]
+    assert _tuples(tmp_path, r"\mathbf{w}^\top \mathbf{x} + 1 = 0.3 \cdot 2 + 0.7 \cdot 1 + 1") == ["proved"]
+
+
+def test_a_false_inner_product_of_tuples_is_wrong(tmp_path: Path) -> None:
+    """wᵀx is 1.3, not 1.4 — false as columns, and no fit as rows."""
+    assert _tuples(tmp_path, r"\mathbf{w}^\top \mathbf{x} = 1.4") == ["wrong"]
+
+
+def test_inner_products_of_tuples_commute(tmp_path: Path) -> None:
+    """xᵀw = wᵀx for columns (as rows both are outer products, each the other's transpose)."""
+    assert _tuples(tmp_path, r"\mathbf{x}^\top \mathbf{w} = \mathbf{w}^\top \mathbf{x}") == ["proved"]
+
+
+def test_a_tuple_stays_a_row_where_that_reading_holds(tmp_path: Path) -> None:
+    """w + x = (2.3, 1.7) entry by entry, rows on both sides."""
+    assert _tuples(tmp_path, r"\mathbf{w} + \mathbf{x} = (2.3, 1.7)") == ["proved"]
+    assert _tuples(tmp_path, r"\mathbf{w} + \mathbf{x} = (2.3, 1.8)") == ["wrong"]
