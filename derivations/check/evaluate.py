@@ -1281,6 +1281,11 @@ def _deriv(node: Deriv, ctx: Context) -> Value:
             raise Unsupported(f"a higher derivative of '{node.of.name}', which the file never defines")
         return _deriv(Deriv(AbstractOf(node.of.name), node.wrt, 1), ctx)
     name, idx_nodes = wrt_target(node.wrt)
+    if name in ctx.env.probability and name not in ctx.env.definitions:
+        # z a probability vector, its last entry 1 − the others: which entries move with z_j is not said
+        raise Unsupported(f"a derivative by '{name}', which the file says sums to 1 (a probability vector): its "
+                          "entries cannot all move freely, and which one makes up for a change of another is not "
+                          "said")  # fmt: skip
     key = own_entry(name, idx_nodes, ctx.env) if idx_nodes else ""
     if key:  # ∂L/∂z_2 with z_2 defined or declared on its own (layer 2's z): with respect to that name
         return _deriv(Deriv(node.of, Sym(key), node.order), ctx)

@@ -432,3 +432,28 @@ def test_a_clip_at_a_large_constant_is_wrong(tmp_path: Path, row: str) -> None:
 )
 def test_a_true_clip_at_a_large_constant_is_not_wrong(tmp_path: Path, row: str) -> None:
     assert one(tmp_path, row)[0] in ("proved", "numeric")
+
+
+# -- a derivative by a vector the file says sums to 1: not a free variable, so no verdict
+
+
+def test_a_derivative_by_a_probability_vector_is_unchecked(tmp_path: Path) -> None:
+    """With z's last entry 1 − the others, ∂/∂z_j moves z_n too: the index-swapped log-softmax derivative
+    δ_ij − s_i (false for free z) agreed at every point that way."""
+    front = "---\nassume:\n  - z \\text{ probability vector}\n---\n"
+    text = (
+        front
+        + "Let $s = \\operatorname{softmax}(z)$.\n\n"
+        + displays(r"\frac{\partial \log s_i}{\partial z_j} = \delta_{ij} - s_i")
+    )
+    steps = check_text(tmp_path, text).steps
+    assert [s.verdict for s in steps] == ["unchecked"]
+    assert "sums to 1" in steps[0].reason
+
+
+def test_the_index_swapped_log_softmax_derivative_is_wrong_without_a_hint(tmp_path: Path) -> None:
+    """∂ log s_i/∂z_j = δ_ij − s_j; with s_i it fails for every z, whatever z sums to: no 'holds if z sums to 1'."""
+    text = "Let $s = \\operatorname{softmax}(z)$.\n\n" + displays(
+        r"\frac{\partial \log s_i}{\partial z_j} = \delta_{ij} - s_i"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["wrong"]
