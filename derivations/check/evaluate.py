@@ -121,6 +121,8 @@ class Context:
         """The number of entries of a family (o_k, y_j): the bound of the sums the file runs over it
         (Σ_{k=1}^{q} o_k: q), else n."""
         size = self.env.family_sizes.get(family)
+        if size is None:  # Σ_{k=1}^{K} \mathbf{y}_k for the entries of y
+            size = next((self.env.family_sizes[b] for b in bold_forms(family) if b in self.env.family_sizes), None)
         if isinstance(size, int):  # (T_1, T_2, T_3) one-hot: three entries
             return size
         return self.size(size) if size else self.n
@@ -194,8 +196,9 @@ def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
     if r > 1 and c > 1:
         return sp.Matrix(r, c, [ctx.symbols.get(name, (i, j)) for i in range(1, r + 1) for j in range(1, c + 1)])
     size = max(r, c)
-    if name in ctx.env.one_hot:  # y ∈ ℝ^K, one-hot: 1 at its hot index, 0 elsewhere
-        hot = _hot(name, size, ctx)
+    labelled = _labelled_as(name, ctx.env)
+    if labelled in ctx.env.one_hot:  # y ∈ ℝ^K, one-hot: 1 at its hot index, 0 elsewhere (\mathbf{y} too)
+        hot = _hot(labelled, size, ctx)
         entries = [sp.Integer(int(k == hot)) for k in range(1, size + 1)]
     else:
         first = _first_index(name, ctx)
@@ -203,6 +206,32 @@ def shaped_value(name: str, ctx: Context) -> sp.MatrixBase | None:
         if name in ctx.env.probability:  # Σ_k y_k = 1: the last entry is 1 − the others, by substitution
             entries[-1] = 1 - sp.Add(*entries[:-1])
     return sp.Matrix(entries) if c == 1 else sp.Matrix([entries])
+
+
+def _plain_vector(name: str, ctx: Context) -> str:
+    """For a bold or arrowed name with no role of its own, the plain letter the file defined by its entries
+    (p_i = …) or said is one-hot; else ""."""
+    env = ctx.env
+    base = entry_base(name)
+    if base == name or name in env.definitions or name in env.one_hot or name in env.probability:
+        return ""
+    if base in ctx.bindings or base in ctx.expanding:
+        return ""
+    by_entries = env.definitions.get(base)
+    if (by_entries is not None and by_entries.index_params) or base in env.one_hot:
+        return base
+    return ""
+
+
+def _labelled_as(name: str, env: Environment) -> str:
+    """The name whose one-hot statement covers ``name``: itself, or for \\mathbf{y} with no role of its own the
+    plain y the prose said is one-hot."""
+    if name in env.one_hot:
+        return name
+    base = entry_base(name)
+    if base != name and base in env.one_hot and name not in env.definitions and name not in env.probability:
+        return base
+    return name
 
 
 def _first_index(name: str, ctx: Context) -> int:
@@ -382,6 +411,9 @@ def _sym(node: Sym, ctx: Context) -> Value:
             ctx.flags.used_n = True
             return sp.Matrix([_component(node, (j,), ctx) for j in range(1, _entries_length(d, ctx) + 1)])
         return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
+    plain = _plain_vector(name, ctx)
+    if plain:  # \mathbf{p} after p_i = e^{z_i}/Σ_k e^{z_k}, \mathbf{y} after 'y is one-hot': that vector
+        return _sym(Sym(plain), ctx)
     shaped = shaped_value(name, ctx)
     if shaped is not None:
         return shaped
@@ -524,6 +556,9 @@ def _index(node: Index, ctx: Context) -> Value:
         if name in ctx.bindings or name in ctx.keep:
             value = ctx.bindings.get(name, ctx.keep.get(name))
             return _pick(value, idx, name)
+        plain = _plain_vector(name, ctx)
+        if plain:  # \mathbf{y}_k with y one-hot, \mathbf{p}_k after p_i = …: the plain letter's entry
+            return _index(Index(Sym(plain), node.indices), ctx)
         member = _family_member(name, idx, ctx)
         if member is not None:
             return member

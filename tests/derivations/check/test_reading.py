@@ -1392,3 +1392,27 @@ def test_a_name_given_a_value_in_words_not_read_as_a_definition_makes_no_wrong(t
     assert verdicts(d) in (["proved"], ["unchecked"])
     if verdicts(d) == ["unchecked"]:
         assert r"\mu" in d.steps[0].reason
+
+
+# -- a bold name with no role of its own is the vector of the plain letter's entries
+
+
+_SOFTMAX_CE = (
+    "The logits are $\\mathbf{z} \\in \\mathbb{R}^{K}$, the prediction is $p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{K} "
+    "e^{z_k}}$ and the loss is $L = -\\sum_{i=1}^{K} y_i \\log p_i$. The label $y$ is one-hot.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\nabla_{\mathbf{z}} L = \mathbf{p} - \mathbf{y}", "proved"),  # ∂L/∂z_j = p_j − y_j
+        (r"\nabla_{\mathbf{z}} L = p - \mathbf{y}", "proved"),
+        (r"\nabla_{\mathbf{z}} L = \mathbf{p} + \mathbf{y}", "wrong"),  # the sign of y
+        (r"\sum_{k=1}^{K} \mathbf{y}_k = 1", "proved"),  # one-hot: its entries sum to 1
+    ],
+)
+def test_a_bold_letter_is_the_vector_of_the_entries_the_prose_defined(tmp_path: Path, row: str, expected: str) -> None:
+    """\\mathbf{p} after p_i = …, \\mathbf{y} after 'y is one-hot': the same vectors, not free ones."""
+    got = [s.verdict for s in check_text(tmp_path, _SOFTMAX_CE + displays(row)).steps if s.verdict != "definition"]
+    assert got == [expected]
