@@ -1021,6 +1021,9 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
             )
         return decision
     ce = decision.counterexample
+    whole = _written_integer(right) if _written_integer(right) is not None else _written_integer(left)
+    if approx and number is None and whole is not None and not ce.point and ce.component is None and ce.has_values:
+        return _approximately_whole(decision, ce.left if _written_integer(right) is not None else ce.right, whole)
     if ce.component is not None and ce.entries and not ce.point:
         return _rounded_entries(decision, left, right, approx=approx)
     if not ce.point and ce.component is None and ce.has_values and number is None:
@@ -1040,6 +1043,40 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
         shown = mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, digits + 1)
         reason = f"{mpmath.nstr(exact, 17)} rounds to {shown} (as written) — a rounded value, not an identity"
         return Decision(Verdict.NUMERIC, "rounded value", reason)
+    return decision
+
+
+#: How close "≈ N" with N a whole number must be to be taken as a rounding: within half a unit of a first decimal
+#: (σ(1000) ≈ 1, e^{-1000}/(1 + e^{-1000}) ≈ 0, σ(5) ≈ 1 at 0.9933); a value that only rounds to N as a whole
+#: number (σ(2) ≈ 1 at 0.88) leaves how close was meant unsaid.
+WHOLE_APPROX = Fraction(1, 20)
+
+
+def _written_integer(node: Node) -> int | None:
+    """A whole number as written (``0``, ``1``, ``-3``), else None."""
+    if isinstance(node, Neg):
+        inner = _written_integer(node.arg)
+        return -inner if inner is not None else None
+    if isinstance(node, Num) and node.decimals is None and node.value.denominator == 1:
+        return int(node.value)
+    return None
+
+
+def _approximately_whole(decision: Decision, exact: object, whole: int) -> Decision:
+    """x ≈ N, N whole: `numeric` within WHOLE_APPROX of N, `unchecked` within ½ (a rounding to a whole number,
+    how close meant is not said), else the decision (`wrong`)."""
+    with mpmath.workprec(256):
+        gap = abs(exact - whole)
+        near = gap <= mpmath.mpf(WHOLE_APPROX.numerator) / WHOLE_APPROX.denominator
+        rounds = gap < mpmath.mpf(1) / 2
+    if near:
+        reason = (
+            f"{mpmath.nstr(exact, 17)} is within {float(WHOLE_APPROX)} of {whole} — an approximation, not an identity"
+        )
+        return Decision(Verdict.NUMERIC, "rounded value", reason)
+    if rounds:
+        return Decision(Verdict.UNCHECKED, reason=f"{mpmath.nstr(exact, 17)} rounds to {whole} only as a whole number: "
+                        "how close '≈' means is not said (write the decimals, e.g. ≈ 0.88)")  # fmt: skip
     return decision
 
 

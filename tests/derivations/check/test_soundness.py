@@ -457,3 +457,21 @@ def test_the_index_swapped_log_softmax_derivative_is_wrong_without_a_hint(tmp_pa
         r"\frac{\partial \log s_i}{\partial z_j} = \delta_{ij} - s_i"
     )
     assert verdicts(check_text(tmp_path, text)) == ["wrong"]
+
+
+# -- a whole number after ≈: close to it, only rounding to it, or not
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sigma(-1000) \approx 0", "numeric"),  # 5.1e-435
+        (r"\sigma(1000) \approx 1", "numeric"),  # 1 − 5.1e-435
+        (r"\sigma(5) \approx 1", "numeric"),  # 0.9933, within 0.05
+        (r"\sigma(2) \approx 1", "unchecked"),  # 0.881: a rounding to a whole number only
+        (r"\sigma(0) \approx 1", "wrong"),  # 0.5
+        (r"\sigma(-5) \approx 1", "wrong"),  # 0.0067
+    ],
+)
+def test_a_whole_number_after_approx(tmp_path: Path, row: str, expected: str) -> None:
+    assert one(tmp_path, row) == [expected]
