@@ -658,7 +658,17 @@ class Knowledge:
         self.env.definitions[name] = Definition(name, body, line, params, index_params)
         if params:
             self.notation.functions.add(name)
+        elif not index_params:
+            self._letter_defined(Sym(name), body)
         self.learn_letters(body)
+
+    def _letter_defined(self, name: Node, body: Node) -> None:
+        """A capital letter defined from declared matrices (or from capitals defined so): a letter a product of
+        capitals is made of — Z = XW, then H = tanh(Z): HV is the product H V."""
+        if not (isinstance(name, Sym) and len(name.name) == 1 and name.name.isupper()):
+            return
+        if any(isinstance(n, Sym) and n.name in self.notation.letters for n in walk(body)):
+            self.notation.letters.add(name.name)
 
     def learn_letters(self, node: Node) -> None:
         """Sizes (sum bounds), vector families and index letters that ``node`` uses; the length of a family a
@@ -846,7 +856,7 @@ class Knowledge:
         "$y$ is one-hot" (or "a one-hot $y$") makes y one-hot at an index of its own, checked at every value."""
         # every NAME = … of the sentence ("from now on $a = \tanh(z)$", "let $a = \tanh(z)$ instead"): a name it
         # gives another value may be meant from here on
-        parsed = ParsedEvent(event, hedged=self._values_given(event.text))
+        parsed = ParsedEvent(event)
         for clause in clauses(event.text):
             hedges = {w.lower() for w in HEDGED.findall(re.sub(r"\$[^$]*\$", " ", clause))}
             if hedges and hedges <= {"suppose", "supposing"}:  # "Suppose $x > 0$.": where x lives, nothing else
@@ -858,6 +868,7 @@ class Knowledge:
             if hedges:
                 continue  # "we do not assume $y$ is one-hot", "setting $b = 0$ would …": nothing is put in force
             self._prose_clause(clause, parsed)
+        parsed.hedged = self._values_given(event.text)  # after the clauses: in the letters they defined (O = HV)
         return parsed
 
     def _domain_said(self, formula: str, before: str, parsed: ParsedEvent, joined: bool) -> bool:
@@ -1020,6 +1031,8 @@ class Knowledge:
                     parsed.definitions.extend((a[1], b[1]) for a, b in itertools.pairwise(chain))
                     for _, node, *_ in chain:
                         self.learn_letters(node)
+                    for a, b in itertools.pairwise(chain):  # "$Z = XW$, $H = \tanh(Z)$, $O = HV$": H V a product
+                        self._letter_defined(a[1], b[1])
 
     def _parse_condition(self, row: Row) -> tuple[Rel | None, str]:
         """The row's own condition (``\\quad \\text{if } i = k``) as a relation, or its text if unreadable."""

@@ -1416,3 +1416,21 @@ def test_a_bold_letter_is_the_vector_of_the_entries_the_prose_defined(tmp_path: 
     """\\mathbf{p} after p_i = …, \\mathbf{y} after 'y is one-hot': the same vectors, not free ones."""
     got = [s.verdict for s in check_text(tmp_path, _SOFTMAX_CE + displays(row)).steps if s.verdict != "definition"]
     assert got == [expected]
+
+
+def test_capitals_defined_from_declared_matrices_multiply_when_written_together(tmp_path: Path) -> None:
+    """Z = XW, H = tanh(Z), O = HV with X, W, V declared: HV is H times V (not a name 'HV'), so O − Y fits."""
+    front = "assume:\n  - X \\in \\mathbb{R}^{m \\times n}\n  - W \\in \\mathbb{R}^{n \\times n}\n"
+    front += "  - V \\in \\mathbb{R}^{n \\times c}\n  - Y \\in \\mathbb{R}^{m \\times c}\n"
+    prose = "Here $Z = XW$, $H = \\tanh(Z)$ entrywise, $O = HV$, and $L = \\frac{1}{2}\\|O - Y\\|_F^2$.\n\n"
+    rows = [
+        r"O - Y = HV - Y",
+        r"\frac{\partial L}{\partial V} = H^\top(O - Y)",
+        r"\frac{\partial L}{\partial V} = H(O - Y)",
+    ]
+    text = f"---\n{front}---\n" + prose + displays(*rows)
+    assert verdicts(check_text(tmp_path, text)) == [
+        "proved",
+        "proved",
+        "unchecked",
+    ]  # H (m×n) times O − Y (m×c) does not fit
