@@ -28,6 +28,7 @@ from derivations.notation.tree import (
     Neg,
     Node,
     Num,
+    Pow,
     Rel,
     Sum,
     Sym,
@@ -73,6 +74,33 @@ def entry_key(name: str, indices: tuple[Node, ...]) -> str:
             return ""
         values.append(str(i.value.numerator))
     return f"{name}_{{{','.join(values)}}}"
+
+
+def label_key(name: str, indices: tuple[Node, ...], env: Environment) -> str:
+    r"""``\mu_{B}`` for μ_B: a subscript of capital letters that are no size, index or defined name of the file
+    labels the name (the batch's mean μ_B, the final h_T of a file with no T), it picks no entry; else ""."""
+    parts = []
+    for i in indices:
+        if not (isinstance(i, Sym) and re.fullmatch(r"[A-Z]", i.name)):
+            return ""
+        if i.name in env.sizes or i.name in env.index_letters or i.name in env.definitions or i.name in env.shapes:
+            return ""
+        parts.append(i.name)
+    return f"{name}_{{{','.join(parts)}}}" if parts else ""
+
+
+def squared_name(node: Node, env: Environment) -> str:
+    r"""``\sigma^{2}`` for σ² (``\sigma_{B}^{2}`` for σ_B²): the square of σ, plain or labelled, which a file that
+    uses σ as a variable (`greek_variables`) may define as a name of its own (the variance σ² = …); else ""."""
+    if not (isinstance(node, Pow) and node.exp == Num(Fraction(2))):
+        return ""
+    base = node.base
+    if isinstance(base, Sym) and base.name == "\\sigma":  # the variance's own letter, nothing else: x² = 4 is a claim
+        return f"{base.name}^{{2}}"
+    if isinstance(base, Index) and isinstance(base.base, Sym) and base.base.name == "\\sigma":
+        labelled = label_key(base.base.name, base.indices, env)
+        return f"{labelled}^{{2}}" if labelled else ""
+    return ""
 
 
 #: ``\hat{y}``, ``\tilde{\delta}``: a letter under accents (not bold), the accent and the letter.
@@ -426,8 +454,14 @@ def definable(node: Node, env: Environment) -> Target | None:
         literal = entry_key(name, node.indices)
         if literal and literal not in env.definitions and name not in env.families:
             return literal, (), ()  # a_0 = x: one entry named by a number, never used as a vector
+        labelled = label_key(name, node.indices, env)
+        if labelled and labelled not in env.definitions:
+            return labelled, (), ()  # μ_B = (1/m)Σ_i x_i: the batch's mean, a name of its own
     if isinstance(node, Index) and isinstance(node.base, Sym):
         return None
+    squared = squared_name(node, env)
+    if squared and squared not in env.definitions and squared.removesuffix("^{2}") not in env.definitions:
+        return squared, (), ()  # σ² = (1/m)Σ_i (x_i − μ)²: the variance, a name of its own (σ its root)
     if isinstance(node, Index) and isinstance(node.base, Call) and len(node.indices) == 1:
         inner = definable(node.base, env)  # \phi(z)_i = softmax(z)_i: a vector-valued function, by its entries
         index = node.indices[0]
@@ -506,7 +540,8 @@ DEFINING = re.compile(
     r"(?:(?<!,)\b(?:where|let|take|consider|with|define|defining|defined|denote|denoting|set|setting|write|writing|here|"
     r"given|as|by|computes|compute|computing|"
     r"loss|cost|error|objective|output|outputs|activation|activations|prediction|predictions|probabilities|"
-    r"probability|target|label|logits|logit|scores|score|input|hidden|sum)\b(?:\s+(?:that|the|we|"
+    r"probability|target|label|logits|logit|scores|score|input|hidden|sum|mean|variance|average|deviation|values|value|"
+    r"weights|weight|entropy|likelihood|divergence|numerator|denominator|residual|residuals|state|gate)\b(?:\s+(?:that|the|we|"
     r"have|as|by|now|us|be|is|are))*|(?:\band|,))\s*$",
     re.IGNORECASE,
 )
@@ -532,6 +567,25 @@ INLINE = re.compile(r"(?<![$\\])\$([^$]+)\$(?!\$)")
 Parsed = ParsedRow | ParsedEvent
 
 
+#: A Greek function letter given a value as a name: ``\sigma^2 =``, ``\sigma_B^2 =``, ``\sigma_{B} =``, ``\sigma =``.
+_GREEK_VALUE = (
+    r"\\{0}(?![A-Za-z])\s*(?:_\s*(?:\{{[^{{}}]*\}}|[A-Za-z0-9]))?\s*(?:\^\s*(?:\{{\s*2\s*\}}|2))?\s*(?:=|\\in\b|>)"
+)
+#: … and applied as a function: ``\sigma(``, ``\sigma\left(``, ``\sigma'``, ``\sigma^{\prime}``, ``\sigma [``.
+_GREEK_APPLIED = r"\\{0}(?![A-Za-z])\s*(?:\\left|\\big|\\Big|\\bigl|\\Bigl)?\s*(?:[(\[']|\^\s*\{{?\s*\\prime)"
+
+
+def greek_variables(text: str) -> set[str]:
+    """The Greek letters the vocabulary reads as functions (σ: the sigmoid) that the file gives values as names
+    (σ² = …, the variance; σ_B) and never applies to an argument: read as variables in that file."""
+    text = text.replace("σ", "\\sigma ")
+    out = set()
+    for command in ("sigma",):
+        if re.search(_GREEK_VALUE.format(command), text) and not re.search(_GREEK_APPLIED.format(command), text):
+            out.add(command)
+    return out
+
+
 class Knowledge:
     """The environment, the notation and the symbols of one file, and how each is learned."""
 
@@ -539,7 +593,7 @@ class Knowledge:
         self.doc = doc
         self.env = Environment()
         self.symbols = SymbolTable()
-        self.notation = Notation(tags={"o", *doc.front.tags})
+        self.notation = Notation(tags={"o", *doc.front.tags}, variables=greek_variables(doc.text))
         self.from_one: set[str] = set()  # families some sum runs over from 1
 
     def learn_front_matter(self) -> None:

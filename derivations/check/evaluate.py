@@ -29,6 +29,8 @@ from derivations.check.environment import (
     bold_forms,
     entry_base,
     entry_key,
+    label_key,
+    squared_name,
 )
 from derivations.check.jets import has_unknown
 from derivations.errors import MissingIndex, OutOfRange, ShapeMismatch, Unsupported
@@ -411,6 +413,9 @@ def _sym(node: Sym, ctx: Context) -> Value:
             ctx.flags.used_n = True
             return sp.Matrix([_component(node, (j,), ctx) for j in range(1, _entries_length(d, ctx) + 1)])
         return _eval(d.body, ctx.bind(expanding=(*ctx.expanding, name)))
+    root = f"{name}^{{2}}"
+    if d is None and root in env.definitions and root not in ctx.expanding:  # σ after σ² = …: its root, σ ≥ 0
+        return sp.sqrt(_sym(Sym(root), ctx))
     plain = _plain_vector(name, ctx)
     if plain:  # \mathbf{p} after p_i = e^{z_i}/Σ_k e^{z_k}, \mathbf{y} after 'y is one-hot': that vector
         return _sym(Sym(plain), ctx)
@@ -533,8 +538,11 @@ def _entry_key(name: str, idx: tuple[int, ...], binds: dict[str, sp.Basic], ctx:
 
 
 def _index(node: Index, ctx: Context) -> Value:
-    idx = tuple(index_value(i, ctx) for i in node.indices)
     base = node.base
+    labelled = label_key(base.name, node.indices, ctx.env) if isinstance(base, Sym) else ""
+    if labelled and labelled not in ctx.expanding:  # μ_B, the batch's mean: a name of its own, not an entry
+        return _sym(Sym(labelled), ctx)
+    idx = tuple(index_value(i, ctx) for i in node.indices)
     if (
         isinstance(base, Call)
         and base.func.name in ctx.env.unknown_functions
@@ -908,6 +916,9 @@ def _power(base: Value, exp: Value, ctx: Context, *, entrywise: bool = False) ->
 
 
 def _pow(node: Pow, ctx: Context) -> Value:
+    squared = squared_name(node, ctx.env)
+    if squared and squared in ctx.env.definitions and squared not in ctx.expanding:  # σ² defined: the variance
+        return _sym(Sym(squared), ctx)
     return _power(evaluate(node.base, ctx), evaluate(node.exp, ctx), ctx, entrywise=isinstance(node.base, Call))
 
 

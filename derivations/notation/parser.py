@@ -121,6 +121,7 @@ class Notation:
     macros: dict[str, Macro] = field(default_factory=dict)  # the file's \newcommand/\def: expanded first
     layer_letters: set[str] = field(default_factory=set)  # l in w^{l+1}: superscripts l, l±1 are layers
     letters: set[str] = field(default_factory=set)  # X, W declared as matrices or vectors: XW is their product
+    variables: set[str] = field(default_factory=set)  # sigma: σ a variable of the file (σ² = …), not the sigmoid
 
 
 #: ``^{\mathsf{T}}``, ``^\mathsf T``, ``^{\mathrm T}``: the transpose, written in an upright T.
@@ -913,6 +914,8 @@ class Parser:
             return Func("\\" + name)  # a Greek name the file defines as a function: \ell(y, ŷ) = …
         if name in INDEX_OPERATORS:  # \lim_{h \to 0}, \arg\max_j, \sup
             raise ParseError(f"'\\{name}' (an operator over an index or a limit) is not supported", t.pos)
+        if name in self.notation.variables:  # σ_B² = …, σ² the variance: a variable here, not the sigmoid
+            return Sym(self.notation.aliases.get("\\" + name, "\\" + name))
         f = VOCABULARY.function_command(name)
         if f is not None:
             if f.name in ("max", "min") and self.at_op("_"):

@@ -1434,3 +1434,43 @@ def test_capitals_defined_from_declared_matrices_multiply_when_written_together(
         "proved",
         "unchecked",
     ]  # H (m×n) times O − Y (m×c) does not fit
+
+
+# -- σ as a variable (the variance σ², a batch's σ_B²), a capital subscript as a label (μ_B)
+
+
+_BATCH = (
+    "Over a batch $x_1, \\dots, x_m$ the mean is $\\mu_B = \\frac{1}{m}\\sum_{i=1}^{m}x_i$ and the variance is "
+    "$\\sigma_B^2 = \\frac{1}{m}\\sum_{i=1}^{m}(x_i - \\mu_B)^2$.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\sum_{i=1}^{m}(x_i - \mu_B) = 0", ["proved"]),
+        (r"\frac{\partial \mu_B}{\partial x_j} = \frac{1}{m}", ["proved"]),
+        (r"\frac{\partial \sigma_B^2}{\partial x_j} = \frac{2}{m}(x_j - \mu_B)", ["proved", "numeric"]),
+        (r"\frac{\partial \sigma_B^2}{\partial x_j} = \frac{1}{m}(x_j - \mu_B)", ["wrong"]),  # the factor 2
+        (r"\sum_{i=1}^{m}(x_i - \mu_B)^2 = \sum_{i=1}^{m}x_i^2 - \mu_B^2", ["wrong"]),  # − m μ_B²
+    ],
+)
+def test_a_batch_mean_and_variance_are_names(tmp_path: Path, row: str, expected: list[str]) -> None:
+    """μ_B: B labels the mean (no index B); σ_B² is the variance, not the sigmoid squared."""
+    got = [s.verdict for s in check_text(tmp_path, _BATCH + displays(row)).steps]
+    assert got[0] in expected and len(got) == 1
+
+
+def test_sigma_squared_is_the_variance_where_sigma_is_never_applied(tmp_path: Path) -> None:
+    """Let σ² = (1/m)Σ(x_i − μ)²: ∂σ²/∂x_j = (2/m)(x_j − μ) (was wrong, σ² read as the sigmoid squared of x_j)."""
+    prose = ("Let $x \\in \\mathbb{R}^m$ and let $\\mu = \\frac{1}{m}\\sum_{i=1}^{m} x_i$ and "
+             "$\\sigma^2 = \\frac{1}{m}\\sum_{i=1}^{m}(x_i - \\mu)^2$.\n\n")  # fmt: skip
+    rows = [r"\frac{\partial \sigma^2}{\partial x_j} = \frac{2}{m}(x_j - \mu)", r"\sigma = \sqrt{\sigma^2}"]
+    got = verdicts(check_text(tmp_path, prose + displays(*rows)))
+    assert got[0] in ("proved", "numeric") and got[1] == "proved"
+
+
+def test_sigma_applied_anywhere_stays_the_sigmoid(tmp_path: Path) -> None:
+    """A file that writes σ(z) keeps σ the logistic function, even beside σ² = …"""
+    text = displays(r"\sigma(0) = \frac{1}{2}", r"\sigma'(x) = \sigma(x)(1 - \sigma(x))", r"\sigma^2 = 4")
+    assert verdicts(check_text(tmp_path, text))[:2] == ["proved", "proved"]
