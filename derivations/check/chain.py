@@ -247,7 +247,8 @@ class Checker:
         """The definition ``node`` restates the left side of, written the same way: f(x) after f(x) = …,
         g_i(x) or y_i after g_i(x) = … or y_i = … (a function or a vector by its entries, never a plain name)."""
         call = node.base if isinstance(node, Index) and isinstance(node.base, Call) else node
-        if isinstance(call, Call) and all(isinstance(a, Sym) for a in call.args):
+        plain = isinstance(call, Call) and call.func.primes == 0 and call.func.power is None  # not p'(r), p²(r)
+        if plain and all(isinstance(a, Sym) for a in call.args):
             d = self.env.definitions.get(call.func.name)
             if d is not None and d.params == tuple(a.name for a in call.args):
                 return d

@@ -334,9 +334,11 @@ _PARAM = (
     r"(?:_\{?[A-Za-z0-9]\}?)?"  # with an index
 )
 FUNCTION_DEFINITION = re.compile(
-    r"^\s*([A-Za-z]|[A-Z]{2,}|\\[A-Za-z]+|\\(?:mathcal|mathrm|mathbf|boldsymbol|hat|tilde|bar|operatorname)\{[A-Za-z]+\})"
+    r"^\s*([A-Za-z]|[A-Z]{2,}|\\[A-Za-z]+|\\(?:mathcal|mathrm|mathbf|boldsymbol|hat|tilde|bar|operatorname|text)\{[A-Za-z]+\})"
     rf"\s*[(\[]\s*({_PARAM}(?:\s*,\s*{_PARAM})*)\s*[)\]]\s*(?:_\{{?[a-z]\}}?\s*)?="
 )
+#: ``\text{SiLU}``, ``\operatorname{F}``, ``\mathrm{GELU}``: a word set upright, which the parser names by the word.
+UPRIGHT_WORD = re.compile(r"^\\(?:text|operatorname|mathrm)\{([A-Za-z]+)\}$")
 #: ``\quad \text{where } s = \sigma(x)``: a definition beside the row, in force for the row itself.
 WHERE = re.compile(r"^\s*(?:where|let(?:'s say)?|with)\s+(.+)$")
 #: ``\sigma = \operatorname{softmax}``: a function symbol that means another function in this file.
@@ -878,6 +880,11 @@ class Knowledge:
         if m is None:
             return
         name = m.group(1)
+        word = UPRIGHT_WORD.match(name)
+        if word is not None:  # \text{SiLU}(x) = …, \operatorname{F}(x) = …: the parser's name is the word
+            if VOCABULARY.function_word(word.group(1)) is None:
+                self.notation.functions.add(word.group(1))
+            return
         if name not in ("e", "d") and not _standard(name) and VOCABULARY.function_command(name.lstrip("\\")) is None:
             self.notation.functions.add(name)
 

@@ -567,10 +567,22 @@ def _case_relation(ln: str) -> str:
     return rel if re.fullmatch(rf"{simple}\s*(=|\\neq|\\ne|<|>|\\le|\\leq|\\ge|\\geq)\s*{simple}", rel) else ""
 
 
+#: A line that starts an item of its own (a list entry, a quotation, a table row), not the rest of a sentence.
+_ITEM_START = re.compile(r"^\s*(?:[-*+>|]|\d+[.)])\s")
+
+
 def _events(prose: str, first_line: int) -> list[Event]:
-    events = []
+    events: list[Event] = []
+    joined = False  # the line before was prose a wrapped sentence may go on from
     for k, ln in enumerate(prose.split("\n")):
         if not ln.strip():
+            joined = False
+            continue
+        if joined and not _ITEM_START.match(ln) and not _HEADING.match(ln) and not _case_relation(ln):
+            # a sentence wrapped onto the next line ("Let $y \in \mathbb{R}^K$⏎be one-hot."): one event, at its
+            # first line
+            last = events[-1]
+            events[-1] = Event(last.line, EventKind.PROSE, f"{last.text} {ln.strip()}")
             continue
         heading = _HEADING.match(ln)
         ln = _INLINE_PAREN.sub(lambda m: f"${m.group(1)}$", ln)  # \( i = j \): inline maths like $i = j$
@@ -581,6 +593,7 @@ def _events(prose: str, first_line: int) -> list[Event]:
             events.append(Event(first_line + k, EventKind.HEADING, ln.strip()))
         else:
             events.append(Event(first_line + k, EventKind.PROSE, ln.strip()))
+        joined = events[-1].kind is EventKind.PROSE
     return events
 
 

@@ -14,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derivations.check import check_file
+from tests.derivations.helpers import check_text, displays, verdicts
 
 _CI = os.environ.get("CI") == "true" or os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 EXAMPLES = int(os.environ.get("SOUNDNESS_EXAMPLES", "0")) or (40 if _CI else 12)
@@ -118,3 +119,9 @@ def test_the_generator_plants_what_it_says(tmp_path: Path) -> None:
     path = tmp_path / "c.md"
     path.write_text(text)
     assert [s.verdict for s in check_file(path).steps] == ["proved", "wrong"]
+
+
+def test_a_false_derivative_after_the_function_is_defined_is_wrong(tmp_path: Path) -> None:
+    """p(r) = r², then p'(r) = 3r: a false claim about the derivative, not a second definition of p."""
+    got = verdicts(check_text(tmp_path, displays(r"p(r) = r^2", r"p'(r) = 3r", r"p'(r) = 2r")))
+    assert got == ["definition", "wrong", "proved"]

@@ -1474,3 +1474,31 @@ def test_sigma_applied_anywhere_stays_the_sigmoid(tmp_path: Path) -> None:
     """A file that writes σ(z) keeps σ the logistic function, even beside σ² = …"""
     text = displays(r"\sigma(0) = \frac{1}{2}", r"\sigma'(x) = \sigma(x)(1 - \sigma(x))", r"\sigma^2 = 4")
     assert verdicts(check_text(tmp_path, text))[:2] == ["proved", "proved"]
+
+
+def test_a_sentence_wrapped_onto_the_next_line_is_one_sentence(tmp_path: Path) -> None:
+    """'Let $y \\in \\mathbb{R}^K$⏎be one-hot.': Σ_k ỹ_k = 1 for the smoothed label (was wrong, y read as free)."""
+    text = "Let $y \\in \\mathbb{R}^K$\nbe one-hot.\n\n" + displays(
+        r"\tilde{y}_k = (1 - \varepsilon) y_k + \frac{\varepsilon}{K}", r"\sum_{k=1}^{K} \tilde{y}_k = 1"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["definition", "proved"]
+
+
+def test_a_list_item_is_not_the_rest_of_the_line_before(tmp_path: Path) -> None:
+    """'- $y$ is one-hot' after '- Let $a = 2$': two items; both read."""
+    text = "- Let $a = 2$\n- $y$ is one-hot\n\n" + displays(r"\sum_{k} y_k = a - 1")
+    assert verdicts(check_text(tmp_path, text)) == ["proved"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ((r"\text{SiLU}(x) = x\,\sigma(x)", r"\text{SiLU}(1) = \sigma(1)", r"\text{SiLU}'(0) = 0.5"), "proved"),
+        ((r"\operatorname{F}(x) = x\sigma(x)", r"\operatorname{F}(0) = 0"), "proved"),
+        ((r"\mathrm{G}(x) = 2x", r"\mathrm{G}(1) = 3"), "wrong"),
+    ],
+)
+def test_an_upright_word_defined_with_an_argument_is_a_function(tmp_path: Path, rows: tuple, expected: str) -> None:
+    """\\text{SiLU}(x) = x σ(x) defines SiLU (it was read as the product SiLU·x, and its uses were wrong)."""
+    got = verdicts(check_text(tmp_path, displays(*rows)))
+    assert got[0] == "definition" and set(got[1:]) == {expected}
