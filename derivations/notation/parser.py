@@ -207,6 +207,21 @@ class Parser:
     def at_op(self, *texts: str) -> bool:
         return self.tok.is_op(*texts)
 
+    def _power_then_argument(self) -> bool:
+        """At ``^{…}(`` or ``^2(``: a superscript, then an argument — \\zeta^{-1}(u), \\phi^2(x)."""
+        if not self.at_op("^"):
+            return False
+        k = 1
+        if self.peek(k).is_op("{"):
+            depth = 0
+            while self.i + k < len(self.tokens):
+                t = self.peek(k)
+                depth += t.is_op("{") - t.is_op("}")
+                if depth == 0:
+                    break
+                k += 1
+        return self.peek(k + 1).is_op("(")
+
     def at_cmd(self, *names: str) -> bool:
         return self.tok.is_cmd(*names)
 
@@ -895,7 +910,7 @@ class Parser:
             return Func(f.name)
         if text == "e" and not text_cmd:
             return Const("e")
-        if text in self.notation.functions and self.at_op("(", "'", "["):  # H[P] = …: brackets, as in H(P)
+        if text in self.notation.functions and (self.at_op("(", "'", "[") or self._power_then_argument()):  # H[P]
             return Func(text)
         if (text == "S" or (text.isupper() and len(text) > 1)) and self.at_op("("):
             return Func("softmax" if text == "S" else text)
@@ -910,7 +925,7 @@ class Parser:
             return Const(CONSTANTS[name])
         if name in self.notation.rebind:
             return Func(self.notation.rebind[name])
-        if "\\" + name in self.notation.functions and self.at_op("(", "'"):
+        if "\\" + name in self.notation.functions and (self.at_op("(", "'") or self._power_then_argument()):
             return Func("\\" + name)  # a Greek name the file defines as a function: \ell(y, ŷ) = …
         if name in INDEX_OPERATORS:  # \lim_{h \to 0}, \arg\max_j, \sup
             raise ParseError(f"'\\{name}' (an operator over an index or a limit) is not supported", t.pos)

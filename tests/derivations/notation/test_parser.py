@@ -252,3 +252,18 @@ def test_a_diagonal_matrix_with_ellipses_is_its_diagonal_and_zeros() -> None:
     one, n = Num(Fraction(1)), Sym("n")
     body = Cases(((parse_expression("s_i"), Rel("=", Sym("i"), Sym("j"))), (Num(Fraction(0)), None)))
     assert node == Tabulated("i", Tabulated("j", body, one, n, column=False), one, n, column=True)
+
+
+@pytest.mark.parametrize("text", [r"\zeta^{-1}(u)", r"f^{-1}(u)", r"g^{-1}(f(x))"])
+def test_a_function_of_the_file_raised_to_minus_one_before_an_argument_is_refused(text: str) -> None:
+    """f^{-1}(u): the inverse function (not f^{-1} times u): not read, never guessed."""
+    with pytest.raises(ParseError, match="inverse function"):
+        parse_expression(text, Notation(functions={"f", "g", "\\zeta"}))
+
+
+def test_a_function_of_the_file_squared_before_an_argument_is_its_square() -> None:
+    """ζ²(u) = ζ(u)², as tanh²(x); ζ² alone stays ζ to the power 2."""
+    notation = Notation(functions={"\\zeta"})
+    node = parse_expression(r"\zeta^2(u)", notation)
+    assert isinstance(node, Call) and node.func == Func("\\zeta", power=Num(Fraction(2)))
+    assert parse_expression(r"\zeta^2", notation) == Pow(Sym("\\zeta"), Num(Fraction(2)))
