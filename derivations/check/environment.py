@@ -454,8 +454,8 @@ def definable(node: Node, env: Environment) -> Target | None:
         if all(isinstance(i, Sym) and re.fullmatch(r"[a-z]", i.name) for i in node.indices):
             return name, (), tuple(i.name for i in node.indices)
         literal = entry_key(name, node.indices)
-        if literal and literal not in env.definitions and name not in env.families:
-            return literal, (), ()  # a_0 = x: one entry named by a number, never used as a vector
+        if literal and literal not in env.definitions:
+            return literal, (), ()  # a_0 = x, or y_1 = w_1x_1 + w_2x_2 of a vector y: one entry named by a number
         labelled = label_key(name, node.indices, env)
         if labelled and labelled not in env.definitions:
             return labelled, (), ()  # μ_B = (1/m)Σ_i x_i: the batch's mean, a name of its own

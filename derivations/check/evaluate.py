@@ -564,6 +564,9 @@ def _index(node: Index, ctx: Context) -> Value:
         if name in ctx.bindings or name in ctx.keep:
             value = ctx.bindings.get(name, ctx.keep.get(name))
             return _pick(value, idx, name)
+        numbered = f"{name}_{{{','.join(str(i) for i in idx)}}}"
+        if numbered in ctx.env.definitions and numbered not in ctx.expanding:  # y_i at i = 1 after y_1 = …
+            return _sym(Sym(numbered), ctx)
         plain = _plain_vector(name, ctx)
         if plain:  # \mathbf{y}_k with y one-hot, \mathbf{p}_k after p_i = …: the plain letter's entry
             return _index(Index(Sym(plain), node.indices), ctx)

@@ -208,19 +208,18 @@ class Parser:
         return self.tok.is_op(*texts)
 
     def _power_then_argument(self) -> bool:
-        """At ``^{…}(`` or ``^2(``: a superscript, then an argument — \\zeta^{-1}(u), \\phi^2(x)."""
+        """At ``^2(``, ``^{2}(`` or ``^{-1}(``: a number as a power, then an argument — \\zeta^{-1}(u), \\phi^2(x)
+        (a letter there is a layer's tag: g^l(z^l) is layer l's activation)."""
         if not self.at_op("^"):
             return False
-        k = 1
-        if self.peek(k).is_op("{"):
-            depth = 0
-            while self.i + k < len(self.tokens):
-                t = self.peek(k)
-                depth += t.is_op("{") - t.is_op("}")
-                if depth == 0:
-                    break
-                k += 1
-        return self.peek(k + 1).is_op("(")
+        if self.peek(1).kind is Kind.NUM:
+            return self.peek(2).is_op("(")
+        if not self.peek(1).is_op("{"):
+            return False
+        k = 2
+        if self.peek(k).is_op("-"):
+            k += 1
+        return self.peek(k).kind is Kind.NUM and self.peek(k + 1).is_op("}") and self.peek(k + 2).is_op("(")
 
     def at_cmd(self, *names: str) -> bool:
         return self.tok.is_cmd(*names)

@@ -1502,3 +1502,14 @@ def test_an_upright_word_defined_with_an_argument_is_a_function(tmp_path: Path, 
     """\\text{SiLU}(x) = x σ(x) defines SiLU (it was read as the product SiLU·x, and its uses were wrong)."""
     got = verdicts(check_text(tmp_path, displays(*rows)))
     assert got[0] == "definition" and set(got[1:]) == {expected}
+
+
+def test_the_entries_of_a_vector_defined_one_by_one(tmp_path: Path) -> None:
+    """y_1 = w_1x_1 + w_2x_2, y_2 = … in displays of their own, then sums over y_i: definitions, not claims
+    about free y_1 (they were wrong, and every gradient after them unchecked)."""
+    prose = ("Let $x \\in \\mathbb{R}^3$ and $w \\in \\mathbb{R}^2$. "
+             "The loss is $L = \\frac{1}{2}\\sum_{i=1}^{2} (y_i - t_i)^2$.\n\n")  # fmt: skip
+    rows = [r"y_1 = w_1 x_1 + w_2 x_2", r"y_2 = w_1 x_2 + w_2 x_3",
+            r"\frac{\partial L}{\partial w_1} = \sum_{i=1}^{2} (y_i - t_i) x_i",
+            r"\frac{\partial L}{\partial w_2} = \sum_{i=1}^{2} (y_i - t_i) x_i"]  # fmt: skip
+    assert verdicts(check_text(tmp_path, prose + displays(*rows))) == ["definition", "definition", "proved", "wrong"]
