@@ -634,7 +634,8 @@ def _decide_by_graph(
         decision.reason = f"{reading}; {decision.reason}" if decision.reason else reading
         return decision
     by_value = decision.method != "shapes"  # shapes the reading gave are no evidence of the author's shapes
-    if decision.verdict is Verdict.WRONG and len(graph.sources) == 1 and graph.closed and by_value:
+    alone = not any(isinstance(n, Call) for side in (left, right) for n in walk(side))  # no σ'(z) beside ∂a/∂z
+    if decision.verdict is Verdict.WRONG and len(graph.sources) == 1 and graph.closed and by_value and alone:
         decision.reason = f"{reading}: {decision.reason}"
         return decision
     if decision.verdict is Verdict.WRONG:

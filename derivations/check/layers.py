@@ -93,12 +93,12 @@ def at_layers(env: Environment, letters: set[str], *nodes: Node) -> Environment:
             generic.setdefault((found[0], found[1]), d)
     if not generic:
         return env
+    added = _at_named_layers(env, generic, letters, nodes)
     top: dict[str, int] = {}
     for name in _names(nodes):
         found = layer_of(name, letters)
         if found is not None and (found[0], found[1]) in generic:
             top[found[1]] = max(top.get(found[1], found[2]), found[2])
-    added: dict[str, Definition] = {}
     for (family, letter), d in generic.items():
         if letter not in top:
             continue
@@ -112,3 +112,40 @@ def at_layers(env: Environment, letters: set[str], *nodes: Node) -> Environment:
     if not added:
         return env
     return replace(env, definitions={**env.definitions, **added})
+
+
+def _at_named_layers(
+    env: Environment, generic: dict[tuple[str, str], Definition], letters: set[str], nodes: tuple[Node, ...]
+) -> dict[str, Definition]:
+    """The generic layer's definitions at a layer named by another capital letter (a^L_j = σ(z^L_j) after
+    a^l_j = σ(z^l_j): L, the output layer, is a layer too), for the names of that letter the nodes use."""
+    added: dict[str, Definition] = {}
+    by_family = {family: (letter, d) for (family, letter), d in generic.items()}
+    for name in sorted(_names(nodes)):
+        m = LAYER_TAG.match(name)
+        if m is None or not m.group(2).isupper() or m.group(1) not in by_family:
+            continue
+        letter, d = by_family[m.group(1)]
+        if letter == m.group(2) or (m.group(1), m.group(2)) in generic:
+            continue
+        offset = int(m.group(4) or 0) * (-1 if m.group(3) == "-" else 1)
+        if name in env.definitions or name in added:
+            continue
+        own = layer_of(d.name, letters)[2]
+        body = relabel(shift(d.body, letter, offset - own, letters), letter, m.group(2), letters)
+        added[name] = Definition(name, body, d.line, d.params, d.index_params)
+    return added
+
+
+def relabel(node: Node, letter: str, new: str, letters: set[str]) -> Node:
+    """``node`` with every name of layer letter + j renamed to layer new + j (l → L)."""
+
+    def rename(n: Node) -> Node:
+        if isinstance(n, Sym):
+            found = layer_of(n.name, letters)
+            if found is not None and found[1] == letter:
+                return Sym(tagged(found[0], new, found[2]))
+            return n
+        return _rebuild(n, rename)
+
+    return rename(node)

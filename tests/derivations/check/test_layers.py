@@ -82,3 +82,22 @@ def test_a_layer_letter_with_no_definition_at_any_layer_changes_nothing(tmp_path
 def test_a_generic_layer_name_one_layer_up_is_a_claim(tmp_path: Path, row: str, expected: str) -> None:
     """δ^{l+1}_k = … after δ^l_j = …: the generic definition at layer l + 1, restated or misstated — never new."""
     assert verdicts(check_text(tmp_path, NIELSEN + "\n\n" + displays(row))) == [expected]
+
+
+def test_the_generic_layer_holds_at_the_output_layer_l(tmp_path: Path) -> None:
+    """a^l_j = σ(z^l_j) for layer l holds at layer L too: ∂a^L_j/∂z^L_j = σ'(z^L_j) (was read as any a^L)."""
+    text = "For layer $l$,\n\n" + displays(
+        r"z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j, \qquad a^l_j = \sigma(z^l_j),",
+        r"\frac{\partial a^L_j}{\partial z^L_j} = \sigma'(z^L_j)",
+        r"\frac{\partial a^L_j}{\partial z^L_j} = \sigma(z^L_j)",
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["definition", "definition", "proved", "wrong"]
+
+
+def test_a_chain_through_an_undefined_name_beside_a_known_function_is_not_wrong(tmp_path: Path) -> None:
+    """∂C/∂a·∂a/∂z = ∂C/∂a·σ'(z) with a defined nowhere: true for a = σ(z), so no verdict (it was wrong, read
+    as a = a(z) for any function a)."""
+    row = r"\frac{\partial C}{\partial a} \frac{\partial a}{\partial z} = \frac{\partial C}{\partial a} \sigma'(z)"
+    steps = check_text(tmp_path, displays(row)).steps
+    assert [s.verdict for s in steps] == ["unchecked"]
+    assert "never defined" in steps[0].reason
