@@ -492,6 +492,13 @@ class Parser:
                 pos = self.next().pos
                 tokens, end = self.script()
                 node = self.subscript(node, tokens, end, pos)
+                if _is_jacobian_operator(node) and self.at_op("("):
+                    # \mathbf{J}_{\mathbf{x}}(\mathbf{s}): the Jacobian of s with respect to x, ∂s/∂x
+                    self.next()
+                    of = self.expr()
+                    self.expect_op(")", "')'")
+                    node = Deriv(of, node.indices[0], 1)  # type: ignore[union-attr]
+                    continue
                 base = node.base if isinstance(node, Index) else node
                 named = isinstance(base, Sym) and base.name.split("_{")[0] in self.notation.subscripted_functions
                 if named and (self.at_op("(", "'") or self.at_cmd("prime")):
@@ -1572,6 +1579,20 @@ def _at_indices(node: Node, names: dict[Node, str]) -> Node:
         return Index(_at_indices(n.base, names), indices)
 
     return _rewritten(node, rule)
+
+
+#: The names of the Jacobian operator J_x(f): J, \mathbf{J}, \mathcal{J}, \boldsymbol{J}.
+JACOBIAN_NAMES = {"J", "\\mathbf{J}", "\\mathcal{J}", "\\boldsymbol{J}"}
+
+
+def _is_jacobian_operator(node: Node) -> bool:
+    """J_{\\mathbf{x}} (before an argument): J with one subscript that is a vector's or matrix's name (bold or
+    Greek, never an index letter like J_{ij}'s)."""
+    if not (isinstance(node, Index) and isinstance(node.base, Sym) and node.base.name in JACOBIAN_NAMES):
+        return False
+    if len(node.indices) != 1 or not isinstance(node.indices[0], Sym):
+        return False
+    return node.indices[0].name.startswith("\\")
 
 
 def _is_dots(tokens: list[Token]) -> bool:

@@ -1513,3 +1513,11 @@ def test_the_entries_of_a_vector_defined_one_by_one(tmp_path: Path) -> None:
             r"\frac{\partial L}{\partial w_1} = \sum_{i=1}^{2} (y_i - t_i) x_i",
             r"\frac{\partial L}{\partial w_2} = \sum_{i=1}^{2} (y_i - t_i) x_i"]  # fmt: skip
     assert verdicts(check_text(tmp_path, prose + displays(*rows))) == ["definition", "definition", "proved", "wrong"]
+
+
+def test_the_softmax_jacobian_written_with_the_jacobian_operator(tmp_path: Path) -> None:
+    """J_x(s) = diag(s) − s sᵀ for s = softmax(x); with + s sᵀ it is false in either layout."""
+    prose = "Let $\\mathbf{x} \\in \\mathbb{R}^n$ and $\\mathbf{s} = \\operatorname{softmax}(\\mathbf{x})$.\n\n"
+    jac = r"\mathbf J_{\mathbf x}(\mathbf s) = \operatorname{diag}(\mathbf s)"
+    rows = [jac + r" - \mathbf s \mathbf s^\top", jac + r" + \mathbf s \mathbf s^\top"]
+    assert verdicts(check_text(tmp_path, prose + displays(*rows))) == ["proved", "wrong"]

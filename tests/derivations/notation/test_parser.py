@@ -267,3 +267,13 @@ def test_a_function_of_the_file_squared_before_an_argument_is_its_square() -> No
     node = parse_expression(r"\zeta^2(u)", notation)
     assert isinstance(node, Call) and node.func == Func("\\zeta", power=Num(Fraction(2)))
     assert parse_expression(r"\zeta^2", notation) == Pow(Sym("\\zeta"), Num(Fraction(2)))
+
+
+@pytest.mark.parametrize(
+    ("text", "of", "wrt"),
+    [(r"\mathbf J_{\mathbf x}(\mathbf s)", "\\mathbf{s}", "\\mathbf{x}"), (r"J_{\theta}(f)", "f", "\\theta")],
+)
+def test_the_jacobian_operator_is_a_derivative(text: str, of: str, wrt: str) -> None:
+    """J_x(s) = ∂s/∂x; J_{ij} (index letters) stays an entry of J."""
+    assert parse_expression(text) == Deriv(Sym(of), Sym(wrt), 1)
+    assert isinstance(parse_expression(r"J_{ij}"), Index)
