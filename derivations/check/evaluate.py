@@ -1183,8 +1183,10 @@ def condition_holds(rel: Rel, ctx: Context) -> bool | sp.Basic:
         literal = rel.lhs if isinstance(rel.lhs, Num) else rel.rhs if isinstance(rel.rhs, Num) else None
         if literal is not None and isinstance(rel.lhs, Num) != isinstance(rel.rhs, Num):
             # 𝟙[t > 5], 𝟙[k = 7]: whether the step holds depends on how far t runs — unless it picks an index
-            # every size has (k = 1, k = 2)
-            if rel.op != "=" or literal.value > 2:
+            # every size has (k = 1, k = 2); a function's argument (|r| ≤ 1 in H(3)) is no index
+            other = rel.rhs if literal is rel.lhs else rel.lhs
+            indices = {n.name for n in walk(other) if isinstance(n, Sym)} & (set(ctx.counters) | set(ctx.assign))
+            if indices and (rel.op != "=" or literal.value > 2):
                 ctx.flags.index_number = True
         return {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[rel.op]
     except Unsupported:

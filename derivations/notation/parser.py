@@ -478,6 +478,7 @@ class Parser:
 
     def postfix(self, node: Node) -> Node:
         """postfix := '_' script | '^' script | "'" (of a function) | '!' | '(' arguments ')' | operand of \\log x."""
+        logged: Node | None = None  # a logarithm just applied to a parenthesised argument
         while True:
             if self.at_op("_") and isinstance(node, Func) and node.name == "log" and not node.primes:
                 pos = self.next().pos  # \log_2 x, \log_{10} x: the logarithm to that base
@@ -506,6 +507,10 @@ class Parser:
                     raise ParseError("a function named with a subscript ('g_1(x)') is not read: name it without "
                                      "one (g(x), or a letter of its own)", pos)  # fmt: skip
             elif self.at_op("^"):
+                if logged is node:
+                    # \log(x − 1)^2: the square of the logarithm, or (as \log x^2) the logarithm of the square?
+                    raise ParseError("'\\log(…)^2' may be the square of the logarithm or the logarithm of the "
+                                     "square: write (\\log(…))^2 or \\log((…)^2)", self.tok.pos)  # fmt: skip
                 pos = self.next().pos
                 tokens, end = self.script()
                 node = self.superscript(node, tokens, end, pos)
@@ -519,6 +524,8 @@ class Parser:
                 self.at_op("(") or (self.at_op("[") and node.name in self.notation.functions)
             ):
                 node = self.call(node)
+                if node.func.name.startswith("log") and node.func.power is None:  # type: ignore[attr-defined]
+                    logged = node
             elif isinstance(node, Func) and _bare_operand(node.name):
                 if not self.starts_factor():
                     raise ParseError(f"'\\{node.name}' needs an argument", self.tok.pos)

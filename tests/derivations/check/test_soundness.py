@@ -475,3 +475,11 @@ def test_the_index_swapped_log_softmax_derivative_is_wrong_without_a_hint(tmp_pa
 )
 def test_a_whole_number_after_approx(tmp_path: Path, row: str, expected: str) -> None:
     assert one(tmp_path, row) == [expected]
+
+
+def test_a_case_condition_on_a_function_argument_is_no_index_used_as_a_number(tmp_path: Path) -> None:
+    """Huber's H(r) by cases on |r| ≤ 1: H(3) = 2.5 is a step about numbers, decided exactly (it was numeric,
+    as if r were an index compared with a literal); H(3) = 3 is wrong."""
+    huber = (r"H(r) = \begin{cases} \frac{1}{2} r^2 & \text{if } |r| \le 1 \\ "
+             r"|r| - \frac{1}{2} & \text{otherwise} \end{cases}")  # fmt: skip
+    assert one(tmp_path, huber, r"H(3) = 2.5", r"H(3) = 3") == ["definition", "proved", "wrong"]

@@ -277,3 +277,15 @@ def test_the_jacobian_operator_is_a_derivative(text: str, of: str, wrt: str) -> 
     """J_x(s) = ∂s/∂x; J_{ij} (index letters) stays an entry of J."""
     assert parse_expression(text) == Deriv(Sym(of), Sym(wrt), 1)
     assert isinstance(parse_expression(r"J_{ij}"), Index)
+
+
+@pytest.mark.parametrize("text", [r"\log (x-1)^2", r"\log(x)^2", r"\ln(1 + e^x)^2"])
+def test_a_power_after_a_parenthesised_logarithm_is_refused(text: str) -> None:
+    """\\log(x − 1)^2: (log(x − 1))² or, as \\log x^2 is read, log((x − 1)²)? Not guessed."""
+    with pytest.raises(ParseError, match="square of the logarithm"):
+        parse_expression(text)
+
+
+@pytest.mark.parametrize("text", [r"(\log x)^2", r"\log^2(x)", r"\log(x^2)", r"\sigma(x)^2"])
+def test_a_power_written_unambiguously_beside_a_logarithm_is_read(text: str) -> None:
+    parse_expression(text)
