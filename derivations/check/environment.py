@@ -577,6 +577,15 @@ _GREEK_VALUE = (
 _GREEK_APPLIED = r"\\{0}(?![A-Za-z])\s*(?:\\left|\\big|\\Big|\\bigl|\\Bigl)?\s*(?:[(\[']|\^\s*\{{?\s*\\prime)"
 
 
+#: The upper bound of a sum: ``\sum_{t=1}^{T}``, ``\sum_{k=0}^{T-1}``, ``\prod^{T}_{t=1}``.
+_SUM_BOUND = re.compile(r"\\(?:sum|prod)(?:\\limits)?\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?\^\s*\{?\s*([A-Z])(?![A-Za-z])")
+
+
+def bound_letters(text: str) -> set[str]:
+    """The capital letters a sum of the file runs up to (T in Σ_{t=1}^{T}): sizes, so γ^T is γ to that power."""
+    return set(_SUM_BOUND.findall(text))
+
+
 def greek_variables(text: str) -> set[str]:
     """The Greek letters the vocabulary reads as functions (σ: the sigmoid) that the file gives values as names
     (σ² = …, the variance; σ_B) and never applies to an argument: read as variables in that file."""
@@ -595,7 +604,8 @@ class Knowledge:
         self.doc = doc
         self.env = Environment()
         self.symbols = SymbolTable()
-        self.notation = Notation(tags={"o", *doc.front.tags}, variables=greek_variables(doc.text))
+        self.notation = Notation(tags={"o", *doc.front.tags}, variables=greek_variables(doc.text),
+                                 size_letters=bound_letters(doc.text))  # fmt: skip
         self.from_one: set[str] = set()  # families some sum runs over from 1
 
     def learn_front_matter(self) -> None:

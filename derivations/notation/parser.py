@@ -122,6 +122,7 @@ class Notation:
     layer_letters: set[str] = field(default_factory=set)  # l in w^{l+1}: superscripts l, l±1 are layers
     letters: set[str] = field(default_factory=set)  # X, W declared as matrices or vectors: XW is their product
     variables: set[str] = field(default_factory=set)  # sigma: σ a variable of the file (σ² = …), not the sigmoid
+    size_letters: set[str] = field(default_factory=set)  # T as the bound of a sum: γ^T is a power, not a transpose
 
 
 #: ``^{\mathsf{T}}``, ``^\mathsf T``, ``^{\mathrm T}``: the transpose, written in an upright T.
@@ -180,6 +181,7 @@ class Parser:
         self.i = 0
         self.depth = 0
         self.grouped: Node | None = None  # the last node read inside (…) or {…}: a superscript on it is a power
+        self.summed: list[str] = []  # the indices of the sums being read around here (γ^k in Σ_k γ^k: a power)
         self.reach: tuple[Node, ...] = ()  # the terms after a derivative operator's unparenthesised operand
         self.reach_product: tuple[Node, ...] = ()  # the factors after a function a derivative operator takes
         self.in_abs = 0  # inside |…|: a '|' closes, it does not open
@@ -242,6 +244,7 @@ class Parser:
         """A parser for a slice of this row's tokens (a group, a script, a cell), ending at offset ``end``."""
         p = Parser(self.text, self.notation, tokens=[*tokens, Token(Kind.EOF, "", end, end)])
         p.depth = self.depth
+        p.summed = self.summed
         return p
 
     def source(self, tokens: Sequence[Token]) -> str:
@@ -581,7 +584,9 @@ class Parser:
         if not tokens:
             raise ParseError("empty superscript", pos)
         first = tokens[0]
-        if len(tokens) == 1 and ((first.kind is Kind.NAME and first.text == "T") or first.is_cmd("top", "intercal")):
+        horizon = first.text in self.notation.size_letters and _scalar_name(node)  # γ^T, T the horizon: a power
+        if len(tokens) == 1 and ((first.kind is Kind.NAME and first.text == "T" and not horizon)
+                                 or first.is_cmd("top", "intercal")):  # fmt: skip
             return Transpose(node)
         if len(tokens) == 1 and (first.is_cmd("prime") or first.is_op("'")) and isinstance(node, Func):
             return Func(node.name, node.primes + 1)
@@ -611,6 +616,7 @@ class Parser:
             and not grouped
             and isinstance(node, (Sym, Index))
             and lettered.group(1) in self.notation.layer_letters
+            and not (lettered.group(1) in self.summed and _scalar_name(node))  # Σ_k γ^k: γ to the power k
         )
         if raw in self.notation.tags or (bracketed and len(raw) <= 6) or layer:
             if isinstance(node, Sym):
@@ -675,7 +681,12 @@ class Parser:
         if not self.starts_factor() and not self.at_op("-"):
             raise ParseError("a sum needs a body", self.tok.pos)
         body_pos = self.tok.pos
-        node = self.signed_term()
+        bound = [var for var, _, _ in ranges]
+        self.summed.extend(bound)
+        try:
+            node = self.signed_term()
+        finally:
+            del self.summed[len(self.summed) - len(bound) :]
         if below is None:  # \sum e^{z_j}, \sum^K y_k: the one index letter of the body is the index
             letters = _free_index_letters(node)
             if len(letters) != 1:
@@ -934,6 +945,8 @@ class Parser:
         """command := constant | function | Greek letter | decoration{letter} | \\nabla name | \\sqrt | \\partial."""
         t = self.next()
         name = OLD_FONTS.get(t.text, t.text)  # {\cal C}, {\bf x}: the plain-TeX spellings of \mathcal, \mathbf
+        if name == "pi" and self.at_op("_"):  # π_i, a policy's probabilities: a name, not 3.14159…
+            return Sym("\\pi")
         if name in CONSTANTS:
             return Const(CONSTANTS[name])
         if name in self.notation.rebind:
@@ -1586,6 +1599,17 @@ def _at_indices(node: Node, names: dict[Node, str]) -> Node:
         return Index(_at_indices(n.base, names), indices)
 
     return _rewritten(node, rule)
+
+
+def _scalar_name(node: Node) -> bool:
+    """A plain lower-case or Greek letter (γ, β_1): a number that takes powers, not a vector, matrix or layer's name."""
+    base = node.base if isinstance(node, Index) else node
+    if not isinstance(base, Sym):
+        return False
+    name = base.name
+    return bool(re.fullmatch(r"[a-z]", name)) or bool(
+        re.fullmatch(r"\\(?:alpha|beta|gamma|eta|lambda|rho|mu|tau)", name)
+    )
 
 
 #: The names of the Jacobian operator J_x(f): J, \mathbf{J}, \mathcal{J}, \boldsymbol{J}.

@@ -1521,3 +1521,30 @@ def test_the_softmax_jacobian_written_with_the_jacobian_operator(tmp_path: Path)
     jac = r"\mathbf J_{\mathbf x}(\mathbf s) = \operatorname{diag}(\mathbf s)"
     rows = [jac + r" - \mathbf s \mathbf s^\top", jac + r" + \mathbf s \mathbf s^\top"]
     assert verdicts(check_text(tmp_path, prose + displays(*rows))) == ["proved", "wrong"]
+
+
+# -- powers of a scalar where the notation also has transposes and layers: γ^T, Σ_k γ^k beside γ^{k−1}, π_i
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\gamma^{T}\cdot\gamma^{-1} = \gamma^{T-1}", "proved"),  # T the horizon: γ to the power T
+        (r"\sum_{t=1}^{T}\gamma^{t-1} = \frac{1-\gamma^{T+1}}{1-\gamma}", "wrong"),  # the sum is (1 − γ^T)/(1 − γ)
+        (r"\frac{d}{d\gamma}\sum_{k=0}^{T-1}\gamma^k = \sum_{k=1}^{T-1}k\gamma^{k-1}", "numeric"),
+        (r"\frac{d}{d\gamma}\sum_{k=0}^{T-1}\gamma^k = \sum_{k=0}^{T-1}k\gamma^{k}", "wrong"),  # a γ too many
+    ],
+)
+def test_a_discount_factor_to_the_power_of_the_horizon(tmp_path: Path, row: str, expected: str) -> None:
+    """γ^T with T a sum's bound, γ^k under Σ_k (while γ^{k−1} would make k a layer letter): powers of γ."""
+    text = "Let $\\gamma \\in (0, 1)$ be the discount factor and $T$ the horizon.\n\n"
+    text += displays(r"\sum_{k=0}^{T-1}\gamma^k = \frac{1-\gamma^{T}}{1-\gamma}", row)
+    assert verdicts(check_text(tmp_path, text))[1] == expected
+
+
+def test_pi_with_a_subscript_is_a_name(tmp_path: Path) -> None:
+    """π_i = e^{θ_i}/Σ_j e^{θ_j} (a softmax policy): ∂ log π_i/∂θ_j = δ_ij − π_j; π alone stays 3.14159…"""
+    text = "With $\\pi_i = \\frac{e^{\\theta_i}}{\\sum_{j=1}^{n}e^{\\theta_j}}$:\n\n" + displays(
+        r"\frac{\partial \log \pi_i}{\partial \theta_j} = \delta_{ij} - \pi_j", r"\cos(\pi) = -1"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved"]
