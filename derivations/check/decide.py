@@ -926,6 +926,16 @@ def _prove_instances(search: Search, deadline: float, seconds: float) -> tuple[l
 #: (n − 2)(n − 3)(n − 4) vanishes at the usual sizes and no further ones)
 LARGER_SIZES = (6, 7, 8, 9, 12, 17)
 MATRIX_LARGER_SIZES = (4, 5, 6, 7, 10, 13)
+#: … and past each whole number the step writes up to this one (Σ_t min(t, 20) x_t = Σ_t t x_t holds up to n = 20)
+FAR_SIZE = 48
+
+
+def _sizes_past_constants(search: Search, larger: tuple[int, ...]) -> tuple[int, ...]:
+    """``larger`` and c + 1 for each whole number c of the step beyond them (≤ FAR_SIZE): where an index compared
+    with c (min(t, c), 𝟙[t > c]) first passes it."""
+    found = {int(n.value) for side in (search.left, search.right) for n in walk(side)
+             if isinstance(n, Num) and n.value.denominator == 1 and larger[-1] <= n.value < FAR_SIZE}  # fmt: skip
+    return tuple(sorted({*larger, *(c + 1 for c in found)}))
 
 
 def _summed_in_closed_form(search: Search, seed: str, deadline: float) -> Decision | None:
@@ -962,7 +972,7 @@ def _sizes_named(search: Search) -> str:
 def _at_larger_sizes(search: Search, seed: str, deadline: float) -> Decision | str:
     """The numeric check again at larger sizes: `wrong` with the counterexample if the sides differ there, else
     what it found, as a clause of the evidence."""
-    larger = MATRIX_LARGER_SIZES if search.env.dim_names else LARGER_SIZES
+    larger = MATRIX_LARGER_SIZES if search.env.dim_names else _sizes_past_constants(search, LARGER_SIZES)
     again = dataclasses.replace(search, sizes=larger, free=[], cache={}, larger=True)
     found = _check_again(again, seed + ":larger", deadline)
     if found is None or found.status is Numbers.NONE:

@@ -77,14 +77,17 @@ def entry_key(name: str, indices: tuple[Node, ...]) -> str:
 
 
 def label_key(name: str, indices: tuple[Node, ...], env: Environment) -> str:
-    r"""``\mu_{B}`` for μ_B: a subscript of capital letters that are no size, index or defined name of the file
-    labels the name (the batch's mean μ_B, the final h_T of a file with no T), it picks no entry; else ""."""
+    r"""``\mu_{B}`` for μ_B: a subscript of capital letters that are no index or defined name of the file — nor a
+    size, unless the name is no vector (μ_N, the mean of N values) — labels the name (the batch's mean μ_B), it
+    picks no entry; else ""."""
     parts = []
     for i in indices:
         if not (isinstance(i, Sym) and re.fullmatch(r"[A-Z]", i.name)):
             return ""
-        if i.name in env.sizes or i.name in env.index_letters or i.name in env.definitions or i.name in env.shapes:
+        if i.name in env.index_letters or i.name in env.definitions or i.name in env.shapes:
             return ""
+        if i.name in env.sizes and (name in env.families or env.shape_of(name) is not None):
+            return ""  # x_N of the vector x_1 … x_N: its last entry; μ_N of no vector: the mean of N values
         parts.append(i.name)
     return f"{name}_{{{','.join(parts)}}}" if parts else ""
 
@@ -586,13 +589,17 @@ def bound_letters(text: str) -> set[str]:
     return set(_SUM_BOUND.findall(text))
 
 
-def greek_variables(text: str) -> set[str]:
+def greek_variables(text: str, *, applied: bool = False) -> set[str]:
     """The Greek letters the vocabulary reads as functions (σ: the sigmoid) that the file gives values as names
-    (σ² = …, the variance; σ_B) and never applies to an argument: read as variables in that file."""
+    (σ² = …, the variance; σ_B) and never applies to an argument: read as variables in that file. ``applied``:
+    those it gives values and applies as well (the sigmoid and a variance σ²: a bare σ is either)."""
     text = text.replace("σ", "\\sigma ")
     out = set()
     for command in ("sigma",):
-        if re.search(_GREEK_VALUE.format(command), text) and not re.search(_GREEK_APPLIED.format(command), text):
+        if (
+            re.search(_GREEK_VALUE.format(command), text)
+            and bool(re.search(_GREEK_APPLIED.format(command), text)) == applied
+        ):
             out.add(command)
     return out
 
@@ -605,6 +612,7 @@ class Knowledge:
         self.env = Environment()
         self.symbols = SymbolTable()
         self.notation = Notation(tags={"o", *doc.front.tags}, variables=greek_variables(doc.text),
+                                 both=greek_variables(doc.text, applied=True),
                                  size_letters=bound_letters(doc.text))  # fmt: skip
         self.from_one: set[str] = set()  # families some sum runs over from 1
 
@@ -722,11 +730,26 @@ class Knowledge:
         if not params and not index_params:
             body = as_declared(name, body, self.env)
         self.env.definitions[name] = Definition(name, body, line, params, index_params)
+        self._numbered_entries(name)
         if params:
             self.notation.functions.add(name)
         elif not index_params:
             self._letter_defined(Sym(name), body)
         self.learn_letters(body)
+
+    def _numbered_entries(self, name: str) -> None:
+        """y_1 = …, y_2 = … defined one by one (and no sum of the file bounds y): y has as many entries as that,
+        so Σ_i y_i runs over them (not over n, with y_3 free)."""
+        m = re.fullmatch(r"(.+)_\{(\d+)\}", name)
+        if m is None:
+            return
+        family = m.group(1)
+        count = 0
+        while f"{family}_{{{count + 1}}}" in self.env.definitions:
+            count += 1
+        known = self.env.family_sizes.get(family)
+        if count and (known is None or isinstance(known, int)):
+            self.env.family_sizes[family] = count
 
     def _letter_defined(self, name: Node, body: Node) -> None:
         """A capital letter defined from declared matrices (or from capitals defined so): a letter a product of
@@ -1072,7 +1095,7 @@ class Knowledge:
             joined = False
             if (intro is None or not chained) and not _loose_definition(m.group(1), before):
                 chained = False
-                name = _defined_name(m.group(1), self.notation) if _single_equation(m.group(1)) else ""
+                name = _defined_name(m.group(1), self.notation, self.env) if _single_equation(m.group(1)) else ""
                 if name and name not in self.env.definitions:
                     # "$μ = …$ their mean" said in words the checker does not take as a definition: a step that
                     # fails with μ a free variable says nothing of the author's μ
@@ -1085,14 +1108,14 @@ class Knowledge:
                 formula
             )  # $\delta = \partial L / \partial z \in \mathbb{R}^m$: a value and a shape
             if shaped is not None:
-                name = _defined_name(shaped.group(1), self.notation)
+                name = _defined_name(shaped.group(1), self.notation, self.env)
                 if name and self.declare(f"{name} {shaped.group(2)}"):
                     formula = shaped.group(1)
             for piece in _definition_pieces(formula):  # $a = σ(z), b = …$
                 try:
                     chain = parse_relation_chain(piece, self.notation)
                 except ParseError:
-                    name = _defined_name(piece, self.notation)
+                    name = _defined_name(piece, self.notation, self.env)
                     if name:
                         parsed.unread.append(name)
                     continue
@@ -1238,8 +1261,8 @@ def _single_equation(formula: str) -> bool:
     return outside.count("=") == 1 and not re.search(r"[<>]|\\(?:le|ge|leq|geq|neq|approx|in)\b", outside)
 
 
-def _defined_name(formula: str, notation: Notation) -> str:
-    """The name an unreadable ``NAME = …`` formula defines, if its left side can be read."""
+def _defined_name(formula: str, notation: Notation, env: Environment | None = None) -> str:
+    """The name an unreadable ``NAME = …`` formula defines, if its left side can be read (μ_N labelled: μ_{N})."""
     left = formula.split("=", 1)[0]
     try:
         node = parse_expression(left, notation)
@@ -1247,6 +1270,10 @@ def _defined_name(formula: str, notation: Notation) -> str:
         return ""
     if isinstance(node, Sym):
         return node.name
+    if env is not None and isinstance(node, Index) and isinstance(node.base, Sym):
+        labelled = label_key(node.base.name, node.indices, env)
+        if labelled:
+            return labelled
     if isinstance(node, (Index, Call)):
         base = node.base if isinstance(node, Index) else node.func
         return getattr(base, "name", "")

@@ -123,6 +123,7 @@ class Notation:
     letters: set[str] = field(default_factory=set)  # X, W declared as matrices or vectors: XW is their product
     variables: set[str] = field(default_factory=set)  # sigma: σ a variable of the file (σ² = …), not the sigmoid
     size_letters: set[str] = field(default_factory=set)  # T as the bound of a sum: γ^T is a power, not a transpose
+    both: set[str] = field(default_factory=set)  # sigma: σ(z) the sigmoid and σ² = … a variance, in one file
 
 
 #: ``^{\mathsf{T}}``, ``^\mathsf T``, ``^{\mathrm T}``: the transpose, written in an upright T.
@@ -955,6 +956,11 @@ class Parser:
             return Func("\\" + name)  # a Greek name the file defines as a function: \ell(y, ŷ) = …
         if name in INDEX_OPERATORS:  # \lim_{h \to 0}, \arg\max_j, \sup
             raise ParseError(f"'\\{name}' (an operator over an index or a limit) is not supported", t.pos)
+        if name in self.notation.both and not self.at_op("(", "'") and not self.at_cmd("left", "big", "Big", "bigl"):
+            # σ(z) and a variance σ² = … in one file: a bare σ (dσ²/dz) is either
+            raise ParseError(f"'\\{name}' without an argument, in a file where it is both the sigmoid and a variable "
+                             f"(\\{name}^2 = …): write \\{name}(z) for the sigmoid, or another letter for the variable",
+                             t.pos)  # fmt: skip
         if name in self.notation.variables:  # σ_B² = …, σ² the variance: a variable here, not the sigmoid
             return Sym(self.notation.aliases.get("\\" + name, "\\" + name))
         f = VOCABULARY.function_command(name)

@@ -1548,3 +1548,28 @@ def test_pi_with_a_subscript_is_a_name(tmp_path: Path) -> None:
         r"\frac{\partial \log \pi_i}{\partial \theta_j} = \delta_{ij} - \pi_j", r"\cos(\pi) = -1"
     )
     assert verdicts(check_text(tmp_path, text)) == ["proved", "proved"]
+
+
+def test_a_mean_labelled_by_its_size(tmp_path: Path) -> None:
+    """μ_N with N the number of values (and μ no vector): the mean's name, not entry N of a vector μ; said in
+    words not read as a definition, a failing step that uses it is unchecked, not wrong."""
+    rows = displays(r"\mu_N - \frac{1}{N}\sum_{n=1}^{N-1} x_n = \frac{x_N}{N}",
+                    r"\mu_N - \frac{1}{N-1}\sum_{n=1}^{N-1} x_n = \frac{x_N}{N}")  # fmt: skip
+    said = "After $N$ samples $x_1, \\dots, x_N$ the mean is $\\mu_N = \\frac{1}{N}\\sum_{n=1}^{N} x_n$.\n\n"
+    assert verdicts(check_text(tmp_path, said + rows)) == ["proved", "wrong"]
+    unread = "The running mean of $x_1, \\dots, x_N$ is $\\mu_N = \\frac{1}{N}\\sum_{n=1}^{N} x_n$.\n\n"
+    assert verdicts(check_text(tmp_path, unread + rows)) == ["unchecked", "unchecked"]
+
+
+def test_a_sum_over_entries_defined_one_by_one_runs_over_them(tmp_path: Path) -> None:
+    """y_1, y_2 defined: Σ_i y_i has two terms (it was tried at n = 3 with y_3 free, and wrong)."""
+    rows = [r"y_1 = w_1 x_1 + w_2 x_2", r"y_2 = w_3 x_1 + w_4 x_2", r"\sum_i y_i = (w_1 + w_3) x_1 + (w_2 + w_4) x_2"]
+    assert verdicts(check_text(tmp_path, displays(*rows))) == ["definition", "definition", "proved"]
+
+
+def test_sigma_bare_in_a_file_with_the_sigmoid_and_a_variance_is_not_read(tmp_path: Path) -> None:
+    """σ(z) the sigmoid and 'its variance is $σ^2 = a(1 − a)$': dσ²/dz is either; no guess."""
+    text = "Let $a = \\sigma(z)$. Its variance is $\\sigma^2 = a(1 - a)$.\n\n" + displays(
+        r"\frac{d\sigma^2}{dz} = a(1 - a)(1 - 2a)", r"\sigma(0) = \frac{1}{2}"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["unchecked", "proved"]

@@ -483,3 +483,10 @@ def test_a_case_condition_on_a_function_argument_is_no_index_used_as_a_number(tm
     huber = (r"H(r) = \begin{cases} \frac{1}{2} r^2 & \text{if } |r| \le 1 \\ "
              r"|r| - \frac{1}{2} & \text{otherwise} \end{cases}")  # fmt: skip
     assert one(tmp_path, huber, r"H(3) = 2.5", r"H(3) = 3") == ["definition", "proved", "wrong"]
+
+
+def test_an_index_compared_with_a_constant_past_the_larger_sizes(tmp_path: Path) -> None:
+    """Σ_t min(t, 20) x_t = Σ_t t x_t holds up to T = 20 and fails at T = 21 (it was numeric: the larger sizes
+    stopped at 17)."""
+    row = r"\sum_{t=1}^{T} \min(t, 20)\, x_t = \sum_{t=1}^{T} t\, x_t"
+    assert one(tmp_path, row) == ["wrong"]
