@@ -720,6 +720,7 @@ class Checker:
         # δ^l_j = ∂C/∂z^l_j names a derivative: a row δ^l_j = … after it says what that derivative is, a claim
         redefinable = again is not None and (again.params or again.index_params or alone)
         redefinable = redefinable and not isinstance(again.body, Deriv)
+        redefinable = redefinable and again.name not in names_in(right.node)  # SiLU(x) = x − SiLU(−x): an identity
         if decision.verdict is Verdict.WRONG and again is not None and target is None and redefinable:
             # g_i(x) = tanh(x) after g_i(x) = σ(x), a = tanh(z) after a = σ(z): alternatives, or a false restatement?
             why = f"restates {again.name} in the form it was defined in on line {again.line}, and disagrees"

@@ -924,7 +924,12 @@ class Knowledge:
     def _values_given(self, text: str) -> list[tuple[Node, Node]]:
         """The sentence's inline ``NAME = …`` formulas that can be read, as (name, value)."""
         out = []
-        for formula in INLINE.findall(text):
+        last, at_point = 0, False
+        for m in INLINE.finditer(text):
+            formula, before, last = m.group(1), text[last : m.start()], m.end()
+            at_point |= bool(AT_A_POINT.search(before)) and "=" in formula
+            if at_point and NUMBER_VALUE.match(formula):
+                continue  # "at $w = 0$, where $a = 0$": values at a point, not another value for a from here on
             try:
                 chain = parse_relation_chain(formula, self.notation)
             except ParseError:
@@ -1081,9 +1086,13 @@ class Knowledge:
         last = 0
         chained = False
         joined = False  # the formula before was a domain: "and"/"," may join another
+        at_point = False  # the clause gave a point ("check at $w = 0$, …"): a number said after it is a value there
         for m in INLINE.finditer(text):
             before = text[last : m.start()]
             last = m.end()
+            at_point |= bool(AT_A_POINT.search(before)) and "=" in m.group(1)
+            if at_point and NUMBER_VALUE.match(m.group(1)):
+                continue  # "check at $w = 0$, $x = 1$, where $a = 0$": a's value at that point, no definition
             intro = DEFINING.search(before)
             keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
             chained |= keyword  # "where $a = …$ and $b = …$", "here $y$ is one-hot and $p_i = …$"
@@ -1357,6 +1366,8 @@ CLAIMING = re.compile(
     r"proves|derive|derived|conclude|hence|thus|therefore|that|equals?|simplif\w*|results?|arrive|means?)\b",
     re.IGNORECASE,
 )
+#: ``a = 0``, ``y = 1``, ``\hat{y} = 0.73``: a name given a number alone.
+NUMBER_VALUE = re.compile(r"^\s*[^=]+=\s*-?\s*\d+(?:\.\d+)?\s*$")
 #: The words before a formula that make it a value at a point or a condition, not a definition.
 AT_A_POINT = re.compile(r"\b(?:for|at|when|whenever|if|whether|than|to|of|unless|until|approaches|gives?)\s*$", re.I)
 

@@ -1573,3 +1573,19 @@ def test_sigma_bare_in_a_file_with_the_sigmoid_and_a_variance_is_not_read(tmp_pa
         r"\frac{d\sigma^2}{dz} = a(1 - a)(1 - 2a)", r"\sigma(0) = \frac{1}{2}"
     )
     assert verdicts(check_text(tmp_path, text)) == ["unchecked", "proved"]
+
+
+def test_values_at_a_point_in_prose_are_no_definitions(tmp_path: Path) -> None:
+    """'Check at $w = 0$, $x = 1$, where $a = 0$': a's value at that point, not a second definition of a."""
+    text = "Let $a = \\tanh(w x)$.\n\n" + displays(r"\frac{\partial a}{\partial w} = (1 - a^2) x")
+    text += "\nCheck at $w = 0$, $x = 1$, where $a = 0$:\n\n" + displays(r"(1 - 0^2) \cdot 1 = 1")
+    text += "\n" + displays(r"\frac{\partial a}{\partial w} = (1 - a^2) x")
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "proved", "proved"]
+
+
+def test_a_function_restated_through_itself_is_a_claim(tmp_path: Path) -> None:
+    """SiLU(x) = x − SiLU(−x) after SiLU(x) = x σ(x): an identity (false: it is x + SiLU(−x)), not an
+    alternative definition that would leave SiLU's later uses unchecked."""
+    rows = [r"\text{SiLU}(x) = x\,\sigma(x)", r"\text{SiLU}(x) = x - \text{SiLU}(-x)",
+            r"\text{SiLU}(x) = x + \text{SiLU}(-x)", r"\text{SiLU}(1) = \sigma(1)"]  # fmt: skip
+    assert verdicts(check_text(tmp_path, displays(*rows))) == ["definition", "wrong", "proved", "proved"]
