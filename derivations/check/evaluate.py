@@ -671,7 +671,10 @@ def _call(node: Call, ctx: Context) -> Value:
     if name in ctx.env.definitions and ctx.env.definitions[name].params:
         value = _user_call(ctx.env.definitions[name], func.primes, args, ctx)
     elif name in VOCABULARY.by_name:
-        value = _builtin(VOCABULARY.by_name[name], func.primes, args)
+        f = VOCABULARY.by_name[name]
+        if f.vector and len(args) > 1 and not any(is_matrix(a) for a in args):
+            args = [sp.Matrix(args)]  # softmax(2, 1, 0.1): of the vector of its arguments
+        value = _builtin(f, func.primes, args)
     elif name in ctx.env.unknown_functions:
         value = _unknown_call(name, func.primes, args, ctx)
     else:
@@ -1065,6 +1068,17 @@ def _defined_length(var: str, body: Node, ctx: Context) -> int | None:
     """The length of a vector the file defines whole (s = softmax(z) with z ∈ ℝ^K: K) whose entries ``var``
     indexes in the body, at this instance; None if there is none."""
     for n in walk(body):
+        if isinstance(n, Index) and not isinstance(n.base, Sym) and n.indices == (Sym(var),):
+            # Σ_i softmax(1, 2, 3)_i, Σ_i (1, 2, 3)_i: the entries of that vector, however many
+            if any(isinstance(m, Sym) and m.name == var for m in walk(n.base)):
+                continue
+            try:
+                value = _eval(n.base, ctx)
+            except (MissingIndex, ShapeMismatch, OutOfRange, Unsupported):
+                continue
+            if is_matrix(value) and 1 in value.shape:
+                return max(value.shape)
+            continue
         if not (isinstance(n, Index) and isinstance(n.base, Sym) and n.indices == (Sym(var),)):
             continue
         for key in (n.base.name, *bold_forms(n.base.name)):

@@ -1589,3 +1589,19 @@ def test_a_function_restated_through_itself_is_a_claim(tmp_path: Path) -> None:
     rows = [r"\text{SiLU}(x) = x\,\sigma(x)", r"\text{SiLU}(x) = x - \text{SiLU}(-x)",
             r"\text{SiLU}(x) = x + \text{SiLU}(-x)", r"\text{SiLU}(1) = \sigma(1)"]  # fmt: skip
     assert verdicts(check_text(tmp_path, displays(*rows))) == ["definition", "wrong", "proved", "proved"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"\operatorname{softmax}(1, 2, 3) = (0.0900, 0.2447, 0.6652)", "numeric"),  # each entry rounds
+        (r"\operatorname{softmax}(1, 2, 3) = (0.0900, 0.2447, 0.6653)", "wrong"),  # 0.66524… is 0.6652
+        (r"\operatorname{softmax}(0, 0) = (0.5, 0.5)", "proved"),
+        (r"\sum_i \operatorname{softmax}(1, 2, 3)_i = 1", "proved"),  # over its three entries, not n
+        (r"\sum_i (1, 2, 3)_i = 6", "proved"),
+    ],
+)
+def test_softmax_of_several_numbers_is_of_their_vector(tmp_path: Path, row: str, expected: str) -> None:
+    """softmax(1, 2, 3) = softmax of (1, 2, 3) (it was 'takes 1 argument, given 3'); an unbounded sum over a
+    written vector runs over its entries."""
+    assert verdicts(check_text(tmp_path, displays(row))) == [expected]
