@@ -974,7 +974,7 @@ class Knowledge:
         """A domain said as an assumption: after let/assume/suppose/given ("and" or "," after another one), or a
         membership (``\\in``) after where/with/here; put in ``parsed`` (see `_domain`); True if it was one."""
         member = "\\in" in formula or "∈" in formula
-        said = DOMAIN_INTRO.search(before) or (joined and DOMAIN_JOIN.search(before))
+        said = DOMAIN_INTRO.search(before) or (joined and DOMAIN_JOIN.search(before)) or WITH_BOUND.search(before)
         return bool((said or (member and MEMBER_INTRO.search(before))) and self._domain(formula, parsed))
 
     def _domain(self, formula: str, parsed: ParsedEvent) -> bool:
@@ -1378,7 +1378,13 @@ DOMAIN_INTRO = re.compile(r"\b(?:let|assume|assuming|suppose|given)\b"
                           r"(?:\s+(?:that|we\s+have))?(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)  # fmt: skip
 #: What may introduce a set of values or an interval (``\\in``) but not a bound: "where $y \\in \\{0, 1\\}$ is the
 #: label", "with $p \\in (0, 1)$" — "the ReLU is zero where $x < 0$" describes, it assumes nothing.
-MEMBER_INTRO = re.compile(r"\b(?:where|with|here)\b(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)
+MEMBER_INTRO = re.compile(
+    r"\b(?:where|with|here)\b(?:\s+(?:each|every|all|the|a|an))?(?:\s+(?:label|labels|target|targets|"
+    r"probability|probabilities|weight|weights|entries|values|inputs?))?\s*$",
+    re.IGNORECASE,
+)
+#: "with $\sigma > 0$" (a Gaussian with …): a bound said as an assumption.
+WITH_BOUND = re.compile(r"\bwith\b(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)
 #: After a domain in the same clause, "and" or a comma joins another: "let $y \\in \\{0,1\\}$ and $p \\in (0,1)$".
 DOMAIN_JOIN = re.compile(r"(?:\band|,)\s*$", re.IGNORECASE)
 #: ``y \in \{0, 1\}``: a name and the numbers it takes.

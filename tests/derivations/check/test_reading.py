@@ -1605,3 +1605,12 @@ def test_softmax_of_several_numbers_is_of_their_vector(tmp_path: Path, row: str,
     """softmax(1, 2, 3) = softmax of (1, 2, 3) (it was 'takes 1 argument, given 3'); an unbounded sum over a
     written vector runs over its entries."""
     assert verdicts(check_text(tmp_path, displays(row))) == [expected]
+
+
+def test_assumptions_said_with_with(tmp_path: Path) -> None:
+    """'A Gaussian with $σ > 0$': σ positive, so log σ² = 2 log σ holds; 'with labels $y_i ∈ \\{0, 1\\}$': each
+    label 0 or 1, so y_i² = y_i holds (it failed at y_i = 2)."""
+    text = "A Gaussian with $\\sigma > 0$ and mean $\\mu$.\n\n" + displays(r"\log(\sigma^2) = 2\log \sigma")
+    text += "\nFor a batch with labels $y_i \\in \\{0, 1\\}$,\n\n" + displays(r"y_i^2 = y_i", r"y_i^3 = 2 y_i")
+    got = verdicts(check_text(tmp_path, text))
+    assert got[0] == "proved" and got[1] in ("proved", "numeric") and got[2] == "wrong"
