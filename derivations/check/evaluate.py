@@ -1232,9 +1232,35 @@ def _cases(node: Cases, ctx: Context) -> Value:
         return values[0][0]
     if any(is_matrix(v) for v, _ in values):
         raise ShapeMismatch("cases with vector values")
+    if values[-1][1] is not True and _complementary(node):
+        values[-1] = (values[-1][0], True)  # |r| ≤ δ, then |r| > δ: the last case is "otherwise"
     if values[-1][1] is not True:
         raise Unsupported("cases with no 'otherwise' that do not cover every value")
     return sp.Piecewise(*values)
+
+
+#: A relation and the one that holds exactly where it does not.
+_COMPLEMENT = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "=": "!=", "!=": "="}
+
+
+def _complementary(node: Cases) -> bool:
+    """The last case's condition is the negation of an earlier one (|r| ≤ δ … |r| > δ; x < 0 … x ≥ 0)."""
+    conds = [c for _, c in node.branches]
+    if not conds or conds[-1] is None:
+        return False
+    last = conds[-1]
+    for c in conds[:-1]:
+        if c is None:
+            continue
+        if (c.lhs, c.rhs) == (last.lhs, last.rhs) and _COMPLEMENT.get(c.op) == last.op:
+            return True
+        if (c.lhs, c.rhs) == (last.rhs, last.lhs) and _COMPLEMENT.get(_FLIPPED.get(c.op, c.op)) == last.op:
+            return True
+    return False
+
+
+#: a op b as b op' a.
+_FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
 
 
 def bold_defined(name: str, env: Environment) -> str:

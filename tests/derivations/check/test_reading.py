@@ -1614,3 +1614,19 @@ def test_assumptions_said_with_with(tmp_path: Path) -> None:
     text += "\nFor a batch with labels $y_i \\in \\{0, 1\\}$,\n\n" + displays(r"y_i^2 = y_i", r"y_i^3 = 2 y_i")
     got = verdicts(check_text(tmp_path, text))
     assert got[0] == "proved" and got[1] in ("proved", "numeric") and got[2] == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (r"H'(r) = \max(-1, \min(r, 1))", ("numeric", "proved")),
+        (r"H'(r) = \max(-1, \min(r, 2))", ("wrong",)),  # the clip is at 1
+    ],
+)
+def test_cases_whose_last_condition_negates_an_earlier_one_cover_every_value(
+    tmp_path: Path, row: str, expected: tuple
+) -> None:
+    """|r| ≤ 1, then |r| > 1: the last case is 'otherwise' (it was 'cases … do not cover every value')."""
+    huber = r"H(r) = \begin{cases} \frac{1}{2}r^2 & |r| \le 1 \\ |r| - \frac{1}{2} & |r| > 1 \end{cases}"
+    got = verdicts(check_text(tmp_path, displays(huber, row)))
+    assert got[0] == "definition" and got[1] in expected
