@@ -536,8 +536,8 @@ WRITE_FOR = re.compile(
 #: A sentence that denies, supposes or weighs something: what it says is not put in force.
 HEDGED = re.compile(
     r"\b(?:not|no|never|nor|without|unless|would|could|might|should|suppose|supposing|tempting|"
-    r"wrong|incorrect|mistake|only|instead|rather|but|however|otherwise|if|whether|unlike|opposed|previous|"
-    r"previously|earlier|last|was|were|used\s+to)\b|n't\b",
+    r"wrong|incorrect|mistake|instead|rather|but|however|otherwise|if|whether|unlike|opposed|previous|"
+    r"previously|earlier|last\s+(?:time|section|chapter|lecture|week|example|post|part)|was|were|used\s+to)\b|n't\b",
     re.IGNORECASE,
 )
 #: A word that introduces a definition in a sentence, just before its inline formula: "where $a = …$".

@@ -1630,3 +1630,14 @@ def test_cases_whose_last_condition_negates_an_earlier_one_cover_every_value(
     huber = r"H(r) = \begin{cases} \frac{1}{2}r^2 & |r| \le 1 \\ |r| - \frac{1}{2} & |r| > 1 \end{cases}"
     got = verdicts(check_text(tmp_path, displays(huber, row)))
     assert got[0] == "definition" and got[1] in expected
+
+
+def test_only_and_the_last_state_do_not_hedge_a_definition(tmp_path: Path) -> None:
+    """'The loss only looks at the last state: $L = …$' defines L; 'in the last section we used $a = …$' does not
+    (a value from elsewhere, not in force here)."""
+    text = "The loss only looks at the last state: $L = \\frac{1}{2}(h - y)^2$.\n\n" + displays(
+        r"\frac{\partial L}{\partial h} = h - y"
+    )
+    assert verdicts(check_text(tmp_path, text)) == ["proved"]
+    text = "In the last section we used $a = \\tanh(z)$.\n\n" + displays(r"\frac{da}{dz} = 1 - a^2")
+    assert verdicts(check_text(tmp_path, text)) != ["proved"]
