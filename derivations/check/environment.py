@@ -336,9 +336,11 @@ _PARAM = (
     r"(?:\\[A-Za-z]+\s*\{\s*[A-Za-z]\s*\}|\\[A-Za-z]+(?:\s+[A-Za-z](?![A-Za-z]))?|[A-Za-z]+)"  # ŷ, θ, w
     r"(?:_\{?[A-Za-z0-9]\}?)?"  # with an index
 )
+#: KL(p \,\|\, q): the '‖' between a divergence's two arguments, with TeX's spacing around it.
+_PARTED = r"(?:\\[,;!: ]|\s)*(?:\\\||‖)(?:\\[,;!: ]|\s)*"
 FUNCTION_DEFINITION = re.compile(
     r"^\s*([A-Za-z]|[A-Z]{2,}|\\[A-Za-z]+|\\(?:mathcal|mathrm|mathbf|boldsymbol|hat|tilde|bar|operatorname|text)\{[A-Za-z]+\})"
-    rf"\s*[(\[]\s*({_PARAM}(?:\s*,\s*{_PARAM})*)\s*[)\]]\s*(?:_\{{?[a-z]\}}?\s*)?="
+    rf"\s*[(\[]\s*({_PARAM}(?:\s*(?:,|{_PARTED})\s*{_PARAM})*)\s*[)\]]\s*(?:_\{{?[a-z]\}}?\s*)?="
 )
 #: ``\text{SiLU}``, ``\operatorname{F}``, ``\mathrm{GELU}``: a word set upright, which the parser names by the word.
 UPRIGHT_WORD = re.compile(r"^\\(?:text|operatorname|mathrm)\{([A-Za-z]+)\}$")

@@ -650,10 +650,15 @@ class Parser:
         """call := '(' expression (',' expression)* ')' | '[' … ']' (H[P], a functional's argument)."""
         close = "]" if self.tok.is_op("[") else ")"
         start = self.next().pos
-        args = [self.expr()]
-        while self.at_op(","):
-            self.next()
-            args.append(self.expr())
+        divergence = func.name in DIVERGENCES  # KL(p ‖ q): '‖' parts its two arguments
+        self.in_norm += divergence
+        try:
+            args = [self.expr()]
+            while self.at_op(",") or (divergence and self.at_op(NORM)):
+                self.next()
+                args.append(self.expr())
+        finally:
+            self.in_norm -= divergence
         self.expect_op(close, f"'{close}' to close the arguments")
         if func.name == "kronecker" and len(args) != 2:
             raise ParseError("Kronecker delta takes two indices", start)
@@ -1617,6 +1622,9 @@ def _scalar_name(node: Node) -> bool:
         re.fullmatch(r"\\(?:alpha|beta|gamma|eta|lambda|rho|mu|tau)", name)
     )
 
+
+#: Functions written with '‖' between their two arguments: KL(p ‖ q), D_{KL}(P ‖ Q).
+DIVERGENCES = {"KL", "D_{KL}", "D_{\\text{KL}}", "D_{\\mathrm{KL}}", "D"}
 
 #: The names of the Jacobian operator J_x(f): J, \mathbf{J}, \mathcal{J}, \boldsymbol{J}.
 JACOBIAN_NAMES = {"J", "\\mathbf{J}", "\\mathcal{J}", "\\boldsymbol{J}"}

@@ -1641,3 +1641,10 @@ def test_only_and_the_last_state_do_not_hedge_a_definition(tmp_path: Path) -> No
     assert verdicts(check_text(tmp_path, text)) == ["proved"]
     text = "In the last section we used $a = \\tanh(z)$.\n\n" + displays(r"\frac{da}{dz} = 1 - a^2")
     assert verdicts(check_text(tmp_path, text)) != ["proved"]
+
+
+def test_the_kl_divergence_defined_and_used(tmp_path: Path) -> None:
+    """KL(p ‖ q) = Σ_i p_i log(p_i/q_i): a function of the file; KL(p ‖ p) = 0."""
+    rows = [r"\mathrm{KL}(p \,\|\, q) = \sum_i p_i \log \frac{p_i}{q_i}", r"\mathrm{KL}(p \,\|\, p) = 0",
+            r"1 + \mathrm{KL}(p \,\|\, p) = 2"]  # fmt: skip
+    assert verdicts(check_text(tmp_path, displays(*rows))) == ["definition", "proved", "wrong"]

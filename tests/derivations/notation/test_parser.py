@@ -289,3 +289,10 @@ def test_a_power_after_a_parenthesised_logarithm_is_refused(text: str) -> None:
 @pytest.mark.parametrize("text", [r"(\log x)^2", r"\log^2(x)", r"\log(x^2)", r"\sigma(x)^2"])
 def test_a_power_written_unambiguously_beside_a_logarithm_is_read(text: str) -> None:
     parse_expression(text)
+
+
+@pytest.mark.parametrize("text", [r"\mathrm{KL}(p \,\|\, q)", r"KL(p \| q)", r"KL(p ‖ q)"])
+def test_a_divergence_parts_its_arguments_with_a_double_bar(text: str) -> None:
+    """KL(p ‖ q): two arguments, p and q (it was an unclosed norm)."""
+    node = parse_expression(text)
+    assert isinstance(node, Call) and node.args == (Sym("p"), Sym("q"))
