@@ -583,11 +583,12 @@ _GREEK_APPLIED = r"\\{0}(?![A-Za-z])\s*(?:\\left|\\big|\\Big|\\bigl|\\Bigl)?\s*(
 
 
 #: The upper bound of a sum: ``\sum_{t=1}^{T}``, ``\sum_{k=0}^{T-1}``, ``\prod^{T}_{t=1}``.
-_SUM_BOUND = re.compile(r"\\(?:sum|prod)(?:\\limits)?\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?\^\s*\{?\s*([A-Z])(?![A-Za-z])")
+_SUM_BOUND = re.compile(r"\\(?:sum|prod)(?:\\limits)?\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?\^\s*\{?\s*([A-Za-z])(?![A-Za-z])")
 
 
 def bound_letters(text: str) -> set[str]:
-    """The capital letters a sum of the file runs up to (T in Σ_{t=1}^{T}): sizes, so γ^T is γ to that power."""
+    """The letters a sum of the file runs up to (T in Σ_{t=1}^{T}, t in Σ_{k=1}^{t}): sizes, so γ^T and β^t are
+    powers."""
     return set(_SUM_BOUND.findall(text))
 
 
@@ -976,7 +977,7 @@ class Knowledge:
         """A domain said as an assumption: after let/assume/suppose/given ("and" or "," after another one), or a
         membership (``\\in``) after where/with/here; put in ``parsed`` (see `_domain`); True if it was one."""
         member = "\\in" in formula or "∈" in formula
-        said = DOMAIN_INTRO.search(before) or (joined and DOMAIN_JOIN.search(before)) or WITH_BOUND.search(before)
+        said = DOMAIN_INTRO.search(before) or (joined and DOMAIN_JOIN.search(before))
         return bool((said or (member and MEMBER_INTRO.search(before))) and self._domain(formula, parsed))
 
     def _domain(self, formula: str, parsed: ParsedEvent) -> bool:
@@ -1385,8 +1386,6 @@ MEMBER_INTRO = re.compile(
     r"probability|probabilities|weight|weights|entries|values|inputs?))?\s*$",
     re.IGNORECASE,
 )
-#: "with $\sigma > 0$" (a Gaussian with …): a bound said as an assumption.
-WITH_BOUND = re.compile(r"\bwith\b(?:\s+(?:each|every|all))?\s*$", re.IGNORECASE)
 #: After a domain in the same clause, "and" or a comma joins another: "let $y \\in \\{0,1\\}$ and $p \\in (0,1)$".
 DOMAIN_JOIN = re.compile(r"(?:\band|,)\s*$", re.IGNORECASE)
 #: ``y \in \{0, 1\}``: a name and the numbers it takes.

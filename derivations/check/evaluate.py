@@ -1228,7 +1228,12 @@ def _cases(node: Cases, ctx: Context) -> Value:
     if not pieces:
         raise Unsupported("no case applies")
     values = [(evaluate(v, ctx), c) for v, c in pieces]
-    if len(values) == 1 or values[0][1] is True:
+    if values[0][1] is True:
+        return values[0][0]
+    if len(values) == 1 and not _complementary(node):
+        # k(x) = x if x > 0, 0.1x if y ≤ 0: at x = −1 only the second case can apply, and only where y ≤ 0
+        raise Unsupported("cases with no 'otherwise' that do not cover every value")
+    if len(values) == 1:
         return values[0][0]
     if any(is_matrix(v) for v, _ in values):
         raise ShapeMismatch("cases with vector values")

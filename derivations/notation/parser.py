@@ -617,7 +617,10 @@ class Parser:
             and not grouped
             and isinstance(node, (Sym, Index))
             and lettered.group(1) in self.notation.layer_letters
-            and not (lettered.group(1) in self.summed and _scalar_name(node))  # Σ_k γ^k: γ to the power k
+            and not (  # Σ_k γ^k: γ to the power k; β^t with t a sum's bound
+                (lettered.group(1) in self.summed or lettered.group(1) in self.notation.size_letters)
+                and _scalar_name(node)
+            )
         )
         if raw in self.notation.tags or (bracketed and len(raw) <= 6) or layer:
             if isinstance(node, Sym):

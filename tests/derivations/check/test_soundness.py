@@ -490,3 +490,27 @@ def test_an_index_compared_with_a_constant_past_the_larger_sizes(tmp_path: Path)
     stopped at 17)."""
     row = r"\sum_{t=1}^{T} \min(t, 20)\, x_t = \sum_{t=1}^{T} t\, x_t"
     assert one(tmp_path, row) == ["wrong"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # k(−1): only the second case can apply, and only where y ≤ 0 — no value for every y (it was proved)
+        ((r"k(x) = \begin{cases} x & x > 0 \\ 0.1 x & y \le 0 \end{cases}", r"k(-1) = -0.1"), "unchecked"),
+        ((r"\sigma(\min(x, 2000)) = \sigma(x)",), "wrong"),  # 2.6e-869 apart at x = 4001: seen at high precision
+        ((r"\sum_{t=1}^{T} \mathbb{1}[t > 50] = 0",), "unchecked"),  # false from T = 51, past the sizes tried
+        ((r"\sum_{t=1}^{T} \min(t, 100) = \frac{T(T+1)}{2}",), "unchecked"),  # false from T = 101
+    ],
+)
+def test_red_team_false_accepts_past_thresholds(tmp_path: Path, rows: tuple, expected: str) -> None:
+    """Helper 40's red team: each was proved or numeric."""
+    assert one(tmp_path, *rows)[-1] == expected
+
+
+def test_a_power_of_a_scalar_to_a_sums_bound(tmp_path: Path) -> None:
+    """β^t with t the bound of a sum (Adam's bias correction): a power, not layer t's β (it was wrong)."""
+    ratio = r"\frac{1-\beta^{t}}{1-\beta}"
+    rows = [ratio + r" = \sum_{k=0}^{t-1}\beta^k", ratio + r" = \sum_{k=0}^{t}\beta^k",
+            r"\sum_{k=1}^{t} (1-\beta)\beta^{t-k} = 1 - \beta^t"]  # fmt: skip
+    got = one(tmp_path, *rows)
+    assert got[0] in ("numeric", "proved") and got[1] == "wrong" and got[2] in ("numeric", "proved")
