@@ -107,7 +107,8 @@ class Checker:
         self.seconds = seconds
         self.progress = progress or (lambda text: None)
         self.known = Knowledge(doc)
-        self._preamble: tuple[dict, dict, dict] | None = None  # prose domains said before the first heading
+        # the open sections, outermost first: each heading's level and the prose domains in force where it began
+        self._sections: list[tuple[int, tuple[dict, dict, dict]]] = []
         self.env = self.known.env
         self.symbols = self.known.symbols
         self.notation = self.known.notation
@@ -167,12 +168,18 @@ class Checker:
 
     def _event(self, item: ParsedEvent) -> None:
         if item.event.kind is EventKind.HEADING:
-            # what a section assumed in prose ends with it; what was said before the first heading holds throughout
-            if self._preamble is None:
-                self._preamble = (dict(self.env.regions), dict(self.env.value_sets), dict(self.env.entry_values))
-            regions, value_sets, entry_values = self._preamble
-            self.env.regions, self.env.value_sets = dict(regions), dict(value_sets)
-            self.env.entry_values = dict(entry_values)
+            # what a section assumed in prose ends with it and its subsections ("# Huber", "let $δ > 0$", then
+            # "## Without cases": δ > 0 still); what was said before the first heading holds throughout
+            level = heading_level(item.event.text)
+            start = None
+            while self._sections and self._sections[-1][0] >= level:
+                start = self._sections.pop()[1]
+            if start is not None:
+                regions, value_sets, entry_values = start
+                self.env.regions, self.env.value_sets = dict(regions), dict(value_sets)
+                self.env.entry_values = dict(entry_values)
+            said = (dict(self.env.regions), dict(self.env.value_sets), dict(self.env.entry_values))
+            self._sections.append((level, said))
             self._end_cases()
             self.prev = None
             self.solving = False
@@ -842,6 +849,18 @@ def _used_names(nodes: list[Node], env: Environment) -> set[str]:
         if d is not None:
             todo.extend(names_in(d.body))
     return seen
+
+
+def heading_level(text: str) -> int:
+    """The level of a heading: 1 for ``#`` (or ``\\section``), 2 for ``##`` (``\\subsection``), …; 6 for a
+    ``\\paragraph`` or a bracketed label."""
+    m = re.match(r"\s*(#{1,6})\s", text)
+    if m:
+        return len(m.group(1))
+    m = re.match(r"\s*\\((?:sub)*)section", text)
+    if m:
+        return 1 + len(m.group(1)) // 3
+    return 6
 
 
 def names_in(node: Node) -> set[str]:

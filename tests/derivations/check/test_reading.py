@@ -1649,3 +1649,13 @@ def test_the_kl_divergence_defined_and_used(tmp_path: Path) -> None:
     rows = [r"\mathrm{KL}(p \,\|\, q) = \sum_i p_i \log \frac{p_i}{q_i}", r"\mathrm{KL}(p \,\|\, p) = 0",
             r"1 + \mathrm{KL}(p \,\|\, p) = 2"]  # fmt: skip
     assert verdicts(check_text(tmp_path, displays(*rows))) == ["definition", "proved", "wrong"]
+
+
+def test_an_assumption_holds_in_its_section_and_its_subsections(tmp_path: Path) -> None:
+    """'# Huber' … 'Let $δ > 0$' … '## Without cases': δ > 0 there still (ℓ' was wrong at δ < 0); a section of
+    the same level after it starts without it."""
+    text = "# Huber\n\nLet $\\delta > 0$ be the threshold.\n\n## Without cases\n\n" + displays(
+        r"\sqrt{\delta^2} = \delta"
+    )
+    text += "\n# Another part\n\n" + displays(r"\sqrt{\delta^2} = \delta")
+    assert verdicts(check_text(tmp_path, text)) == ["proved", "wrong"]
