@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import sympy as sp
+
 from derivations.check.decide import decide_all, rounded_value
 from derivations.check.environment import (
     Definition,
@@ -39,12 +41,13 @@ from derivations.check.environment import (
     number_bound,
     region_of,
 )
+from derivations.check.evaluate import Context, evaluate, is_matrix
 from derivations.check.instances import Setting
 from derivations.check.layers import layer_of
 from derivations.check.locate import source_offset
 from derivations.check.results import Derivation, Step
 from derivations.check.shapes import infer_from
-from derivations.errors import ParseError
+from derivations.errors import MissingIndex, OutOfRange, ParseError, ShapeMismatch, Unsupported
 from derivations.notation.document import ONE_HOT_CONDITION, Document, EventKind, Row
 from derivations.notation.layout import split_top
 from derivations.notation.parser import parse_expression
@@ -490,6 +493,40 @@ class Checker:
         else:
             self.prev = Link(None, row.line, text, error="the line before could not be read")
 
+    def _meets(self, rel: Rel | None, decision: Decision, setting: Setting) -> bool:
+        """Whether the condition ``rel`` (one the checker could not put in force) holds exactly at the decision's
+        counterexample: both sides rational numbers there (y(wx + b) < 1 at w, x, b, y the point's values)."""
+        ce = decision.counterexample
+        if rel is None or ce is None or not ce.point or rel.op not in _ORDER:
+            return False
+        # the environment the counterexample is from: the only one, or the alternative its reason names (y = −1)
+        chosen = [
+            env for env, label in zip(setting.envs, setting.labels) if decision.reason.startswith(f"with {label}:")
+        ]
+        envs = setting.envs if len(setting.envs) == 1 else chosen
+        if len(envs) != 1:
+            return False
+        ctx = Context(envs[0], self.symbols, ce.n or 3, dict(ce.indices))
+        try:
+            sides = [evaluate(rel.lhs, ctx), evaluate(rel.rhs, ctx)]
+        except (Unsupported, MissingIndex, OutOfRange, ShapeMismatch, RecursionError):
+            return False
+        values = []
+        for side in sides:
+            if is_matrix(side):
+                return False
+            at = {}
+            for sym in side.free_symbols:
+                said = ce.point.get(self.symbols.latex.get(sym, ""))
+                if said is None:
+                    return False
+                at[sym] = sp.Rational(said.numerator, said.denominator)
+            value = side.subs(at)
+            if not value.is_Rational:
+                return False
+            values.append(value)
+        return bool(_ORDER[rel.op](values[0], values[1]))
+
     def _step_condition(self, parsed: ParsedRow) -> Setting:
         """The step's own condition put in force (``\\quad \\text{if } i = k``, ``\\text{for } x > 0``, ``i = j``).
 
@@ -710,7 +747,11 @@ class Checker:
                 decision = Decision(Verdict.UNCHECKED, reason=f"holds in the case {self.case_text}, but as a "
                                     f"conclusion for every index it fails ({general.reason}) — which is meant? "
                                     "(introduce a conclusion with a sentence, or give it its condition)")  # fmt: skip
-        if decision.verdict is Verdict.WRONG and condition:
+        if decision.verdict is Verdict.WRONG and condition and self._meets(parsed.condition, decision, setting):
+            # the counterexample the check found lies inside the condition (y(wx + b) < 1 holds there): a
+            # counterexample of the step as stated
+            decision = dataclasses.replace(decision, reason=f"{decision.reason} (where {condition} holds)")
+        elif decision.verdict is Verdict.WRONG and condition:
             # The step claims to hold only under a condition the checker could not put in force: a
             # counterexample outside that condition proves nothing against the step.
             decision = Decision(Verdict.UNCHECKED, reason=f"holds only if {condition}, a condition the checker "
@@ -849,6 +890,11 @@ def _used_names(nodes: list[Node], env: Environment) -> set[str]:
         if d is not None:
             todo.extend(names_in(d.body))
     return seen
+
+
+#: The order relations a condition may state, as Python's comparisons.
+_ORDER = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+          "=": lambda a, b: a == b, "!=": lambda a, b: a != b}  # fmt: skip
 
 
 def heading_level(text: str) -> int:

@@ -125,3 +125,12 @@ def test_a_false_derivative_after_the_function_is_defined_is_wrong(tmp_path: Pat
     """p(r) = r², then p'(r) = 3r: a false claim about the derivative, not a second definition of p."""
     got = verdicts(check_text(tmp_path, displays(r"p(r) = r^2", r"p'(r) = 3r", r"p'(r) = 2r")))
     assert got == ["definition", "wrong", "proved"]
+
+
+def test_a_counterexample_inside_a_condition_the_checker_cannot_use_is_one(tmp_path: Path) -> None:
+    """∂L/∂w = yx if y(wx + b) < 1 (the hinge; it is −yx): the counterexample found, y = −1, w = 1, x = 2, b = 3,
+    has y(wx + b) = −5 < 1 — wrong as stated; the true −yx, whose counterexamples lie outside, stays unchecked."""
+    text = "Let $y \\in \\{-1, 1\\}$ be the label and $L = \\max(0, 1 - y(wx + b))$ the hinge loss.\n\n"
+    text += displays(r"\frac{\partial L}{\partial w} = -yx \quad \text{if } y(wx + b) < 1",
+                     r"\frac{\partial L}{\partial w} = yx \quad \text{if } y(wx + b) < 1")  # fmt: skip
+    assert verdicts(check_text(tmp_path, text)) == ["unchecked", "wrong"]
