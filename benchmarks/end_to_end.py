@@ -385,8 +385,12 @@ def build_otter(folder: Path) -> Path:
 
 def otter_figure(u: float) -> dict:
     """`otter run` (local, no Docker) on the batch's .py and .ipynb submissions, CORES at a time."""
+    venv = OTTER.parents[1]
+    setup = f"pip install otter-grader ipykernel there, then {venv}/bin/python -m ipykernel install --prefix {venv}"
     if not OTTER.exists():
-        return {"skipped": f"otter-grader not installed in {OTTER.parents[1]} (pip install otter-grader there)"}
+        return {"skipped": f"otter-grader not installed in {venv} ({setup})"}
+    if not (venv / "share" / "jupyter" / "kernels" / "python3").exists():  # otter runs notebooks in that kernel
+        return {"skipped": f"no python3 Jupyter kernel in {venv} ({setup})"}
     zipped = build_otter(SCRATCH / "otter")
     subs = sorted(p for p in (SCRATCH / "batch").iterdir() if p.suffix in (".py", ".ipynb"))
     out_root = SCRATCH / "otter-out"
