@@ -396,6 +396,7 @@ def _holds_for_a_label(search: Search, seed: str, deadline: float) -> str:
         name for name in names
         if name in env.families and name not in env.definitions and name not in env.probability
         and name not in env.one_hot and env.shape_of(name) is None
+        and name not in env.entry_values  # "with labels $y_i ∈ \{0, 1\}$": what y's entries are, the file said
     )  # fmt: skip
     for name in candidates[:2]:
         alt_env = env.copy()

@@ -514,3 +514,12 @@ def test_a_power_of_a_scalar_to_a_sums_bound(tmp_path: Path) -> None:
             r"\sum_{k=1}^{t} (1-\beta)\beta^{t-k} = 1 - \beta^t"]  # fmt: skip
     got = one(tmp_path, *rows)
     assert got[0] in ("numeric", "proved") and got[1] == "wrong" and got[2] in ("numeric", "proved")
+
+
+def test_labels_whose_values_the_file_gives_get_no_sums_to_one_hint(tmp_path: Path) -> None:
+    """'with labels $y_i ∈ \\{0, 1\\}$': Σ_i y_i = 1 fails at y = (0, 0) — wrong, not 'holds if y sums to 1'."""
+    text = "For a batch with labels $y_i \\in \\{0, 1\\}$,\n\n" + displays(
+        r"\sum_i y_i = 1", r"\sum_i y_i^2 = \sum_i y_i"
+    )
+    got = verdicts(check_text(tmp_path, text))
+    assert got[0] == "wrong" and got[1] in ("proved", "numeric")
