@@ -15,6 +15,7 @@ Every row was parsed once by `Knowledge.prescan`; the walk works on those trees.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 import time
 from collections.abc import Callable
@@ -892,9 +893,8 @@ def _used_names(nodes: list[Node], env: Environment) -> set[str]:
     return seen
 
 
-#: The order relations a condition may state, as Python's comparisons.
-_ORDER = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
-          "=": lambda a, b: a == b, "!=": lambda a, b: a != b}  # fmt: skip
+#: The relations a condition may state, as Python's comparisons.
+_ORDER = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "=": operator.eq, "!=": operator.ne}
 
 
 def heading_level(text: str) -> int:

@@ -1050,9 +1050,10 @@ def rounded_value(decision: Decision, left: Node, right: Node, *, approx: bool) 
             )
         return decision
     ce = decision.counterexample
-    whole = _written_integer(right) if _written_integer(right) is not None else _written_integer(left)
+    whole_right = _written_integer(right)
+    whole = whole_right if whole_right is not None else _written_integer(left)
     if approx and number is None and whole is not None and not ce.point and ce.component is None and ce.has_values:
-        return _approximately_whole(decision, ce.left if _written_integer(right) is not None else ce.right, whole)
+        return _approximately_whole(decision, ce.left if whole_right is not None else ce.right, whole)
     if ce.component is not None and ce.entries and not ce.point:
         return _rounded_entries(decision, left, right, approx=approx)
     if not ce.point and ce.component is None and ce.has_values and number is None:

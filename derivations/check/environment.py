@@ -592,19 +592,17 @@ def bound_letters(text: str) -> set[str]:
     return set(_SUM_BOUND.findall(text))
 
 
-def greek_variables(text: str, *, applied: bool = False) -> set[str]:
+def greek_variables(text: str) -> tuple[set[str], set[str]]:
     """The Greek letters the vocabulary reads as functions (σ: the sigmoid) that the file gives values as names
-    (σ² = …, the variance; σ_B) and never applies to an argument: read as variables in that file. ``applied``:
-    those it gives values and applies as well (the sigmoid and a variance σ²: a bare σ is either)."""
+    (σ² = …, the variance; σ_B): those it never applies to an argument (read as variables in that file), and those
+    it applies as well (the sigmoid and a variance σ²: a bare σ is either)."""
     text = text.replace("σ", "\\sigma ")
-    out = set()
+    variables: set[str] = set()
+    both: set[str] = set()
     for command in ("sigma",):
-        if (
-            re.search(_GREEK_VALUE.format(command), text)
-            and bool(re.search(_GREEK_APPLIED.format(command), text)) == applied
-        ):
-            out.add(command)
-    return out
+        if re.search(_GREEK_VALUE.format(command), text):
+            (both if re.search(_GREEK_APPLIED.format(command), text) else variables).add(command)
+    return variables, both
 
 
 class Knowledge:
@@ -614,8 +612,8 @@ class Knowledge:
         self.doc = doc
         self.env = Environment()
         self.symbols = SymbolTable()
-        self.notation = Notation(tags={"o", *doc.front.tags}, variables=greek_variables(doc.text),
-                                 both=greek_variables(doc.text, applied=True),
+        variables, both = greek_variables(doc.text)
+        self.notation = Notation(tags={"o", *doc.front.tags}, variables=variables, both=both,
                                  size_letters=bound_letters(doc.text))  # fmt: skip
         self.from_one: set[str] = set()  # families some sum runs over from 1
 
@@ -927,11 +925,10 @@ class Knowledge:
     def _values_given(self, text: str) -> list[tuple[Node, Node]]:
         """The sentence's inline ``NAME = …`` formulas that can be read, as (name, value)."""
         out = []
-        last, at_point = 0, False
+        point = values_at_a_point(text)
         for m in INLINE.finditer(text):
-            formula, before, last = m.group(1), text[last : m.start()], m.end()
-            at_point |= bool(AT_A_POINT.search(before)) and "=" in formula
-            if at_point and NUMBER_VALUE.match(formula):
+            formula = m.group(1)
+            if m.start() in point:
                 continue  # "at $w = 0$, where $a = 0$": values at a point, not another value for a from here on
             try:
                 chain = parse_relation_chain(formula, self.notation)
@@ -1089,12 +1086,11 @@ class Knowledge:
         last = 0
         chained = False
         joined = False  # the formula before was a domain: "and"/"," may join another
-        at_point = False  # the clause gave a point ("check at $w = 0$, …"): a number said after it is a value there
+        point = values_at_a_point(text)
         for m in INLINE.finditer(text):
             before = text[last : m.start()]
             last = m.end()
-            at_point |= bool(AT_A_POINT.search(before)) and "=" in m.group(1)
-            if at_point and NUMBER_VALUE.match(m.group(1)):
+            if m.start() in point:
                 continue  # "check at $w = 0$, $x = 1$, where $a = 0$": a's value at that point, no definition
             intro = DEFINING.search(before)
             keyword = intro is not None and intro.group(0).strip().lower() not in ("and", ",", "")
@@ -1265,6 +1261,18 @@ def _bare_in(name: str, text: str) -> bool:
 
 def _standard(name: str) -> bool:
     return name.startswith("\\") and name[1:] in STANDARD_OPERATORS
+
+
+def values_at_a_point(text: str) -> set[int]:
+    """Where the inline formulas of ``text`` that give a name a number at a point start: once the text gives a
+    point ("check at $w = 0$, …"), every ``NAME = number`` from there on ("…, where $a = 0$") is a value there."""
+    out, last, at_point = set(), 0, False
+    for m in INLINE.finditer(text):
+        at_point |= bool(AT_A_POINT.search(text[last : m.start()])) and "=" in m.group(1)
+        last = m.end()
+        if at_point and NUMBER_VALUE.match(m.group(1)):
+            out.add(m.start())
+    return out
 
 
 def _single_equation(formula: str) -> bool:

@@ -37,14 +37,15 @@ def tagged(family: str, letter: str, offset: int) -> str:
     return f"{family}^{{{letter}{'+' if offset > 0 else '-'}{abs(offset)}}}"
 
 
-def shift(node: Node, letter: str, by: int, letters: set[str]) -> Node:
-    """``node`` with every name of layer letter + j renamed to letter + j + by."""
+def shift(node: Node, letter: str, by: int, letters: set[str], to: str = "") -> Node:
+    """``node`` with every name of layer letter + j renamed to letter + j + by (``to``: to layer to + j + by,
+    l → L)."""
 
     def rename(n: Node) -> Node:
         if isinstance(n, Sym):
             found = layer_of(n.name, letters)
             if found is not None and found[1] == letter:
-                return Sym(tagged(found[0], letter, found[2] + by))
+                return Sym(tagged(found[0], to or letter, found[2] + by))
             return n
         return _rebuild(n, rename)
 
@@ -132,20 +133,6 @@ def _at_named_layers(
         if name in env.definitions or name in added:
             continue
         own = layer_of(d.name, letters)[2]
-        body = relabel(shift(d.body, letter, offset - own, letters), letter, m.group(2), letters)
+        body = shift(d.body, letter, offset - own, letters, to=m.group(2))
         added[name] = Definition(name, body, d.line, d.params, d.index_params)
     return added
-
-
-def relabel(node: Node, letter: str, new: str, letters: set[str]) -> Node:
-    """``node`` with every name of layer letter + j renamed to layer new + j (l → L)."""
-
-    def rename(n: Node) -> Node:
-        if isinstance(n, Sym):
-            found = layer_of(n.name, letters)
-            if found is not None and found[1] == letter:
-                return Sym(tagged(found[0], new, found[2]))
-            return n
-        return _rebuild(n, rename)
-
-    return rename(node)
